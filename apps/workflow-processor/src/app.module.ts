@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
+import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { PersistenceModule } from '@wfp/persistence';
+import { WorkflowRunsModule } from '@wfp/workflow-runs';
+import type { ProcessorConfig } from './processor.config';
+import { RunCommandsHandler } from './runs/run-commands.handler';
+
+export const SERVICE_NAME = 'workflow-processor';
+
+@Module({})
+export class AppModule {
+  static register(config: ProcessorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
+        MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
+        PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_processor' }),
+        HealthModule,
+        WorkflowRunsModule,
+      ],
+      controllers: [RunCommandsHandler],
+    };
+  }
+}

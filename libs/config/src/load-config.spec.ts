@@ -1,0 +1,67 @@
+import { Expose } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { BaseServiceConfig } from './base-service.config';
+import { ConfigValidationError, loadConfig } from './load-config';
+import { ToInt } from './transforms';
+
+class ExampleConfig extends BaseServiceConfig {
+  @Expose()
+  @ToInt()
+  @IsInt({ message: 'EXAMPLE_PORT must be an integer' })
+  @Min(0, { message: 'EXAMPLE_PORT must be between 0 and 65535' })
+  @Max(65535, { message: 'EXAMPLE_PORT must be between 0 and 65535' })
+  EXAMPLE_PORT = 4000;
+}
+
+const required = { AMQP_URL: 'amqp://127.0.0.1:5672', MONGO_URL: 'mongodb://127.0.0.1:27017/example' };
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(ExampleConfig, env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and converts types', () => {
+    const config = loadConfig(ExampleConfig, { ...required, EXAMPLE_PORT: '4100', AMQP_RETRY_DELAYS_MS: '10, 20' });
+    expect(config).toBeInstanceOf(ExampleConfig);
+    expect(config.EXAMPLE_PORT).toBe(4100);
+    expect(config.AMQP_RETRY_DELAYS_MS).toEqual([10, 20]);
+    expect(config.AMQP_NAMESPACE).toBe('wf');
+    expect(config.AMQP_QUEUE_TYPE).toBe('classic');
+    expect(config.HOST).toBe('127.0.0.1');
+  });
+
+  it('names every missing required variable', () => {
+    const problems = problemsOf({});
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('AMQP_URL'), expect.stringContaining('MONGO_URL')]),
+    );
+  });
+
+  it('names the bad variable without echoing its value', () => {
+    const problems = problemsOf({ ...required, EXAMPLE_PORT: 'eighty', AMQP_URL: 'http://secret@host' });
+    expect(problems).toEqual([
+      'AMQP_URL must be an amqp:// or amqps:// URL',
+      expect.stringMatching(/^EXAMPLE_PORT must be/),
+    ]);
+    expect(problems.join(' ')).not.toContain('secret');
+  });
+
+  it('treats an empty variable as unset so the default applies', () => {
+    expect(loadConfig(ExampleConfig, { ...required, EXAMPLE_PORT: '' }).EXAMPLE_PORT).toBe(4000);
+  });
+
+  it('rejects values outside an enumerated set', () => {
+    expect(problemsOf({ ...required, AMQP_QUEUE_TYPE: 'stream' })).toEqual(['AMQP_QUEUE_TYPE must be classic or quorum']);
+  });
+
+  it('ignores variables the schema does not declare', () => {
+    const config = loadConfig(ExampleConfig, { ...required, PATH: '/usr/bin' }) as unknown as Record<string, unknown>;
+    expect(config['PATH']).toBeUndefined();
+  });
+});

@@ -1,0 +1,23 @@
+import { Transform } from 'class-transformer';
+
+/** Parses an integer variable; a non-numeric value stays a string so validation names it. */
+export const ToInt = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+
+/** Parses `true/false/1/0/yes/no`; anything else stays a string so validation names it. */
+export const ToBoolean = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    const normalized = value.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(normalized)) return true;
+    if (['false', '0', 'no'].includes(normalized)) return false;
+    return value;
+  });
+
+/** Parses a comma-separated list of integers, e.g. `1000,5000,30000`. */
+export const ToIntList = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    const items = value.split(',').map((item) => item.trim());
+    return items.every((item) => /^\d+$/.test(item)) ? items.map(Number) : value;
+  });

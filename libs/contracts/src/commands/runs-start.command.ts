@@ -1,0 +1,46 @@
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Min, MinLength, ValidateIf } from 'class-validator';
+
+/**
+ * Start one run of a published workflow version for one candidate (consumed by workflow-processor).
+ * The processor holds its own copy of every published version (VersionsRegisterCommand), so the
+ * run is pinned to an immutable graph without a call back to the gateway.
+ */
+export class RunsStartCommand {
+  static readonly type = 'runs.start';
+  static readonly schemaVersion = 1;
+
+  @IsString()
+  @MinLength(1)
+  runId!: string;
+
+  @IsString()
+  @MinLength(1)
+  workflowId!: string;
+
+  @IsString()
+  @MinLength(1)
+  workflowVersionId!: string;
+
+  @IsInt()
+  @Min(1)
+  versionNumber!: number;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  workflowExternalId!: string | null;
+
+  @IsString()
+  @MinLength(1)
+  candidateProfileId!: string;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  candidateProfileExternalId!: string | null;
+
+  @IsIn(['API'])
+  triggerSource!: 'API';
+
+  @IsOptional()
+  @IsObject()
+  inputs?: Record<string, unknown>;
+}

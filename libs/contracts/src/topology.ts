@@ -1,0 +1,43 @@
+import { ALL_WORKFLOW_EVENT_TYPES } from './events/workflow-event-type';
+import { RunsStartCommand } from './commands/runs-start.command';
+import { VersionsRegisterCommand } from './commands/versions-register.command';
+
+/**
+ * Which service consumes what (DESIGN.md section 2). Each service declares its own queues from
+ * this table at start-up; publishers only declare the exchanges. Names are prefixed with the
+ * configured namespace, e.g. `wf.commands`, `wf.workflow-processor.commands`.
+ */
+export type ExchangeKind = 'commands' | 'events';
+
+export interface QueueBinding {
+  exchange: ExchangeKind;
+  routingKey: string;
+}
+
+export interface ConsumedQueue {
+  /** Queue name without the namespace prefix. */
+  name: string;
+  bindings: QueueBinding[];
+}
+
+export type ServiceName = 'workflow-api' | 'workflow-processor' | 'webhook-dispatcher' | 'contact-resolver';
+
+export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
+  'workflow-api': [],
+  'workflow-processor': [
+    {
+      name: 'workflow-processor.commands',
+      bindings: [
+        { exchange: 'commands', routingKey: VersionsRegisterCommand.type },
+        { exchange: 'commands', routingKey: RunsStartCommand.type },
+      ],
+    },
+  ],
+  'contact-resolver': [],
+  'webhook-dispatcher': [
+    {
+      name: 'webhook-dispatcher.events',
+      bindings: ALL_WORKFLOW_EVENT_TYPES.map((routingKey) => ({ exchange: 'events' as const, routingKey })),
+    },
+  ],
+};

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import * as amqp from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+
+/**
+ * One broker connection per service. amqp-connection-manager reconnects after broker restarts and
+ * re-runs each channel's setup (topology, consumers), so callers never hold a dead channel.
+ */
+@Injectable()
+export class AmqpConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger(AmqpConnection.name);
+  private readonly manager: AmqpConnectionManager;
+  private readonly channels = new Set<ChannelWrapper>();
+  private closing: Promise<void> | undefined;
+
+  constructor(@Inject(MESSAGING_OPTIONS) options: MessagingOptions) {
+    this.manager = amqp.connect([options.url], {
+      heartbeatIntervalInSeconds: 10,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: { clientProperties: { connection_name: options.service } },
+    });
+    this.manager.on('connect', () => this.logger.log('connected to the message broker'));
+    this.manager.on('disconnect', ({ err }) =>
+      this.logger.warn(`disconnected from the message broker: ${err?.message ?? 'closed'}`),
+    );
+    this.manager.on('connectFailed', ({ err }) =>
+      this.logger.warn(`cannot reach the message broker: ${err?.message ?? 'unknown error'}`),
+    );
+  }
+
+  isConnected(): boolean {
+    return this.manager.isConnected();
+  }
+
+  /** Channels are closed by this class at shutdown, before the connection they live on. */
+  createChannel(options: CreateChannelOpts): ChannelWrapper {
+    const channel = this.manager.createChannel(options);
+    this.channels.add(channel);
+    channel.once('close', () => this.channels.delete(channel));
+    return channel;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.channels].map((channel) => channel.close()));
+      await this.manager.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { AmqpConnection } from './amqp-connection';
+
+@Injectable()
+export class AmqpHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly connection: AmqpConnection,
+  ) {}
+
+  check(key = 'broker') {
+    const indicator = this.health.check(key);
+    return this.connection.isConnected() ? indicator.up() : indicator.down({ message: 'not connected' });
+  }
+}

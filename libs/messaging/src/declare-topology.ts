@@ -1,0 +1,19 @@
+import type { Channel } from 'amqplib';
+import type { ExchangeDeclaration, ServiceTopology } from './topology';
+
+export async function declareExchanges(channel: Channel, exchanges: ExchangeDeclaration[]): Promise<void> {
+  for (const exchange of exchanges) {
+    await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+  }
+}
+
+/** Idempotent: re-declaring with the same arguments is a no-op, so every instance runs it on (re)connect. */
+export async function declareTopology(channel: Channel, topology: ServiceTopology): Promise<void> {
+  await declareExchanges(channel, topology.exchanges);
+  for (const queue of topology.queues) {
+    await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+  }
+  for (const binding of topology.bindings) {
+    await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
+  }
+}

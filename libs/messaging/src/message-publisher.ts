@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import type { ExchangeKind, MessageEnvelope } from '@wfp/contracts';
+import { AmqpConnection } from './amqp-connection';
+import { declareExchanges } from './declare-topology';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { exchangeName } from './topology';
+
+/** The broker accepted the message but no queue was bound for it, so nobody would ever receive it. */
+export class UnroutableMessageError extends Error {
+  constructor(readonly exchange: string, readonly routingKey: string) {
+    super(`no queue is bound to ${exchange} for ${routingKey}`);
+    this.name = 'UnroutableMessageError';
+  }
+}
+
+const PUBLISH_ID_HEADER = 'x-publish-id';
+
+/**
+ * Publishes envelopes as persistent messages on a confirm channel and resolves only once the
+ * broker has confirmed them. Messages are `mandatory`: one that no queue receives is reported
+ * as UnroutableMessageError instead of silently vanishing (RabbitMQ returns it before it confirms).
+ */
+@Injectable()
+export class MessagePublisher {
+  private readonly channel: ChannelWrapper;
+  private readonly returned = new Set<string>();
+
+  constructor(
+    connection: AmqpConnection,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+  ) {
+    this.channel = connection.createChannel({
+      name: 'publisher',
+      confirm: true,
+      publishTimeout: options.publishTimeoutMs ?? 10_000,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', (message: ConsumeMessage) => {
+          const publishId = message.properties.headers?.[PUBLISH_ID_HEADER];
+          if (typeof publishId === 'string') this.returned.add(publishId);
+        });
+        await declareExchanges(channel, [
+          { name: exchangeName(options.namespace, 'commands'), type: 'topic' },
+          { name: exchangeName(options.namespace, 'events'), type: 'topic' },
+        ]);
+      },
+    });
+  }
+
+  /** Publishes to the commands or events exchange; the routing key is the message type. */
+  async publish(kind: ExchangeKind, envelope: MessageEnvelope): Promise<void> {
+    const exchange = exchangeName(this.options.namespace, kind);
+    const publishId = randomUUID();
+    try {
+      await this.channel.publish(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        messageId: envelope.id,
+        type: envelope.type,
+        correlationId: envelope.correlationId,
+        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+        headers: { [PUBLISH_ID_HEADER]: publishId },
+      });
+      if (this.returned.has(publishId)) throw new UnroutableMessageError(exchange, envelope.type);
+    } finally {
+      this.returned.delete(publishId);
+    }
+  }
+
+}

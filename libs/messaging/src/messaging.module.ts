@@ -1,0 +1,40 @@
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { ServiceName } from '@wfp/contracts';
+import type { BaseServiceConfig } from '@wfp/config';
+import { AmqpConnection } from './amqp-connection';
+import { AmqpHealthIndicator } from './amqp.health';
+import { MessagePublisher } from './message-publisher';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { RmqTransport } from './rmq-transport';
+
+export function messagingOptionsFromConfig(config: BaseServiceConfig, service: ServiceName): MessagingOptions {
+  return {
+    url: config.AMQP_URL,
+    namespace: config.AMQP_NAMESPACE,
+    queueType: config.AMQP_QUEUE_TYPE,
+    prefetch: config.AMQP_PREFETCH,
+    maxAttempts: config.AMQP_MAX_ATTEMPTS,
+    retryDelaysMs: config.AMQP_RETRY_DELAYS_MS,
+    service,
+  };
+}
+
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      imports: [TerminusModule],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, AmqpConnection, MessagePublisher, AmqpHealthIndicator],
+      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, AmqpHealthIndicator],
+    };
+  }
+}
+
+/** Attaches this service's message consumers; call before `app.startAllMicroservices()`. */
+export function connectMessageConsumers(app: INestApplication): void {
+  const transport = new RmqTransport(app.get(AmqpConnection), app.get<MessagingOptions>(MESSAGING_OPTIONS));
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
+}

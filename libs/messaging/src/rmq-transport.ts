@@ -1,0 +1,186 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { lastValueFrom } from 'rxjs';
+import { InvalidMessageError, isMessageEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import { AmqpConnection } from './amqp-connection';
+import { declareTopology } from './declare-topology';
+import { MessageContext } from './message-context';
+import type { MessagingOptions } from './messaging.options';
+import { buildServiceTopology, exchangeName, retryDelayFor, retryQueueName, type WorkQueueTopology } from './topology';
+
+export const ATTEMPT_HEADER = 'x-attempt';
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+
+export type DeadLetterReason = 'malformed' | 'no-handler' | 'invalid-payload' | 'retries-exhausted';
+
+/**
+ * Nest transport over RabbitMQ with the guarantees of DESIGN.md section 2: manual acks after the
+ * handler's work is stored, bounded retries through delay queues, and a DLQ for what cannot succeed.
+ * Handlers are ordinary `@EventPattern(<message type>)` methods receiving `(envelope, MessageContext)`.
+ */
+export class RmqTransport extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger(RmqTransport.name);
+  private channel: ChannelWrapper | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing = false;
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: MessagingOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    const topology = buildServiceTopology(this.options);
+    if (topology.workQueues.length === 0) return callback();
+    const channel = this.connection.createChannel({
+      name: 'consumer',
+      confirm: true,
+      setup: async (ch: ConfirmChannel) => {
+        await declareTopology(ch, topology);
+        await ch.prefetch(this.options.prefetch);
+      },
+    });
+    this.channel = channel;
+    for (const workQueue of topology.workQueues) {
+      // Not awaited: a service starts (and reports not-ready) while the broker is unreachable,
+      // and the consumer attaches once the connection is up.
+      channel
+        .consume(workQueue.queue, (message) => this.track(this.handle(channel, workQueue, message)), {
+          noAck: false,
+          prefetch: this.options.prefetch,
+        })
+        .catch((error: unknown) => this.log.error(`cannot consume ${workQueue.queue}: ${String(error)}`));
+    }
+    callback();
+  }
+
+  /** Stops taking messages, lets in-flight handlers finish (they ack), then closes the channel. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const channel = this.channel;
+    if (!channel) return;
+    await channel.cancelAll().catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    await channel.close();
+    this.channel = null;
+  }
+
+  on(): never {
+    throw new Error('RmqTransport does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.channel as T;
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handle(channel: ChannelWrapper, workQueue: WorkQueueTopology, message: ConsumeMessage): Promise<void> {
+    const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      return this.deadLetter(channel, workQueue, message, 'malformed', attempt);
+    }
+    if (!isMessageEnvelope(envelope)) return this.deadLetter(channel, workQueue, message, 'malformed', attempt);
+    const handler = this.getHandlerByPattern(envelope.type);
+    if (!handler) return this.deadLetter(channel, workQueue, message, 'no-handler', attempt);
+
+    const context = new MessageContext([
+      {
+        queue: workQueue.queue,
+        attempt,
+        maxAttempts: this.options.maxAttempts,
+        redelivered: message.fields.redelivered,
+        envelope,
+      },
+    ]);
+    try {
+      const result = await handler(envelope, context);
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    } catch (error) {
+      return this.onHandlerError(channel, workQueue, message, envelope, attempt, error);
+    }
+    channel.ack(message);
+  }
+
+  private async onHandlerError(
+    channel: ChannelWrapper,
+    workQueue: WorkQueueTopology,
+    message: ConsumeMessage,
+    envelope: MessageEnvelope,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (error instanceof InvalidMessageError) {
+      this.log.warn(`${envelope.type} ${envelope.id} is invalid and is dead-lettered: ${description}`);
+      return this.deadLetter(channel, workQueue, message, 'invalid-payload', attempt, description);
+    }
+    if (attempt >= this.options.maxAttempts) {
+      this.log.error(`${envelope.type} ${envelope.id} failed ${attempt} times and is dead-lettered: ${description}`);
+      return this.deadLetter(channel, workQueue, message, 'retries-exhausted', attempt, description);
+    }
+    const delay = retryDelayFor(attempt, this.options.retryDelaysMs);
+    this.log.warn(`${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${description}`);
+    await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
+      [ATTEMPT_HEADER]: attempt + 1,
+    });
+  }
+
+  private async deadLetter(
+    channel: ChannelWrapper,
+    workQueue: WorkQueueTopology,
+    message: ConsumeMessage,
+    reason: DeadLetterReason,
+    attempt: number,
+    error?: string,
+  ): Promise<void> {
+    await this.republish(channel, message, exchangeName(this.options.namespace, 'dead-letter'), workQueue.queue, {
+      [DEAD_LETTER_REASON_HEADER]: reason,
+      [ATTEMPT_HEADER]: attempt,
+      'x-original-routing-key': message.fields.routingKey,
+      'x-original-exchange': message.fields.exchange,
+      'x-dead-lettered-at': new Date().toISOString(),
+      ...(error ? { 'x-error': error.slice(0, 500) } : {}),
+    });
+  }
+
+  /**
+   * Moves a delivery elsewhere: publish the copy, wait for the broker's confirm, then ack the
+   * original. A crash in between leaves the original unacked, so it is redelivered, never lost.
+   */
+  private async republish(
+    channel: ChannelWrapper,
+    message: ConsumeMessage,
+    exchange: string,
+    routingKey: string,
+    headers: Record<string, unknown>,
+  ): Promise<void> {
+    const { properties } = message;
+    try {
+      await channel.publish(exchange, routingKey, message.content, {
+        persistent: true,
+        contentType: properties.contentType,
+        messageId: properties.messageId,
+        type: properties.type,
+        correlationId: properties.correlationId,
+        timestamp: properties.timestamp,
+        headers: { ...properties.headers, ...headers },
+      });
+      channel.ack(message);
+    } catch (error) {
+      // The broker did not take the copy: leave the original for redelivery instead of losing it.
+      this.log.error(`cannot move ${properties.messageId} to ${routingKey}: ${String(error)}`);
+      if (!this.closing) channel.nack(message, false, true);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { buildServiceTopology, retryDelayFor } from './topology';
+
+describe('buildServiceTopology', () => {
+  const topology = buildServiceTopology({
+    namespace: 'wf',
+    service: 'workflow-processor',
+    queueType: 'quorum',
+    retryDelaysMs: [1000, 5000, 5000],
+  });
+
+  it('declares the shared exchanges', () => {
+    expect(topology.exchanges).toEqual([
+      { name: 'wf.commands', type: 'topic' },
+      { name: 'wf.events', type: 'topic' },
+      { name: 'wf.dlx', type: 'direct' },
+    ]);
+  });
+
+  it('gives the work queue a dead-letter route to its own DLQ', () => {
+    const work = topology.queues.find((q) => q.name === 'wf.workflow-processor.commands');
+    expect(work?.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-dead-letter-exchange': 'wf.dlx',
+      'x-dead-letter-routing-key': 'wf.workflow-processor.commands',
+    });
+    expect(topology.bindings).toContainEqual({
+      queue: 'wf.workflow-processor.commands.dlq',
+      exchange: 'wf.dlx',
+      routingKey: 'wf.workflow-processor.commands',
+    });
+  });
+
+  it('declares one delay queue per distinct delay that expires back into the work queue', () => {
+    const delayQueues = topology.queues.filter((q) => q.name.includes('.retry.'));
+    expect(delayQueues.map((q) => q.name)).toEqual([
+      'wf.workflow-processor.commands.retry.1000ms',
+      'wf.workflow-processor.commands.retry.5000ms',
+    ]);
+    expect(delayQueues[0].arguments).toMatchObject({
+      'x-message-ttl': 1000,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'wf.workflow-processor.commands',
+    });
+  });
+
+  it('binds the work queue to the commands it consumes', () => {
+    expect(topology.bindings).toContainEqual({
+      queue: 'wf.workflow-processor.commands',
+      exchange: 'wf.commands',
+      routingKey: 'runs.start',
+    });
+  });
+
+  it('declares nothing beyond exchanges for a service that consumes nothing', () => {
+    const api = buildServiceTopology({ namespace: 'wf', service: 'workflow-api', queueType: 'classic', retryDelaysMs: [1] });
+    expect(api.queues).toEqual([]);
+    expect(api.workQueues).toEqual([]);
+  });
+});
+
+describe('retryDelayFor', () => {
+  it('walks the schedule and repeats its last delay', () => {
+    const delays = [100, 200, 400];
+    expect([1, 2, 3, 4, 9].map((n) => retryDelayFor(n, delays))).toEqual([100, 200, 400, 400, 400]);
+  });
+});

@@ -1,0 +1,116 @@
+import { SERVICE_QUEUES, type ExchangeKind, type ServiceName } from '@wfp/contracts';
+
+/**
+ * Pure description of the broker objects one service declares (DESIGN.md section 2):
+ * the shared exchanges, and for each queue it consumes a dead-letter queue and one delay
+ * queue per retry delay. A delay queue holds messages for its TTL and then dead-letters them
+ * back to the work queue through the default exchange, so retries never block the work queue.
+ */
+export interface ExchangeDeclaration {
+  name: string;
+  type: 'topic' | 'direct';
+}
+
+export interface QueueDeclaration {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface BindingDeclaration {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+}
+
+export interface WorkQueueTopology {
+  queue: string;
+  deadLetterQueue: string;
+  /** Delay queue per retry, in retry order (attempt 1 waits in retryQueues[0], ...). */
+  retryQueues: string[];
+}
+
+export interface ServiceTopology {
+  exchanges: ExchangeDeclaration[];
+  queues: QueueDeclaration[];
+  bindings: BindingDeclaration[];
+  workQueues: WorkQueueTopology[];
+}
+
+export interface TopologyNames {
+  namespace: string;
+}
+
+export function exchangeName(namespace: string, kind: ExchangeKind | 'dead-letter'): string {
+  return kind === 'dead-letter' ? `${namespace}.dlx` : `${namespace}.${kind}`;
+}
+
+export function queueName(namespace: string, name: string): string {
+  return `${namespace}.${name}`;
+}
+
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+export function retryQueueName(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}ms`;
+}
+
+/** Which delay queue the n-th retry (1-based) waits in; the last delay repeats. */
+export function retryDelayFor(retryNumber: number, delaysMs: readonly number[]): number {
+  if (delaysMs.length === 0) throw new Error('at least one retry delay is required');
+  const index = Math.min(Math.max(retryNumber, 1), delaysMs.length) - 1;
+  return delaysMs[index];
+}
+
+export function buildServiceTopology(options: {
+  namespace: string;
+  service: ServiceName;
+  queueType: 'classic' | 'quorum';
+  retryDelaysMs: readonly number[];
+}): ServiceTopology {
+  const { namespace, queueType } = options;
+  const typeArgument = { 'x-queue-type': queueType };
+  const deadLetterExchange = exchangeName(namespace, 'dead-letter');
+  const exchanges: ExchangeDeclaration[] = [
+    { name: exchangeName(namespace, 'commands'), type: 'topic' },
+    { name: exchangeName(namespace, 'events'), type: 'topic' },
+    { name: deadLetterExchange, type: 'direct' },
+  ];
+  const queues: QueueDeclaration[] = [];
+  const bindings: BindingDeclaration[] = [];
+  const workQueues: WorkQueueTopology[] = [];
+  const delays = [...new Set(options.retryDelaysMs)];
+
+  for (const consumed of SERVICE_QUEUES[options.service]) {
+    const queue = queueName(namespace, consumed.name);
+    const deadLetterQueue = deadLetterQueueName(queue);
+    // A message rejected without requeue (the broker's own dead-lettering) lands in the DLQ too.
+    queues.push({
+      name: queue,
+      arguments: { ...typeArgument, 'x-dead-letter-exchange': deadLetterExchange, 'x-dead-letter-routing-key': queue },
+    });
+    queues.push({ name: deadLetterQueue, arguments: { ...typeArgument } });
+    bindings.push({ queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: queue });
+    for (const delay of delays) {
+      queues.push({
+        name: retryQueueName(queue, delay),
+        arguments: {
+          ...typeArgument,
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': queue,
+        },
+      });
+    }
+    for (const binding of consumed.bindings) {
+      bindings.push({ queue, exchange: exchangeName(namespace, binding.exchange), routingKey: binding.routingKey });
+    }
+    workQueues.push({
+      queue,
+      deadLetterQueue,
+      retryQueues: options.retryDelaysMs.map((delay) => retryQueueName(queue, delay)),
+    });
+  }
+  return { exchanges, queues, bindings, workQueues };
+}

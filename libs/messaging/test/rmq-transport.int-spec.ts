@@ -1,0 +1,175 @@
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type * as amqplib from 'amqplib';
+import {
+  createEnvelope,
+  InvalidMessageError,
+  RunsStartCommand,
+  VersionsRegisterCommand,
+  type MessageEnvelope,
+} from '@wfp/contracts';
+import { BrokerProbe, deleteBrokerNamespace, testInfra, uniqueSuffix, waitFor } from '@wfp/testing';
+import {
+  ATTEMPT_HEADER,
+  connectMessageConsumers,
+  DEAD_LETTER_REASON_HEADER,
+  MessageHandlers,
+  MessagePublisher,
+  MessagingModule,
+  UnroutableMessageError,
+  type MessageContext,
+  type MessagingOptions,
+} from '../src';
+
+type Behaviour = (envelope: MessageEnvelope, context: MessageContext) => Promise<void>;
+
+@Injectable()
+class Script {
+  behaviour: Behaviour = async () => undefined;
+  readonly calls: Array<{ id: string; attempt: number; final: boolean }> = [];
+}
+
+@MessageHandlers()
+class ScriptedHandler {
+  constructor(private readonly script: Script) {}
+
+  @EventPattern(RunsStartCommand.type)
+  async handle(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
+    this.script.calls.push({ id: envelope.id, attempt: context.attempt, final: context.isFinalAttempt });
+    await this.script.behaviour(envelope, context);
+  }
+}
+
+describe('RmqTransport against RabbitMQ', () => {
+  const infra = testInfra();
+  const namespace = `t${uniqueSuffix()}`;
+  const options: MessagingOptions = {
+    url: infra.amqpUrl,
+    namespace,
+    queueType: 'classic',
+    prefetch: 8,
+    maxAttempts: 3,
+    retryDelaysMs: [50, 100],
+    service: 'workflow-processor',
+  };
+  const workQueue = `${namespace}.workflow-processor.commands`;
+  let app: INestApplication;
+  let script: Script;
+  let publisher: MessagePublisher;
+  let probe: BrokerProbe;
+
+  const command = (runId: string) =>
+    createEnvelope(RunsStartCommand, { runId }, { organizationId: 'org_test', correlationId: `corr-${runId}` });
+
+  async function nextDeadLetter(): Promise<amqplib.GetMessage> {
+    return waitFor(() => probe.take(`${workQueue}.dlq`), { what: 'a dead-lettered message' });
+  }
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot(options)],
+      controllers: [ScriptedHandler],
+      providers: [Script],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    connectMessageConsumers(app);
+    await app.startAllMicroservices();
+    await app.init();
+    script = app.get(Script);
+    publisher = app.get(MessagePublisher);
+    probe = await BrokerProbe.connect(infra.amqpUrl);
+    await waitFor(async () => (await probe.stats(workQueue))?.consumerCount === 1, { what: 'the consumer' });
+  });
+
+  afterAll(async () => {
+    await probe?.close();
+    await app?.close();
+    await deleteBrokerNamespace(infra.amqpUrl, namespace, options.retryDelaysMs);
+  });
+
+  beforeEach(() => {
+    script.calls.length = 0;
+    script.behaviour = async () => undefined;
+  });
+
+  it('delivers a published command to its handler once and acks it', async () => {
+    const message = command('run_ok');
+    await publisher.publish('commands', message);
+    await waitFor(() => script.calls.length === 1, { what: 'the handler' });
+    await waitFor(async () => (await probe.stats(workQueue))?.messageCount === 0, { what: 'an empty queue' });
+    expect(script.calls).toEqual([{ id: message.id, attempt: 1, final: false }]);
+  });
+
+  it('retries a failing handler through the delay queues until it succeeds', async () => {
+    script.behaviour = async (_envelope, context) => {
+      if (context.attempt < 3) throw new Error('database briefly unavailable');
+    };
+    const message = command('run_flaky');
+    await publisher.publish('commands', message);
+    await waitFor(() => script.calls.length === 3, { what: 'three attempts' });
+    expect(script.calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
+    expect(script.calls[2].final).toBe(true);
+    expect((await probe.stats(`${workQueue}.dlq`))?.messageCount).toBe(0);
+  });
+
+  it('dead-letters a message after the retry budget is spent, with the reason', async () => {
+    script.behaviour = async () => {
+      throw new Error('always broken');
+    };
+    const message = command('run_poison');
+    await publisher.publish('commands', message);
+    const dead = await nextDeadLetter();
+    expect(script.calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
+    expect(JSON.parse(dead.content.toString())).toEqual(message);
+    expect(dead.properties.messageId).toBe(message.id);
+    expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('retries-exhausted');
+    expect(dead.properties.headers?.[ATTEMPT_HEADER]).toBe(3);
+    expect(String(dead.properties.headers?.['x-error'])).toContain('always broken');
+  });
+
+  it('dead-letters an invalid payload at once instead of retrying it', async () => {
+    script.behaviour = async () => {
+      throw new InvalidMessageError(RunsStartCommand.type, ['runId: must be a string']);
+    };
+    await publisher.publish('commands', command('run_invalid'));
+    const dead = await nextDeadLetter();
+    expect(script.calls).toHaveLength(1);
+    expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('invalid-payload');
+  });
+
+  it('dead-letters bytes that are not an envelope without calling any handler', async () => {
+    await probe.publishRaw(`${namespace}.commands`, RunsStartCommand.type, Buffer.from('{not json'));
+    const dead = await nextDeadLetter();
+    expect(script.calls).toHaveLength(0);
+    expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('malformed');
+  });
+
+  it('dead-letters a message type the service has no handler for', async () => {
+    // versions.register is bound to this queue, but this test module registers no handler for it.
+    const message = createEnvelope(VersionsRegisterCommand, {}, { organizationId: 'org_test' });
+    await publisher.publish('commands', message);
+    const dead = await nextDeadLetter();
+    expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('no-handler');
+  });
+
+  it('reports a message that no queue would receive instead of dropping it silently', async () => {
+    const orphan = createEnvelope({ type: 'nobody.listens', schemaVersion: 1 }, {}, { organizationId: 'org_test' });
+    await expect(publisher.publish('commands', orphan)).rejects.toBeInstanceOf(UnroutableMessageError);
+  });
+
+  it('lets an in-flight handler finish and ack before the transport closes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    script.behaviour = () => gate;
+    await publisher.publish('commands', command('run_slow'));
+    await waitFor(() => script.calls.length === 1, { what: 'the slow handler to start' });
+    const closing = app.close();
+    setTimeout(release, 100);
+    await closing;
+    // The message was acked before the channel closed, so nothing is left for redelivery.
+    expect(script.calls).toHaveLength(1);
+    expect((await probe.stats(workQueue))?.messageCount).toBe(0);
+    app = undefined as unknown as INestApplication;
+  });
+});

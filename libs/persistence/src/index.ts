@@ -1,0 +1,6 @@
+export * from './database-name';
+export * from './outbox';
+export * from './outbox-relay.service';
+export * from './mongo.health';
+export * from './persistence.module';
+export * from './mongo-errors';

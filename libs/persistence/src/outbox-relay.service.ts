@@ -1,0 +1,109 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Collection } from 'mongodb';
+import type { Model } from 'mongoose';
+import type { MessageEnvelope } from '@wfp/contracts';
+import { MessagePublisher } from '@wfp/messaging';
+import type { OutboxDocument, OutboxEntry } from './outbox';
+
+export interface OutboxRelayOptions {
+  /** How often to look for documents whose outbox was not emptied (a crash between write and publish). */
+  sweepIntervalMs: number;
+  /** Only documents untouched for this long are swept, so the sweeper does not race the inline relay. */
+  sweepAfterMs: number;
+}
+
+/**
+ * Publishes outbox entries with broker confirms, in order, then removes exactly those entries.
+ * A crash after publishing and before removal re-publishes them later: duplicates carry the
+ * same message id, which consumers dedupe on.
+ */
+@Injectable()
+export class OutboxRelayService implements OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelayService.name);
+  private readonly models = new Map<string, Model<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+  private readonly running = new Map<string, Promise<void>>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private options: OutboxRelayOptions = { sweepIntervalMs: 2000, sweepAfterMs: 5000 };
+
+  constructor(private readonly publisher: MessagePublisher) {}
+
+  /** Registers a model whose documents carry an `outbox`, and starts the sweeper. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  watch(model: Model<any>, options?: Partial<OutboxRelayOptions>): void {
+    this.models.set(model.collection.collectionName, model);
+    this.options = { ...this.options, ...options };
+    if (!this.sweepTimer) {
+      this.sweepTimer = setInterval(() => {
+        if (!this.sweeping) this.sweeping = this.sweep().finally(() => (this.sweeping = null));
+      }, this.options.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /**
+   * Publishes what the document's outbox holds. Errors are logged, not thrown: the write that
+   * queued the messages already succeeded and the sweeper will publish them later.
+   */
+  async relay(collectionName: string, id: string): Promise<void> {
+    const key = `${collectionName}:${id}`;
+    // Serialize relays of one document within this process so its messages keep their order.
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.publishPending(collectionName, id)).catch((error: unknown) => {
+      this.logger.warn(`outbox of ${key} not published yet (the sweeper retries): ${String(error)}`);
+    });
+    this.running.set(key, next);
+    await next;
+    if (this.running.get(key) === next) this.running.delete(key);
+  }
+
+  private async publishPending(collectionName: string, id: string): Promise<void> {
+    const collection = this.nativeCollection(collectionName);
+    const document = await collection.findOne({ _id: id }, { projection: { outbox: 1 } });
+    const entries: OutboxEntry[] = document?.outbox ?? [];
+    if (entries.length === 0) return;
+    const published: OutboxEntry[] = [];
+    try {
+      for (const entry of entries) {
+        await this.publisher.publish(entry.kind, JSON.parse(entry.body) as MessageEnvelope);
+        published.push(entry);
+      }
+    } finally {
+      if (published.length > 0) {
+        await collection.updateOne({ _id: id }, { $pullAll: { outbox: published } } as never);
+      }
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    const cutoff = new Date(Date.now() - this.options.sweepAfterMs);
+    for (const name of this.models.keys()) {
+      try {
+        const collection = this.nativeCollection(name);
+        const stale = await collection
+          .find({ 'outbox.0': { $exists: true }, updatedAt: { $lt: cutoff } } as never, { projection: { _id: 1 } })
+          .limit(100)
+          .toArray();
+        for (const document of stale) await this.relay(name, document._id);
+      } catch (error) {
+        this.logger.warn(`outbox sweep of ${name} failed: ${String(error)}`);
+      }
+    }
+  }
+
+  /** The driver's collection: outbox entries must round-trip exactly, without Mongoose casting. */
+  private nativeCollection(name: string): Collection<OutboxDocument> {
+    const model = this.models.get(name);
+    if (!model) throw new Error(`collection ${name} is not registered with the outbox relay`);
+    const db = model.db.db;
+    if (!db) throw new Error('the database connection is not open');
+    return db.collection<OutboxDocument>(name);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    await this.sweeping;
+    await Promise.allSettled([...this.running.values()]);
+  }
+}

@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { TerminusModule } from '@nestjs/terminus';
+import { databaseNameFor } from './database-name';
+import { MongoHealthIndicator } from './mongo.health';
+import { OutboxRelayService } from './outbox-relay.service';
+
+export interface PersistenceOptions {
+  url: string;
+  /** Database used when MONGO_URL names none. */
+  defaultDatabase: string;
+}
+
+@Module({})
+export class PersistenceModule {
+  static forRoot(options: PersistenceOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        TerminusModule,
+        MongooseModule.forRoot(options.url, {
+          dbName: databaseNameFor(options.url, options.defaultDatabase),
+          serverSelectionTimeoutMS: 5000,
+          // Mongoose would otherwise buffer queries forever while the database is down;
+          // failing fast lets handlers retry through the queue and the API answer 503.
+          bufferCommands: false,
+          autoIndex: true,
+        }),
+      ],
+      providers: [OutboxRelayService, MongoHealthIndicator],
+      exports: [MongooseModule, OutboxRelayService, MongoHealthIndicator],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './test-infra';
+export * from './wait-for';
+export * from './broker-probe';

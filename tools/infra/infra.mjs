@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+// Starts (or reuses) the infrastructure the services need: RabbitMQ and a MongoDB-compatible
+// store. Given AMQP_URL / MONGO_URL that answer are used as they are; otherwise a local server is
+// started on loopback, installing it first when it is missing. Data lives in .data/ (git-ignored).
+//
+//   node tools/infra/infra.mjs up       start or reuse; writes .data/infra.env
+//   node tools/infra/infra.mjs down     stop what `up` started (nothing else)
+//   node tools/infra/infra.mjs status
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, cpSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = path.join(root, '.data');
+const toolsDir = path.join(root, '.tools');
+const stateFile = path.join(dataDir, 'infra-state.json');
+const envFile = path.join(dataDir, 'infra.env');
+
+const RABBITMQ_PORT = Number(process.env.INFRA_AMQP_PORT ?? 5672);
+const FERRETDB_PORT = Number(process.env.INFRA_MONGO_PORT ?? 27017);
+const FERRETDB_VERSION = 'v1.24.2';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
+const RABBIT_NODE = `wfp-${RABBITMQ_PORT}@localhost`;
+const rabbitDir = path.join(dataDir, 'rabbitmq');
+const ferretDir = path.join(dataDir, 'ferretdb');
+const ferretBinary = path.join(toolsDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+
+const log = (message) => console.log(`[infra] ${message}`);
+
+function readState() {
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeState(state) {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: options.quiet ? 'pipe' : 'inherit', encoding: 'utf8', ...options });
+  if (result.status !== 0 && !options.allowFailure) {
+    const output = options.quiet ? `\n${result.stdout ?? ''}${result.stderr ?? ''}` : '';
+    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}${output}`);
+  }
+  return result;
+}
+
+/** Resolves true when something accepts TCP connections at host:port within the timeout. */
+function canConnect(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function hostPortOf(url, defaultPort) {
+  const parsed = new URL(url);
+  // mongodb+srv and multi-host URLs name a cluster: the driver resolves them, so trust them as given.
+  if (parsed.protocol === 'mongodb+srv:' || parsed.host.includes(',')) return null;
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || defaultPort) };
+}
+
+async function reachable(url, defaultPort) {
+  let target;
+  try {
+    target = hostPortOf(url, defaultPort);
+  } catch {
+    return false;
+  }
+  return target === null ? true : canConnect(target.host, target.port, 2000);
+}
+
+async function waitFor(check, what, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+}
+
+// ---------------------------------------------------------------- RabbitMQ
+
+function rabbitEnv() {
+  return {
+    ...process.env,
+    HOME: rabbitDir, // the Erlang cookie lives here, shared by the server and rabbitmqctl
+    RABBITMQ_NODENAME: RABBIT_NODE,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(RABBITMQ_PORT),
+    RABBITMQ_DIST_PORT: String(RABBITMQ_PORT + 20000),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_MNESIA_BASE: path.join(rabbitDir, 'mnesia'),
+    RABBITMQ_LOG_BASE: path.join(rabbitDir, 'log'),
+    RABBITMQ_CONFIG_FILE: path.join(rabbitDir, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(rabbitDir, 'enabled_plugins'),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+  };
+}
+
+function ensureRabbitInstalled() {
+  if (existsSync(path.join(RABBIT_BIN, 'rabbitmq-server'))) return;
+  log('RabbitMQ is not installed; installing Debian package rabbitmq-server');
+  if (process.getuid?.() !== 0) throw new Error('installing rabbitmq-server needs root: run `apt-get install -y rabbitmq-server`');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', 'rabbitmq-server'], { env });
+  // The package may start a system-wide node on 0.0.0.0; this project runs its own on loopback.
+  run('service', ['rabbitmq-server', 'stop'], { allowFailure: true, quiet: true });
+}
+
+async function startRabbit() {
+  ensureRabbitInstalled();
+  mkdirSync(path.join(rabbitDir, 'mnesia'), { recursive: true });
+  mkdirSync(path.join(rabbitDir, 'log'), { recursive: true });
+  writeFileSync(
+    path.join(rabbitDir, 'rabbitmq.conf'),
+    [`listeners.tcp.default = 127.0.0.1:${RABBITMQ_PORT}`, 'loopback_users = none', 'log.console = false', ''].join('\n'),
+  );
+  writeFileSync(path.join(rabbitDir, 'enabled_plugins'), '[].\n');
+  log(`starting RabbitMQ on 127.0.0.1:${RABBITMQ_PORT} (data in .data/rabbitmq)`);
+  // Run as the current user (root here) rather than through Debian's su wrapper, so data stays in .data/.
+  run(path.join(RABBIT_BIN, 'rabbitmq-server'), ['-detached'], { env: rabbitEnv(), quiet: true });
+  await waitFor(() => canConnect('127.0.0.1', RABBITMQ_PORT), 'RabbitMQ', 60_000);
+  run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', RABBIT_NODE, 'await_startup', '--timeout', '60'], {
+    env: rabbitEnv(),
+    quiet: true,
+  });
+}
+
+function stopRabbit() {
+  log('stopping RabbitMQ');
+  run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', RABBIT_NODE, 'stop'], { env: rabbitEnv(), quiet: true, allowFailure: true });
+}
+
+// ---------------------------------------------------------------- FerretDB
+
+function ensureFerretBuilt() {
+  if (existsSync(ferretBinary)) return;
+  log(`FerretDB ${FERRETDB_VERSION} is not installed; building it from the Go module proxy (about a minute)`);
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) throw new Error('building FerretDB needs Go (https://go.dev/doc/install)');
+  const env = { ...process.env, GOFLAGS: '-mod=mod' };
+  run('go', ['mod', 'download', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { env, quiet: true });
+  const modCache = run('go', ['env', 'GOMODCACHE'], { quiet: true }).stdout.trim();
+  // Go's module cache escapes upper-case letters as "!x".
+  const escaped = FERRETDB_MODULE.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+  const source = path.join(modCache, `${escaped}@${FERRETDB_VERSION}`);
+  // FerretDB embeds build/version/version.txt, which module downloads lack; its README says to
+  // write the version there, so build from a writable copy that has it.
+  const work = path.join(toolsDir, 'ferretdb', 'src');
+  rmSync(work, { recursive: true, force: true });
+  cpSync(source, work, { recursive: true });
+  run('chmod', ['-R', 'u+w', work], { quiet: true });
+  writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  mkdirSync(path.dirname(ferretBinary), { recursive: true });
+  run('go', ['build', '-trimpath', '-o', ferretBinary, './cmd/ferretdb'], { cwd: work, env, quiet: true });
+  rmSync(work, { recursive: true, force: true });
+  chmodSync(ferretBinary, 0o755);
+}
+
+async function startFerret() {
+  ensureFerretBuilt();
+  mkdirSync(ferretDir, { recursive: true });
+  log(`starting FerretDB ${FERRETDB_VERSION} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in .data/ferretdb)`);
+  const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
+  const child = spawn(
+    ferretBinary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${ferretDir}/`,
+      `--listen-addr=127.0.0.1:${FERRETDB_PORT}`,
+      `--debug-addr=127.0.0.1:${FERRETDB_PORT + 1000}`,
+      `--state-dir=${ferretDir}`,
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  child.unref();
+  await waitFor(() => canConnect('127.0.0.1', FERRETDB_PORT), 'FerretDB', 30_000);
+  return child.pid;
+}
+
+// ---------------------------------------------------------------- commands
+
+async function up() {
+  mkdirSync(dataDir, { recursive: true });
+  const state = readState();
+  let amqpUrl = process.env.AMQP_URL;
+  let mongoUrl = process.env.MONGO_URL;
+
+  if (amqpUrl && (await reachable(amqpUrl, 5672))) {
+    log(`using the given AMQP_URL (${new URL(amqpUrl).host})`);
+  } else {
+    if (amqpUrl) log(`AMQP_URL (${new URL(amqpUrl).host}) does not answer; using a local RabbitMQ instead`);
+    amqpUrl = `amqp://127.0.0.1:${RABBITMQ_PORT}`;
+    if (await canConnect('127.0.0.1', RABBITMQ_PORT)) {
+      log(`reusing the RabbitMQ already listening on 127.0.0.1:${RABBITMQ_PORT}`);
+    } else {
+      await startRabbit();
+      state.rabbitmq = { node: RABBIT_NODE, port: RABBITMQ_PORT, startedAt: new Date().toISOString() };
+      log('RabbitMQ started');
+    }
+  }
+
+  if (mongoUrl && (await reachable(mongoUrl, 27017))) {
+    log(`using the given MONGO_URL (${hostPortOf(mongoUrl, 27017)?.host ?? 'cluster'})`);
+  } else {
+    if (mongoUrl) log('MONGO_URL does not answer; using a local FerretDB instead');
+    mongoUrl = `mongodb://127.0.0.1:${FERRETDB_PORT}`;
+    if (await canConnect('127.0.0.1', FERRETDB_PORT)) {
+      log(`reusing the MongoDB-compatible server already listening on 127.0.0.1:${FERRETDB_PORT}`);
+    } else {
+      const pid = await startFerret();
+      state.ferretdb = { pid, port: FERRETDB_PORT, startedAt: new Date().toISOString() };
+      log(`FerretDB started (pid ${pid})`);
+    }
+  }
+
+  writeState(state);
+  writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n`);
+  log(`ready: AMQP_URL and MONGO_URL written to .data/infra.env`);
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function down() {
+  const state = readState();
+  if (!state.rabbitmq && !state.ferretdb) log('nothing was started by `infra up`; nothing to stop');
+  if (state.rabbitmq) {
+    stopRabbit();
+    delete state.rabbitmq;
+  }
+  if (state.ferretdb) {
+    if (isAlive(state.ferretdb.pid)) {
+      log(`stopping FerretDB (pid ${state.ferretdb.pid})`);
+      process.kill(state.ferretdb.pid, 'SIGTERM');
+      await waitFor(async () => !isAlive(state.ferretdb.pid), 'FerretDB shutdown', 10_000).catch(() =>
+        process.kill(state.ferretdb.pid, 'SIGKILL'),
+      );
+    }
+    delete state.ferretdb;
+  }
+  writeState(state);
+  rmSync(envFile, { force: true });
+}
+
+async function status() {
+  const state = readState();
+  const rabbitUp = await canConnect('127.0.0.1', RABBITMQ_PORT);
+  const ferretUp = await canConnect('127.0.0.1', FERRETDB_PORT);
+  log(`RabbitMQ 127.0.0.1:${RABBITMQ_PORT}: ${rabbitUp ? 'up' : 'down'}${state.rabbitmq ? ' (started by infra up)' : ''}`);
+  log(`FerretDB 127.0.0.1:${FERRETDB_PORT}: ${ferretUp ? 'up' : 'down'}${state.ferretdb ? ` (pid ${state.ferretdb.pid}, started by infra up)` : ''}`);
+}
+
+const commands = { up, down, status };
+const command = commands[process.argv[2]];
+if (!command) {
+  console.error('usage: infra.mjs up|down|status');
+  process.exit(2);
+}
+command().catch((error) => {
+  console.error(`[infra] ${error.message}`);
+  process.exit(1);
+});
