@@ -7,14 +7,14 @@
 //   node tools/infra/infra.mjs down     stop what `up` started (nothing else)
 //   node tools/infra/infra.mjs status
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, cpSync, chmodSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = path.join(root, '.data');
-const toolsDir = path.join(root, '.tools');
 const stateFile = path.join(dataDir, 'infra-state.json');
 const envFile = path.join(dataDir, 'infra.env');
 
@@ -26,7 +26,9 @@ const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 const RABBIT_NODE = `wfp-${RABBITMQ_PORT}@localhost`;
 const rabbitDir = path.join(dataDir, 'rabbitmq');
 const ferretDir = path.join(dataDir, 'ferretdb');
-const ferretBinary = path.join(toolsDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+// Built once per machine and shared by every checkout (CI clones afresh; the build takes a minute).
+const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'workflow-platform');
+const ferretBinary = path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
 
 const log = (message) => console.log(`[infra] ${message}`);
 
@@ -161,15 +163,17 @@ function ensureFerretBuilt() {
   const source = path.join(modCache, `${escaped}@${FERRETDB_VERSION}`);
   // FerretDB embeds build/version/version.txt, which module downloads lack; its README says to
   // write the version there, so build from a writable copy that has it.
-  const work = path.join(toolsDir, 'ferretdb', 'src');
+  const work = path.join(cacheDir, 'ferretdb', `src-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   cpSync(source, work, { recursive: true });
   run('chmod', ['-R', 'u+w', work], { quiet: true });
   writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
   mkdirSync(path.dirname(ferretBinary), { recursive: true });
-  run('go', ['build', '-trimpath', '-o', ferretBinary, './cmd/ferretdb'], { cwd: work, env, quiet: true });
+  const built = `${ferretBinary}.${process.pid}`;
+  run('go', ['build', '-trimpath', '-o', built, './cmd/ferretdb'], { cwd: work, env, quiet: true });
   rmSync(work, { recursive: true, force: true });
-  chmodSync(ferretBinary, 0o755);
+  chmodSync(built, 0o755);
+  renameSync(built, ferretBinary); // atomic: a concurrent `up` never runs a half-written binary
 }
 
 async function startFerret() {

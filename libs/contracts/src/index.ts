@@ -6,3 +6,5 @@ export * from './commands/versions-register.command';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/event-payloads';
+export * from './ids';
+export * from './broker-topology';

@@ -1,5 +1,4 @@
 export * from './messaging.options';
-export * from './topology';
 export * from './declare-topology';
 export * from './amqp-connection';
 export * from './message-publisher';

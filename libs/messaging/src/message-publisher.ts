@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import type { ExchangeKind, MessageEnvelope } from '@wfp/contracts';
 import { AmqpConnection } from './amqp-connection';
 import { declareExchanges } from './declare-topology';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { exchangeName } from './topology';
+import { exchangeName, type ExchangeKind, type MessageEnvelope } from '@wfp/contracts';
 
 /** The broker accepted the message but no queue was bound for it, so nobody would ever receive it. */
 export class UnroutableMessageError extends Error {

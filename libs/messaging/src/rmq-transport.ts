@@ -3,12 +3,20 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
-import { InvalidMessageError, isMessageEnvelope, type MessageEnvelope } from '@wfp/contracts';
 import { AmqpConnection } from './amqp-connection';
 import { declareTopology } from './declare-topology';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
-import { buildServiceTopology, exchangeName, retryDelayFor, retryQueueName, type WorkQueueTopology } from './topology';
+import {
+  buildServiceTopology,
+  exchangeName,
+  InvalidMessageError,
+  isMessageEnvelope,
+  retryDelayFor,
+  retryQueueName,
+  type MessageEnvelope,
+  type WorkQueueTopology,
+} from '@wfp/contracts';
 
 export const ATTEMPT_HEADER = 'x-attempt';
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';

@@ -26,6 +26,8 @@ export class PersistenceModule {
           // failing fast lets handlers retry through the queue and the API answer 503.
           bufferCommands: false,
           autoIndex: true,
+          // An unset optional field is left out of the document rather than stored as null.
+          ignoreUndefined: true,
         }),
       ],
       providers: [OutboxRelayService, MongoHealthIndicator],

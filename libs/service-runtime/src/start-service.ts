@@ -24,14 +24,13 @@ export interface ServiceStartOptions {
 export async function startService(options: ServiceStartOptions): Promise<INestApplication> {
   const app = await NestFactory.create(options.module as Type<unknown>, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  armShutdownTimeout(options.shutdownTimeoutMs);
   await options.configure?.(app);
   if (options.consumesMessages) {
     connectMessageConsumers(app);
     await app.startAllMicroservices();
   }
   await app.listen(options.port, options.host);
+  stopGracefullyOnSignals(app, options.shutdownTimeoutMs);
   return app;
 }
 
@@ -41,19 +40,31 @@ export function listeningPort(app: INestApplication): number {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-let shutdownTimeoutArmed = false;
-
-function armShutdownTimeout(timeoutMs: number): void {
-  if (shutdownTimeoutArmed) return;
-  shutdownTimeoutArmed = true;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      setTimeout(() => {
-        new NestLogger('Shutdown').error(`graceful shutdown took longer than ${timeoutMs} ms; exiting`);
+/**
+ * On SIGTERM/SIGINT: stop consuming, let in-flight messages and requests finish, close the broker
+ * and database connections, then exit 0. If that takes longer than the timeout, exit 1 anyway.
+ */
+function stopGracefullyOnSignals(app: INestApplication, timeoutMs: number): void {
+  const logger = new NestLogger('Shutdown');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: stopping gracefully`);
+    setTimeout(() => {
+      logger.error(`graceful shutdown took longer than ${timeoutMs} ms; exiting`);
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
         process.exit(1);
-      }, timeoutMs).unref();
-    });
-  }
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 /**

@@ -1,3 +1,5 @@
 export * from './test-infra';
 export * from './wait-for';
 export * from './broker-probe';
+export * from './service-process';
+export * from './platform';

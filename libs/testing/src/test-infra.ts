@@ -3,8 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as amqplib from 'amqplib';
 import { MongoClient } from 'mongodb';
-import { SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
-import { buildServiceTopology } from '@wfp/messaging';
+import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
+
 
 export interface TestInfra {
   amqpUrl: string;

@@ -20,7 +20,7 @@ export interface RunContext {
  * One workflow run, pinned to the version it started on. Every state change is one atomic update
  * of this document that also appends the events it causes to `outbox` and bumps `version`.
  */
-@Schema({ collection: 'runs', versionKey: false, timestamps: true })
+@Schema({ collection: 'runs', versionKey: false, minimize: false, timestamps: true })
 export class Run {
   @Prop({ type: String, required: true })
   _id!: string;

@@ -1,6 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { getModelToken, MongooseModule } from '@nestjs/mongoose';
-import { ModuleRef } from '@nestjs/core';
+import { InjectModel, MongooseModule } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
 import { OutboxRelayService } from '@wfp/persistence';
 import { RunStarterService } from './run-starter.service';
 import { Run, RunSchema } from './run.schema';
@@ -19,11 +19,11 @@ import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-versi
 })
 export class WorkflowRunsModule implements OnModuleInit {
   constructor(
-    private readonly moduleRef: ModuleRef,
     private readonly outbox: OutboxRelayService,
+    @InjectModel(Run.name) private readonly runs: Model<Run>,
   ) {}
 
   onModuleInit(): void {
-    this.outbox.watch(this.moduleRef.get(getModelToken(Run.name), { strict: false }));
+    this.outbox.watch(this.runs);
   }
 }

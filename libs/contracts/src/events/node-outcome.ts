@@ -1,6 +1,6 @@
 /** Public NodeOutcome shapes of the event catalogue. */
-export const NODE_TYPES = ['SCREENING_OUTREACH', 'ENGAGEMENT_OUTREACH', 'CONDITION', 'WEBHOOK', 'OUTPUT'] as const;
-export type EventNodeType = (typeof NODE_TYPES)[number];
+export const EVENT_NODE_TYPES = ['SCREENING_OUTREACH', 'ENGAGEMENT_OUTREACH', 'CONDITION', 'WEBHOOK', 'OUTPUT'] as const;
+export type EventNodeType = (typeof EVENT_NODE_TYPES)[number];
 
 export const WORKFLOW_OUTREACH_OUTCOMES = [
   'PASSED_CRITERIA',

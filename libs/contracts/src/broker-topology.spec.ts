@@ -1,4 +1,4 @@
-import { buildServiceTopology, retryDelayFor } from './topology';
+import { buildServiceTopology, retryDelayFor } from './broker-topology';
 
 describe('buildServiceTopology', () => {
   const topology = buildServiceTopology({

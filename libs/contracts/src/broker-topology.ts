@@ -1,4 +1,4 @@
-import { SERVICE_QUEUES, type ExchangeKind, type ServiceName } from '@wfp/contracts';
+import { SERVICE_QUEUES, type ExchangeKind, type ServiceName } from './topology';
 
 /**
  * Pure description of the broker objects one service declares (DESIGN.md section 2):

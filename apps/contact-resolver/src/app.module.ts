@@ -1,0 +1,22 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
+import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { PersistenceModule } from '@wfp/persistence';
+import type { ResolverConfig } from './resolver.config';
+
+export const SERVICE_NAME = 'contact-resolver';
+
+@Module({})
+export class AppModule {
+  static register(config: ResolverConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
+        MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
+        PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'contact_resolver' }),
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runMain } from '@wfp/service-runtime';
+import { bootstrap } from './bootstrap';
+
+runMain('contact-resolver', bootstrap);

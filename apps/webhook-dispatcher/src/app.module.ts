@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
+import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { PersistenceModule } from '@wfp/persistence';
+import { WebhookDeliveryModule } from '@wfp/webhook-delivery';
+import type { DispatcherConfig } from './dispatcher.config';
+import { WorkflowEventsHandler } from './events/workflow-events.handler';
+
+export const SERVICE_NAME = 'webhook-dispatcher';
+
+@Module({})
+export class AppModule {
+  static register(config: DispatcherConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
+        MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
+        PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'webhook_dispatcher' }),
+        HealthModule,
+        WebhookDeliveryModule,
+      ],
+      controllers: [WorkflowEventsHandler],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiAccessModule } from '@wfp/api-access';
+import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
+import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { PersistenceModule } from '@wfp/persistence';
+import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
+import type { ApiConfig } from './api.config';
+import { OrgsController } from './orgs/orgs.controller';
+import { WorkflowsController } from './workflows/workflows.controller';
+
+export const SERVICE_NAME = 'workflow-api';
+
+@Module({})
+export class AppModule {
+  static register(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: SERVICE_NAME, level: config.LOG_LEVEL }),
+        MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
+        PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_api' }),
+        HealthModule,
+        ApiAccessModule.register({ adminToken: config.ADMIN_TOKEN }),
+        WorkflowCatalogModule,
+      ],
+      controllers: [OrgsController, WorkflowsController],
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { WorkflowDefinitionDto } from './definition.dto';
+
+export class CreateWorkflowDto {
+  @ApiProperty({ example: 'RGN screening', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'cedar-rgn-screening', description: 'Your own identifier, echoed in events' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'externalId must be 1-128 letters, digits or ._:-' })
+  externalId?: string;
+
+  @ApiPropertyOptional({ maxLength: 4096 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  description?: string;
+
+  @ApiProperty({ type: WorkflowDefinitionDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => WorkflowDefinitionDto)
+  definition!: WorkflowDefinitionDto;
+}
+
+export class VersionSummaryDto {
+  @ApiProperty({ example: 'wfv_6a1f…' })
+  workflowVersionId!: string;
+
+  @ApiProperty({ example: 1 })
+  versionNumber!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  publishedAt!: string;
+}
+
+export class WorkflowDto {
+  @ApiProperty({ example: 'wf_3c9e…' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  externalId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+
+  @ApiProperty({ enum: ['ACTIVE', 'ARCHIVED'] })
+  status!: 'ACTIVE' | 'ARCHIVED';
+
+  @ApiProperty({ type: WorkflowDefinitionDto, description: 'The current draft' })
+  definition!: Record<string, unknown>;
+
+  @ApiProperty({ type: VersionSummaryDto, nullable: true })
+  latestVersion!: VersionSummaryDto | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+export class StartRunsDto {
+  @ApiProperty({ enum: ['API'] })
+  @IsIn(['API'], { message: 'triggerSource must be API' })
+  triggerSource!: 'API';
+
+  @ApiProperty({ type: [String], minItems: 1, maxItems: 1000, example: ['cp_abc123'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Length(1, 128, { each: true })
+  candidateProfileIds!: string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  inputs?: Record<string, unknown>;
+}
+
+export class AcceptedRunsDto {
+  @ApiProperty({ example: 'req_9b2d…' })
+  requestId!: string;
+
+  @ApiProperty({ example: 1 })
+  accepted!: number;
+
+  @ApiProperty({ type: [String], description: 'Ids of the runs, in the order of candidateProfileIds' })
+  runIds!: string[];
+}

@@ -1,0 +1,71 @@
+import {
+  createParamDecorator,
+  HttpStatus,
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { ApiError } from '@wfp/http-kit';
+import { OrganizationsService, type ApiPrincipal } from './organizations.service';
+
+export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
+
+interface AuthenticatedRequest extends Request {
+  principal?: ApiPrincipal;
+}
+
+function bearerToken(request: Request): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match ? match[1] : null;
+}
+
+function unauthorized(): ApiError {
+  return new ApiError(HttpStatus.UNAUTHORIZED, 'A valid API key is required: send Authorization: Bearer <key>');
+}
+
+/** Requires `Authorization: Bearer <api key>`; the request then acts for that key's organization. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly organizations: OrganizationsService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(request);
+    if (!token) throw unauthorized();
+    const principal = await this.organizations.authenticate(token);
+    if (!principal) throw unauthorized();
+    request.principal = principal;
+    return true;
+  }
+}
+
+/** Requires `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(@Inject(ADMIN_TOKEN) adminToken: string) {
+    this.expected = createHash('sha256').update(adminToken).digest();
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const token = bearerToken(context.switchToHttp().getRequest<Request>());
+    const presented = createHash('sha256').update(token ?? '').digest();
+    if (!token || !timingSafeEqual(presented, this.expected)) {
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'The admin token is required: send Authorization: Bearer <ADMIN_TOKEN>');
+    }
+    return true;
+  }
+}
+
+/** The authenticated caller, set by ApiKeyGuard. */
+export const Principal = createParamDecorator((_: unknown, context: ExecutionContext): ApiPrincipal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('Principal used on a route without ApiKeyGuard');
+  return principal;
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'http-kit',
+  rootDir: __dirname,
+};

@@ -1,0 +1,4 @@
+export * from './api-error';
+export * from './all-exceptions.filter';
+export * from './validation';
+export * from './correlation-id.decorator';

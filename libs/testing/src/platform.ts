@@ -1,0 +1,73 @@
+import { deleteBrokerNamespace, dropDatabases, mongoUrlWithDatabase, testInfra, uniqueSuffix } from './test-infra';
+import { freePort, ServiceProcess, type PlatformService } from './service-process';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** Retry delays short enough for tests; production keeps the defaults. */
+const TEST_RETRY_DELAYS_MS = [100, 300];
+
+/**
+ * The four services started from their bundles against the real broker and database, isolated
+ * from other test files by their own broker namespace and databases.
+ */
+export class Platform {
+  private constructor(
+    readonly namespace: string,
+    readonly databases: Record<PlatformService, string>,
+    readonly services: Record<PlatformService, ServiceProcess>,
+    private readonly amqpUrl: string,
+    private readonly mongoUrl: string,
+  ) {}
+
+  static async start(extraEnv: Partial<Record<PlatformService, Record<string, string>>> = {}): Promise<Platform> {
+    const infra = testInfra();
+    const suffix = uniqueSuffix();
+    const namespace = `e2e${suffix}`;
+    const names: PlatformService[] = ['workflow-processor', 'webhook-dispatcher', 'contact-resolver', 'workflow-api'];
+    const databases = Object.fromEntries(
+      names.map((name) => [name, `${name.replace('-', '_')}_${suffix}`]),
+    ) as Record<PlatformService, string>;
+    const services = {} as Record<PlatformService, ServiceProcess>;
+    for (const name of names) {
+      services[name] = ServiceProcess.start(
+        name,
+        {
+          AMQP_URL: infra.amqpUrl,
+          AMQP_NAMESPACE: namespace,
+          AMQP_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
+          MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, databases[name]),
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          LOG_LEVEL: 'info',
+          ...extraEnv[name],
+        },
+        await freePort(),
+      );
+    }
+    const platform = new Platform(namespace, databases, services, infra.amqpUrl, infra.mongoUrl);
+    try {
+      await Promise.all(names.map((name) => services[name].ready()));
+    } catch (error) {
+      await platform.stop();
+      throw error;
+    }
+    return platform;
+  }
+
+  get apiUrl(): string {
+    return this.services['workflow-api'].url;
+  }
+
+  /** MONGO_URL of the server holding every service's database (for assertions). */
+  get mongoServerUrl(): string {
+    return this.mongoUrl;
+  }
+
+  async stop(): Promise<Record<PlatformService, number | null>> {
+    const codes = await Promise.all(
+      Object.entries(this.services).map(async ([name, service]) => [name, await service.stop()] as const),
+    );
+    await deleteBrokerNamespace(this.amqpUrl, this.namespace, TEST_RETRY_DELAYS_MS).catch(() => undefined);
+    await dropDatabases(this.mongoUrl, Object.values(this.databases)).catch(() => undefined);
+    return Object.fromEntries(codes) as Record<PlatformService, number | null>;
+  }
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { waitFor } from './wait-for';
+
+const workspaceRoot = path.resolve(__dirname, '../../..');
+
+export type PlatformService = 'workflow-api' | 'workflow-processor' | 'webhook-dispatcher' | 'contact-resolver';
+
+export const SERVICE_PORT_VARIABLE: Record<PlatformService, string> = {
+  'workflow-api': 'WORKFLOW_API_PORT',
+  'workflow-processor': 'WORKFLOW_PROCESSOR_PORT',
+  'webhook-dispatcher': 'WEBHOOK_DISPATCHER_PORT',
+  'contact-resolver': 'CONTACT_RESOLVER_PORT',
+};
+
+export function bundlePath(service: PlatformService): string {
+  return path.join(workspaceRoot, 'dist/apps', service, 'main.js');
+}
+
+/** A port that was free a moment ago, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** One service running from its production bundle (`node dist/apps/<name>/main.js`). */
+export class ServiceProcess {
+  private output = '';
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly service: PlatformService,
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.exitCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Starts the bundle with exactly the given environment (plus PATH) and its port. */
+  static start(service: PlatformService, env: Record<string, string>, port: number): ServiceProcess {
+    const bundle = bundlePath(service);
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
+    const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
+      cwd: workspaceRoot,
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', ...env, [SERVICE_PORT_VARIABLE[service]]: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServiceProcess(service, port, child);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Resolves once /health/ready answers 200 (broker and database reachable). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.exitCode !== undefined) {
+          throw new Error(`${this.service} exited with ${this.exitCode}:\n${this.output.slice(-2000)}`);
+        }
+        const response = await fetch(`${this.url}/health/ready`).catch(() => null);
+        return response?.status === 200;
+      },
+      { timeoutMs, intervalMs: 100, what: `${this.service} to be ready` },
+    );
+  }
+
+  /** Resolves with the exit code once the process has ended. */
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
+  /** Sends SIGTERM and waits for the process to end (SIGKILL after the timeout). */
+  async stop(timeoutMs = 15_000): Promise<number | null> {
+    if (this.exitCode !== undefined) return this.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

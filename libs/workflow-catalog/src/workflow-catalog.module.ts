@@ -1,0 +1,32 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { InjectModel, MongooseModule } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { OutboxRelayService } from '@wfp/persistence';
+import { RunRequest, RunRequestSchema } from './run-request.schema';
+import { RunRequestsService } from './run-requests.service';
+import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
+import { WorkflowsService } from './workflows.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: Workflow.name, schema: WorkflowSchema },
+      { name: WorkflowVersion.name, schema: WorkflowVersionSchema },
+      { name: RunRequest.name, schema: RunRequestSchema },
+    ]),
+  ],
+  providers: [WorkflowsService, RunRequestsService],
+  exports: [WorkflowsService, RunRequestsService],
+})
+export class WorkflowCatalogModule implements OnModuleInit {
+  constructor(
+    private readonly outbox: OutboxRelayService,
+    @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
+    @InjectModel(RunRequest.name) private readonly requests: Model<RunRequest>,
+  ) {}
+
+  onModuleInit(): void {
+    this.outbox.watch(this.versions);
+    this.outbox.watch(this.requests);
+  }
+}

@@ -1,0 +1,16 @@
+export * from './node-types';
+export * from './names';
+export * from './workflow-definition';
+export * from './field-problem';
+export * from './json-value';
+export * from './iso-date';
+export * from './scope-path';
+export { renderTemplate, templatePaths, templatePathOccurrences } from './template';
+export * from './condition';
+export * from './node-configs/outreach-config';
+export * from './node-configs/condition-config';
+export * from './node-configs/webhook-config';
+export * from './node-configs/output-config';
+export * from './node-config';
+export { nodeTargets } from './graph-analysis';
+export * from './publish-validation';

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Runs the four services from their bundles (as they run in production: one process each),
+// seeds a demo organization with a published workflow, and prints how to call the API.
+// Logs go to .data/logs/<service>.log. Ctrl-C stops everything gracefully.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const logsDir = path.join(root, '.data/logs');
+const demoFile = path.join(root, '.data/demo.json');
+mkdirSync(logsDir, { recursive: true });
+
+const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
+const adminToken = process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
+const apiPort = Number(process.env.WORKFLOW_API_PORT ?? 3000);
+
+const services = [
+  { name: 'workflow-processor', portVariable: 'WORKFLOW_PROCESSOR_PORT', port: 3002 },
+  { name: 'webhook-dispatcher', portVariable: 'WEBHOOK_DISPATCHER_PORT', port: 3003 },
+  { name: 'contact-resolver', portVariable: 'CONTACT_RESOLVER_PORT', port: 3001 },
+  { name: 'workflow-api', portVariable: 'WORKFLOW_API_PORT', port: apiPort },
+];
+
+const children = [];
+let stopping = false;
+
+function startService(service) {
+  const env = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    ADMIN_TOKEN: adminToken,
+    [service.portVariable]: String(process.env[service.portVariable] ?? service.port),
+  };
+  const log = createWriteStream(path.join(logsDir, `${service.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/apps', service.name, 'main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  child.stderr.on('data', (chunk) => process.stderr.write(`[${service.name}] ${chunk}`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${service.name} exited (${signal ?? code}); see .data/logs/${service.name}.log`);
+      stopAll(1);
+    }
+  });
+  children.push(child);
+  return `http://127.0.0.1:${env[service.portVariable]}`;
+}
+
+async function waitReady(name, url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${url}/health/ready`).catch(() => null);
+    if (response?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not become ready; see .data/logs/${name}.log`);
+}
+
+async function call(method, url, token, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+const demoDefinition = JSON.parse(readFileSync(path.join(root, 'tools/demo/screening-workflow.json'), 'utf8'));
+
+/** Reuses the demo organization of an earlier start when its key still works. */
+async function seedDemo(apiUrl) {
+  if (existsSync(demoFile)) {
+    const saved = JSON.parse(readFileSync(demoFile, 'utf8'));
+    const probe = await call('GET', `${apiUrl}/v1/workflows/${saved.workflowId}`, saved.apiKey);
+    if (probe.status === 200) return saved;
+  }
+  const org = await call('POST', `${apiUrl}/v1/orgs`, adminToken, { name: 'Demo organization' });
+  if (org.status !== 201) throw new Error(`could not create the demo organization: ${JSON.stringify(org.body)}`);
+  const workflow = await call('POST', `${apiUrl}/v1/workflows`, org.body.apiKey, {
+    name: 'Demo screening',
+    externalId: 'demo-screening',
+    definition: demoDefinition,
+  });
+  if (workflow.status !== 201) throw new Error(`could not create the demo workflow: ${JSON.stringify(workflow.body)}`);
+  const version = await call('POST', `${apiUrl}/v1/workflows/${workflow.body.id}/publish`, org.body.apiKey);
+  if (version.status !== 201) throw new Error(`could not publish the demo workflow: ${JSON.stringify(version.body)}`);
+  const demo = { organizationId: org.body.id, apiKey: org.body.apiKey, workflowId: workflow.body.id };
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2));
+  return demo;
+}
+
+function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\n[start] stopping services (SIGTERM)…');
+  let remaining = children.filter((child) => child.exitCode === null).length;
+  if (remaining === 0) process.exit(code);
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
+    child.once('exit', () => {
+      remaining -= 1;
+      if (remaining === 0) process.exit(code);
+    });
+    child.kill('SIGTERM');
+  }
+  setTimeout(() => process.exit(code), 20_000).unref();
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+try {
+  const urls = Object.fromEntries(services.map((service) => [service.name, startService(service)]));
+  await Promise.all(services.map((service) => waitReady(service.name, urls[service.name])));
+  const apiUrl = urls['workflow-api'];
+  const demo = await seedDemo(apiUrl);
+  const adminNote = process.env.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : '(development default; set ADMIN_TOKEN to change it)';
+  console.log(`
+Workflow platform is running.
+
+  API:            ${apiUrl}        (OpenAPI: ${apiUrl}/docs, ${apiUrl}/docs-json)
+  Admin token:    ${adminToken} ${adminNote}
+  Demo org:       ${demo.organizationId}
+  Demo API key:   ${demo.apiKey}
+  Demo workflow:  ${demo.workflowId} (published)
+  Services:       ${Object.entries(urls).map(([name, url]) => `${name} ${url}`).join(', ')}
+  Logs:           .data/logs/<service>.log
+
+Start a run of the demo workflow:
+
+  curl -s -X POST ${apiUrl}/v1/workflows/${demo.workflowId}/runs \\
+    -H 'Authorization: Bearer ${demo.apiKey}' -H 'content-type: application/json' \\
+    -d '{"triggerSource":"API","candidateProfileIds":["cp_demo_1"]}'
+
+Read the workflow:
+
+  curl -s ${apiUrl}/v1/workflows/${demo.workflowId} -H 'Authorization: Bearer ${demo.apiKey}'
+
+Press Ctrl-C to stop.`);
+} catch (error) {
+  console.error(`[start] ${error.message}`);
+  stopAll(1);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm test`: unit, integration and end-to-end tests against real RabbitMQ and FerretDB.
+# Installs what is missing, starts (or reuses) the infrastructure, builds the four service
+# bundles, type-checks and lints, runs every Jest project once, and ends with
+# "N passed, N failed[, N skipped]". Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source tools/with-node.sh
+source tools/ensure-deps.sh
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
+
+node tools/infra/infra.mjs up
+set -a; source .data/infra.env; set +a
+
+echo "[test] building service bundles"
+npx nx run-many -t build --output-style=static >/dev/null
+echo "[test] type-checking"
+npx tsc -p tsconfig.check.json
+echo "[test] linting (module boundaries included)"
+npx nx run-many -t lint --output-style=static >/dev/null
+
+results=".data/jest-results.json"
+rm -f "$results"
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = require(require("node:path").resolve(process.argv[1]));
+  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results"
+exit "$status"
