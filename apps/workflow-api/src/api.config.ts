@@ -5,15 +5,15 @@ import { BaseServiceConfig, ToInt } from '@wfp/config';
 export class ApiConfig extends BaseServiceConfig {
   @Expose()
   @ToInt()
-  @IsInt({ message: 'WORKFLOW_API_PORT must be an integer' })
   @Min(0, { message: 'WORKFLOW_API_PORT must be between 0 and 65535' })
   @Max(65535, { message: 'WORKFLOW_API_PORT must be between 0 and 65535' })
+  @IsInt({ message: 'WORKFLOW_API_PORT must be an integer' })
   WORKFLOW_API_PORT = 3000;
 
   /** Bearer token of the admin routes (creating organizations, the operations page). */
   @Expose()
-  @IsString({ message: 'ADMIN_TOKEN is required' })
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @IsString({ message: 'ADMIN_TOKEN is required' })
   ADMIN_TOKEN!: string;
 
   /** Largest accepted JSON body, in body-parser notation (e.g. 1mb, 512kb). */

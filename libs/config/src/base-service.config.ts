@@ -8,6 +8,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * Settings every service reads. Each service extends this with its own port and options;
  * the defaults suit local development, production overrides them through the environment.
+ * The type check sits nearest each field: class-validator tries it first, so a non-number is
+ * reported as "must be an integer" rather than as out of range.
  */
 export class BaseServiceConfig {
   @Expose()
@@ -15,8 +17,8 @@ export class BaseServiceConfig {
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
   @Expose()
-  @IsString()
   @Matches(/^[0-9a-zA-Z.:_-]+$/, { message: 'HOST must be an interface address such as 127.0.0.1 or 0.0.0.0' })
+  @IsString()
   HOST = '127.0.0.1';
 
   @Expose()
@@ -34,27 +36,27 @@ export class BaseServiceConfig {
 
   @Expose()
   @ToInt()
-  @IsInt({ message: 'AMQP_PREFETCH must be an integer' })
   @Min(1, { message: 'AMQP_PREFETCH must be at least 1' })
   @Max(1000, { message: 'AMQP_PREFETCH must be at most 1000' })
+  @IsInt({ message: 'AMQP_PREFETCH must be an integer' })
   AMQP_PREFETCH = 32;
 
   /** Deliveries of one message before it is dead-lettered (first try included). */
   @Expose()
   @ToInt()
-  @IsInt({ message: 'AMQP_MAX_ATTEMPTS must be an integer' })
   @Min(1, { message: 'AMQP_MAX_ATTEMPTS must be at least 1' })
   @Max(50, { message: 'AMQP_MAX_ATTEMPTS must be at most 50' })
+  @IsInt({ message: 'AMQP_MAX_ATTEMPTS must be an integer' })
   AMQP_MAX_ATTEMPTS = 5;
 
   /** Delay before each retry; the last delay repeats when there are more retries than entries. */
   @Expose()
   @ToIntList()
-  @IsArray({ message: 'AMQP_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
   @ArrayMinSize(1, { message: 'AMQP_RETRY_DELAYS_MS needs at least one delay' })
   @ArrayMaxSize(10, { message: 'AMQP_RETRY_DELAYS_MS takes at most 10 delays' })
-  @IsInt({ each: true, message: 'AMQP_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
   @Min(1, { each: true, message: 'AMQP_RETRY_DELAYS_MS delays must be at least 1 ms' })
+  @IsArray({ message: 'AMQP_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
+  @IsInt({ each: true, message: 'AMQP_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
   AMQP_RETRY_DELAYS_MS: number[] = [1000, 5000, 30000];
 
   @Expose()
@@ -68,7 +70,7 @@ export class BaseServiceConfig {
   /** Milliseconds allowed for in-flight work to finish on SIGTERM before the process exits anyway. */
   @Expose()
   @ToInt()
-  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer' })
   @Min(0, { message: 'SHUTDOWN_TIMEOUT_MS must be at least 0' })
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer' })
   SHUTDOWN_TIMEOUT_MS = 10000;
 }

@@ -33,6 +33,19 @@ export class BrokerProbe {
     return this.withChannel(async (channel) => (await channel.get(queue, { noAck: true })) || undefined);
   }
 
+  /** Declares a temporary queue bound to an exchange, to watch what is published there. */
+  async listen(queue: string, exchange: string, routingKey: string): Promise<void> {
+    await this.withChannel(async (channel) => {
+      await channel.assertExchange(exchange, 'topic', { durable: true });
+      await channel.assertQueue(queue, { durable: false, autoDelete: false });
+      await channel.bindQueue(queue, exchange, routingKey);
+    });
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    await this.withChannel((channel) => channel.deleteQueue(queue));
+  }
+
   /** Publishes raw bytes, bypassing the service's publisher (for malformed-message tests). */
   async publishRaw(exchange: string, routingKey: string, content: Buffer): Promise<void> {
     await this.withChannel(async (channel) => {

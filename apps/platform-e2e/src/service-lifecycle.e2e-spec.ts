@@ -1,0 +1,58 @@
+import { freePort, mongoUrlWithDatabase, ServiceProcess, testInfra, uniqueSuffix, type PlatformService } from '@wfp/testing';
+
+const SERVICES: PlatformService[] = ['workflow-api', 'workflow-processor', 'webhook-dispatcher', 'contact-resolver'];
+
+describe('service start-up and health, from the production bundles', () => {
+  const infra = testInfra();
+
+  it.each(SERVICES)('%s refuses to start without its required variables and names them', async (service) => {
+    const process = ServiceProcess.start(service, {}, await freePort());
+    expect(await process.waitForExit()).toBe(78);
+    expect(process.logs).toContain('Invalid configuration');
+    expect(process.logs).toContain('AMQP_URL must be an amqp:// or amqps:// URL');
+    expect(process.logs).toContain('MONGO_URL must be a mongodb:// or mongodb+srv:// URL');
+    if (service === 'workflow-api') expect(process.logs).toContain('ADMIN_TOKEN is required');
+    expect(process.logs).not.toMatch(/\bat .*\.js:\d+/); // a message, not a stack trace
+  });
+
+  it('names a bad value without echoing it', async () => {
+    const process = ServiceProcess.start(
+      'workflow-processor',
+      { AMQP_URL: 'amqp://127.0.0.1:5672', MONGO_URL: 'mongodb://127.0.0.1:27017', AMQP_PREFETCH: 'lots', AMQP_QUEUE_TYPE: 'stream' },
+      await freePort(),
+    );
+    expect(await process.waitForExit()).toBe(78);
+    expect(process.logs).toContain('AMQP_PREFETCH must be an integer');
+    expect(process.logs).toContain('AMQP_QUEUE_TYPE must be classic or quorum');
+    expect(process.logs).not.toContain('lots');
+  });
+
+  it('is live but not ready while the broker is unreachable, and stops cleanly', async () => {
+    const closedPort = await freePort();
+    const database = `lifecycle_${uniqueSuffix()}`;
+    const process = ServiceProcess.start(
+      'workflow-processor',
+      { AMQP_URL: `amqp://127.0.0.1:${closedPort}`, MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, database) },
+      await freePort(),
+    );
+    try {
+      const live = await waitForStatus(`${process.url}/health/live`, 200);
+      expect(live.status).toBe('ok');
+      const ready = await waitForStatus(`${process.url}/health/ready`, 503);
+      expect(ready.details.broker.status).toBe('down');
+      expect(ready.details.database.status).toBe('up');
+    } finally {
+      expect(await process.stop()).toBe(0);
+    }
+  });
+});
+
+async function waitForStatus(url: string, status: number): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const response = await fetch(url).catch(() => null);
+    if (response?.status === status) return (await response.json()) as Record<string, unknown>;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
