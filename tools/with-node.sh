@@ -22,5 +22,8 @@ if ! command -v node >/dev/null 2>&1 || [ "$(_wfp_node_major node)" -lt 22 ]; th
   export PATH="$_wfp_node_bin:$PATH"
 fi
 
+# Nothing here may send telemetry: opt out of the analytics some dependencies ship.
+export SCARF_ANALYTICS=false DO_NOT_TRACK=1 NX_NO_CLOUD=true
+
 # Sourced: leave PATH set for the caller. Executed: run the given command.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then exec "$@"; fi

@@ -1,39 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
 import { Platform, TEST_ADMIN_TOKEN, waitFor } from '@wfp/testing';
 
-/** A graph that publishes cleanly: screen, then branch on the outcome. */
-const definition = {
-  inputs: { jobTitle: { type: 'string', required: false } },
-  startNodeId: 'screen',
-  nodes: [
-    {
-      id: 'screen',
-      type: 'screeningOutreach',
-      label: 'Screen availability',
-      config: {
-        channels: ['sms', 'email'],
-        replyWindowSeconds: 86400,
-        questions: [{ slug: 'nmc-pin', text: 'Are you NMC registered?', preferredAnswer: 'IS_YES' }],
-      },
-      transitions: { onComplete: 'check', onOptOut: null, onDeliveryFailed: null },
-    },
-    {
-      id: 'check',
-      type: 'condition',
-      config: {
-        branches: [
-          {
-            when: { all: [{ path: 'nodes.screen.outcome.status', op: 'eq', value: 'PASSED_CRITERIA' }] },
-            target: 'done',
-          },
-        ],
-        else: null,
-      },
-    },
-    { id: 'done', type: 'output', config: { value: { passed: true } } },
-  ],
-};
+/** The demo graph `npm start` publishes: screen, then branch on the outcome. */
+const definition = JSON.parse(readFileSync(path.join(__dirname, '../../../tools/demo/screening-workflow.json'), 'utf8'));
 
 describe('foundation flow: gateway → processor → dispatcher over RabbitMQ and FerretDB', () => {
   let platform: Platform;

@@ -40,7 +40,7 @@ export function validateDefinitionForPublish(definition: WorkflowDefinition): Pu
     nodeId: null,
     ...problem,
   }));
-  problems.push(...inputProblems(raw['inputs']));
+  problems.push(...validateInputDeclarations(raw['inputs']));
 
   const nodes = Array.isArray(raw['nodes']) ? (raw['nodes'] as unknown[]) : [];
   if (!Array.isArray(raw['nodes'])) {
@@ -78,7 +78,8 @@ function startNodeIndex(startNodeId: unknown, graph: GraphIndex, problems: Publi
   return index;
 }
 
-function inputProblems(inputs: unknown): PublishProblem[] {
+/** Problems of a definition's `inputs` map; also used to check a draft's shape at once. */
+export function validateInputDeclarations(inputs: unknown): PublishProblem[] {
   if (inputs === undefined) return [];
   if (!isPlainObject(inputs)) {
     return [{ nodeId: null, field: 'inputs', message: 'inputs must be an object of input names to declarations' }];

@@ -13,36 +13,11 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
-import { NODE_TYPES, type NodeType } from '@wfp/workflow-graph';
+import { isPlainObject, NODE_TYPES, validateInputDeclarations, type NodeType } from '@wfp/workflow-graph';
 
-const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
-const INPUT_FIELDS = new Set(['type', 'required', 'description']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Problems of an `inputs` map, each naming the input: `inputs.email.type must be one of …`. */
+/** Problems of an `inputs` map, each naming the input (`inputs.email: …`). */
 export function inputDeclarationProblems(value: unknown): string[] {
-  if (!isPlainObject(value)) return ['inputs must be an object of input declarations'];
-  return Object.entries(value).flatMap(([name, declaration]) => {
-    const at = `inputs.${name}`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return [`${at}: input names must be identifiers`];
-    if (!isPlainObject(declaration)) return [`${at} must be an object`];
-    const problems = Object.keys(declaration)
-      .filter((key) => !INPUT_FIELDS.has(key))
-      .map((key) => `${at}.${key} is not allowed`);
-    if (!INPUT_TYPES.includes(declaration['type'] as (typeof INPUT_TYPES)[number])) {
-      problems.push(`${at}.type must be one of ${INPUT_TYPES.join(', ')}`);
-    }
-    if ('required' in declaration && typeof declaration['required'] !== 'boolean') {
-      problems.push(`${at}.required must be a boolean`);
-    }
-    if ('description' in declaration && typeof declaration['description'] !== 'string') {
-      problems.push(`${at}.description must be a string`);
-    }
-    return problems;
-  });
+  return validateInputDeclarations(value).map((problem) => `${problem.field}: ${problem.message}`);
 }
 
 function IsInputDeclarations() {

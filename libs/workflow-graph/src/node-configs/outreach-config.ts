@@ -1,3 +1,4 @@
+import { ANSWER_STATES, type AnswerState } from '@wfp/contracts';
 import {
   ArrayNotEmpty,
   ArrayUnique,
@@ -17,17 +18,9 @@ import { HasUniqueValuesOf, OptionalButNotNull } from './config-validators';
 export const OUTREACH_CHANNELS = ['sms', 'email', 'whatsapp'] as const;
 export type OutreachChannel = (typeof OUTREACH_CHANNELS)[number];
 
-export const PREFERRED_ANSWERS = [
-  'IS_YES',
-  'IS_NO',
-  'IS_ANY',
-  'INCLUDES',
-  'DOES_NOT_INCLUDE',
-  'DOCUMENT_UPLOADED',
-  'DOCUMENT_NOT_UPLOADED',
-  'NEEDS_CLARIFICATION',
-] as const;
-export type PreferredAnswer = (typeof PREFERRED_ANSWERS)[number];
+/** A preferred answer is one of the conversation engine's answer states (event catalogue). */
+export const PREFERRED_ANSWERS = ANSWER_STATES;
+export type PreferredAnswer = AnswerState;
 
 export const DEFAULT_REPLY_WINDOW_SECONDS = 86_400;
 export const MIN_REPLY_WINDOW_SECONDS = 60;
