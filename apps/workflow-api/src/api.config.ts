@@ -16,6 +16,19 @@ export class ApiConfig extends BaseServiceConfig {
   @IsString({ message: 'ADMIN_TOKEN is required' })
   ADMIN_TOKEN!: string;
 
+  /** Requests one API key may make per window (per gateway instance). */
+  @Expose()
+  @ToInt()
+  @Min(1, { message: 'API_RATE_LIMIT must be at least 1' })
+  @IsInt({ message: 'API_RATE_LIMIT must be an integer' })
+  API_RATE_LIMIT = 6000;
+
+  @Expose()
+  @ToInt()
+  @Min(100, { message: 'API_RATE_LIMIT_WINDOW_MS must be at least 100' })
+  @IsInt({ message: 'API_RATE_LIMIT_WINDOW_MS must be an integer' })
+  API_RATE_LIMIT_WINDOW_MS = 60_000;
+
   /** Largest accepted JSON body, in body-parser notation (e.g. 1mb, 512kb). */
   @Expose()
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'API_BODY_LIMIT must look like 512kb or 2mb' })

@@ -5,6 +5,7 @@ import { createLoggerModule, HealthModule } from '@wfp/observability';
 import { PersistenceModule } from '@wfp/persistence';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
 import type { ApiConfig } from './api.config';
+import { EventTypesController } from './event-types/event-types.controller';
 import { OrgsController } from './orgs/orgs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 
@@ -20,10 +21,14 @@ export class AppModule {
         MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_api' }),
         HealthModule,
-        ApiAccessModule.register({ adminToken: config.ADMIN_TOKEN }),
+        ApiAccessModule.register({
+          adminToken: config.ADMIN_TOKEN,
+          rateLimit: config.API_RATE_LIMIT,
+          rateLimitWindowMs: config.API_RATE_LIMIT_WINDOW_MS,
+        }),
         WorkflowCatalogModule,
       ],
-      controllers: [OrgsController, WorkflowsController],
+      controllers: [OrgsController, WorkflowsController, EventTypesController],
     };
   }
 }

@@ -1,12 +1,26 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { applyDecorators, Module, UseGuards, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiErrorResponses } from '@wfp/http-kit';
 import { ADMIN_TOKEN, AdminTokenGuard, ApiKeyGuard } from './guards';
+import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency-record.schema';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyStore } from './idempotency.store';
 import { ApiKey, ApiKeySchema, Organization, OrganizationSchema } from './organization.schema';
 import { OrganizationsService } from './organizations.service';
+import { ApiKeyRateLimitGuard } from './rate-limit.guard';
+
+export interface ApiAccessOptions {
+  adminToken: string;
+  /** Requests one API key may make per window. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
+}
 
 @Module({})
 export class ApiAccessModule {
-  static register(options: { adminToken: string }): DynamicModule {
+  static register(options: ApiAccessOptions): DynamicModule {
     return {
       module: ApiAccessModule,
       global: true,
@@ -14,10 +28,32 @@ export class ApiAccessModule {
         MongooseModule.forFeature([
           { name: Organization.name, schema: OrganizationSchema },
           { name: ApiKey.name, schema: ApiKeySchema },
+          { name: IdempotencyRecord.name, schema: IdempotencyRecordSchema },
         ]),
+        ThrottlerModule.forRoot([{ ttl: options.rateLimitWindowMs, limit: options.rateLimit }]),
       ],
-      providers: [{ provide: ADMIN_TOKEN, useValue: options.adminToken }, OrganizationsService, ApiKeyGuard, AdminTokenGuard],
-      exports: [OrganizationsService, ApiKeyGuard, AdminTokenGuard, ADMIN_TOKEN],
+      providers: [
+        { provide: ADMIN_TOKEN, useValue: options.adminToken },
+        OrganizationsService,
+        ApiKeyGuard,
+        AdminTokenGuard,
+        ApiKeyRateLimitGuard,
+        IdempotencyStore,
+        IdempotencyInterceptor,
+      ],
+      exports: [
+        OrganizationsService,
+        ApiKeyGuard,
+        AdminTokenGuard,
+        ApiKeyRateLimitGuard,
+        IdempotencyStore,
+        IdempotencyInterceptor,
+        ADMIN_TOKEN,
+      ],
     };
   }
 }
+
+/** Routes for API-key callers: authenticated, rate-limited per key, documented as such. */
+export const ApiKeyAuth = () =>
+  applyDecorators(UseGuards(ApiKeyGuard, ApiKeyRateLimitGuard), ApiBearerAuth('api-key'), ApiErrorResponses(401, 429));

@@ -2,4 +2,8 @@ export * from './api-key-hash';
 export * from './organization.schema';
 export * from './organizations.service';
 export * from './guards';
+export * from './idempotency-record.schema';
+export * from './idempotency.store';
+export * from './idempotency.interceptor';
+export * from './rate-limit.guard';
 export * from './api-access.module';

@@ -1,4 +1,5 @@
 import { ALL_WORKFLOW_EVENT_TYPES } from './events/workflow-event-type';
+import { RunsCancelCommand } from './commands/runs-cancel.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
 
@@ -30,6 +31,7 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
       bindings: [
         { exchange: 'commands', routingKey: VersionsRegisterCommand.type },
         { exchange: 'commands', routingKey: RunsStartCommand.type },
+        { exchange: 'commands', routingKey: RunsCancelCommand.type },
       ],
     },
   ],

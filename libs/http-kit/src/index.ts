@@ -2,3 +2,5 @@ export * from './api-error';
 export * from './all-exceptions.filter';
 export * from './validation';
 export * from './correlation-id.decorator';
+export * from './pagination';
+export * from './api-error-responses';

@@ -70,3 +70,4 @@ export async function deleteBrokerNamespace(amqpUrl: string, namespace: string, 
     await connection.close();
   }
 }
+

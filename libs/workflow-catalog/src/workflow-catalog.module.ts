@@ -23,9 +23,11 @@ export class WorkflowCatalogModule implements OnModuleInit {
     private readonly outbox: OutboxRelayService,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
     @InjectModel(RunRequest.name) private readonly requests: Model<RunRequest>,
+    @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
   ) {}
 
   onModuleInit(): void {
+    this.outbox.watch(this.workflows);
     this.outbox.watch(this.versions);
     this.outbox.watch(this.requests);
   }

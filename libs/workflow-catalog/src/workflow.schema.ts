@@ -29,12 +29,20 @@ export class Workflow {
   @Prop({ type: String, enum: WORKFLOW_STATUSES, required: true })
   status!: WorkflowStatus;
 
+  @Prop({ type: Date, default: null })
+  archivedAt!: Date | null;
+
+  /** Commands caused by a change of this workflow (archiving cancels its active runs). */
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  outbox!: OutboxEntry[];
+
   createdAt!: Date;
   updatedAt!: Date;
 }
 
 export const WorkflowSchema = SchemaFactory.createForClass(Workflow);
-WorkflowSchema.index({ organizationId: 1, _id: 1 });
+// Serves the newest-first listing and its (createdAt, _id) cursor.
+WorkflowSchema.index({ organizationId: 1, createdAt: -1, _id: -1 });
 
 /**
  * An immutable published version. Its insert also carries, in the same document write, the

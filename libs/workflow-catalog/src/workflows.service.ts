@@ -4,12 +4,13 @@ import type { Model } from 'mongoose';
 import {
   createEnvelope,
   newId,
+  RunsCancelCommand,
   VersionsRegisterCommand,
   workflowEvent,
   WorkflowEventType,
   type PublishedData,
 } from '@wfp/contracts';
-import { ApiError } from '@wfp/http-kit';
+import { ApiError, decodeCursor, encodeCursor, type Page } from '@wfp/http-kit';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
@@ -34,6 +35,32 @@ export interface VersionSummary {
   publishedAt: string;
 }
 
+export interface VersionView extends VersionSummary {
+  publishedByUserId: string;
+  definition: Record<string, unknown>;
+}
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  status?: WorkflowStatus;
+}
+
+interface WorkflowPosition extends Record<string, string | number> {
+  createdAt: string;
+  id: string;
+}
+
+const isWorkflowPosition = (value: Record<string, unknown>): value is WorkflowPosition =>
+  typeof value['createdAt'] === 'string' && typeof value['id'] === 'string' && !Number.isNaN(Date.parse(value['createdAt']));
+
+interface VersionPosition extends Record<string, string | number> {
+  versionNumber: number;
+}
+
+const isVersionPosition = (value: Record<string, unknown>): value is VersionPosition =>
+  Number.isInteger(value['versionNumber']);
+
 export interface WorkflowView {
   id: string;
   name: string;
@@ -48,6 +75,10 @@ export interface WorkflowView {
 
 /** A version as read back: the outbox is internal and never loaded with it. */
 export type VersionRecord = Omit<WorkflowVersion, 'outbox'>;
+/** A version's metadata without its (possibly large) definition. */
+type VersionMeta = Omit<VersionRecord, 'definition'>;
+/** A workflow as read back, without its outbox. */
+export type WorkflowRecord = Omit<Workflow, 'outbox'>;
 
 /** Attempts at taking the next version number when concurrent publishes collide. */
 const PUBLISH_ATTEMPTS = 5;
@@ -76,6 +107,116 @@ export class WorkflowsService {
   async get(organizationId: string, workflowId: string): Promise<WorkflowView> {
     const workflow = await this.findOwned(organizationId, workflowId);
     return this.toView(workflow, await this.latestVersion(organizationId, workflowId));
+  }
+
+  /** Newest first; the cursor is the last item's (createdAt, id), so pages never skip or repeat. */
+  async list(organizationId: string, query: ListQuery): Promise<Page<WorkflowView>> {
+    const filter: Record<string, unknown> = { organizationId };
+    if (query.status) filter['status'] = query.status;
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor, isWorkflowPosition);
+      const createdAt = new Date(after.createdAt);
+      filter['$or'] = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: after.id } }];
+    }
+    const workflows = await this.workflows
+      .find(filter, { outbox: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .lean()
+      .exec();
+    const page = workflows.slice(0, query.limit);
+    const latest = await this.latestVersions(organizationId, page.map((workflow) => workflow._id));
+    const last = page.at(-1);
+    return {
+      data: page.map((workflow) => this.toView(workflow, latest.get(workflow._id) ?? null)),
+      nextCursor:
+        workflows.length > query.limit && last
+          ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last._id })
+          : null,
+    };
+  }
+
+  /** Replaces the editable draft; published versions are untouched. */
+  async replaceDraft(organizationId: string, workflowId: string, definition: Record<string, unknown>): Promise<WorkflowView> {
+    const updated = await this.workflows
+      .findOneAndUpdate(
+        { _id: workflowId, organizationId, status: 'ACTIVE' },
+        { $set: { draft: definition } },
+        // No projection here: FerretDB v1's findAndModify does not support one.
+        { new: true },
+      )
+      .lean()
+      .exec();
+    if (!updated) {
+      const existing = await this.findOwned(organizationId, workflowId);
+      throw ApiError.conflict(`The workflow is ${existing.status.toLowerCase()}: its draft cannot change`);
+    }
+    return this.toView(updated, await this.latestVersion(organizationId, workflowId));
+  }
+
+  /**
+   * Archives the workflow: no more runs or publishing. In the same write it queues the command
+   * that cancels its active runs. Archiving an archived workflow changes nothing.
+   */
+  async archive(caller: Caller, workflowId: string): Promise<WorkflowView> {
+    const reason = 'Workflow archived';
+    const cancel: RunsCancelCommand = { workflowId, reason };
+    const archived = await this.workflows
+      .findOneAndUpdate(
+        { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
+        {
+          $set: { status: 'ARCHIVED', archivedAt: new Date() },
+          $push: {
+            outbox: toOutboxEntry(
+              'commands',
+              createEnvelope(RunsCancelCommand, cancel, { organizationId: caller.organizationId, correlationId: caller.correlationId }),
+            ),
+          },
+        },
+        { new: true },
+      )
+      .lean()
+      .exec();
+    if (archived) await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
+    return this.get(caller.organizationId, workflowId);
+  }
+
+  /** Published versions, newest first. */
+  async listVersions(organizationId: string, workflowId: string, query: ListQuery): Promise<Page<VersionView>> {
+    await this.findOwned(organizationId, workflowId);
+    const filter: Record<string, unknown> = { organizationId, workflowId };
+    if (query.cursor) filter['versionNumber'] = { $lt: decodeCursor(query.cursor, isVersionPosition).versionNumber };
+    const versions = await this.versions
+      .find(filter, { outbox: 0 })
+      .sort({ versionNumber: -1 })
+      .limit(query.limit + 1)
+      .lean()
+      .exec();
+    const page = versions.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      data: page.map((version) => ({
+        workflowVersionId: version._id,
+        versionNumber: version.versionNumber,
+        publishedAt: version.publishedAt.toISOString(),
+        publishedByUserId: version.publishedByUserId,
+        definition: version.definition,
+      })),
+      nextCursor: versions.length > query.limit && last ? encodeCursor({ versionNumber: last.versionNumber }) : null,
+    };
+  }
+
+  private async latestVersions(organizationId: string, workflowIds: string[]): Promise<Map<string, VersionMeta>> {
+    if (workflowIds.length === 0) return new Map();
+    // No $group/$lookup needed: newest first, keep the first seen per workflow.
+    const versions = await this.versions
+      .find({ organizationId, workflowId: { $in: workflowIds } }, { outbox: 0, definition: 0 })
+      .sort({ workflowId: 1, versionNumber: -1 })
+      .lean()
+      .exec();
+    const latest = new Map<string, VersionMeta>();
+    for (const version of versions) if (!latest.has(version.workflowId)) latest.set(version.workflowId, version);
+    return latest;
   }
 
   async latestVersion(organizationId: string, workflowId: string): Promise<VersionRecord | null> {
@@ -149,13 +290,13 @@ export class WorkflowsService {
   }
 
   /** Reads a workflow of the caller's organization; another organization's id is a plain 404. */
-  async findOwned(organizationId: string, workflowId: string): Promise<Workflow> {
-    const workflow = await this.workflows.findOne({ _id: workflowId, organizationId }).lean().exec();
+  async findOwned(organizationId: string, workflowId: string): Promise<WorkflowRecord> {
+    const workflow = await this.workflows.findOne({ _id: workflowId, organizationId }, { outbox: 0 }).lean().exec();
     if (!workflow) throw ApiError.notFound('Workflow');
     return workflow;
   }
 
-  private toView(workflow: Workflow, latest: VersionRecord | null): WorkflowView {
+  private toView(workflow: WorkflowRecord, latest: VersionMeta | null): WorkflowView {
     return {
       id: workflow._id,
       name: workflow.name,

@@ -4,3 +4,6 @@ export * from './workflow-version-copy.schema';
 export * from './version-registry.service';
 export * from './run-starter.service';
 export * from './workflow-runs.module';
+export * from './archived-workflow.schema';
+export * from './run-events';
+export * from './run-canceller.service';

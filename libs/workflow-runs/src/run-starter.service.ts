@@ -6,15 +6,18 @@ import {
   workflowEvent,
   WorkflowEventType,
   type MessageEnvelope,
+  type RunCancelledData,
   type RunsStartCommand,
   type RunStartedData,
 } from '@wfp/contracts';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { VersionNotRegisteredError } from './errors';
+import { RunCancellerService } from './run-canceller.service';
+import { runCorrelation, runTerminalFields } from './run-events';
 import { Run, type RunContext } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
 
-export type StartRunResult = 'started' | 'already-started';
+export type StartRunResult = 'started' | 'already-started' | 'cancelled-on-arrival';
 
 @Injectable()
 export class RunStarterService {
@@ -22,6 +25,7 @@ export class RunStarterService {
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     private readonly versions: VersionRegistryService,
     private readonly outbox: OutboxRelayService,
+    private readonly canceller: RunCancellerService,
   ) {}
 
   /**
@@ -34,51 +38,55 @@ export class RunStarterService {
     if (!version) throw new VersionNotRegisteredError(command.workflowVersionId);
 
     const startedAt = new Date();
-    const data: RunStartedData = {
-      recordId: command.runId,
+    const identity = {
+      _id: command.runId,
       organizationId: envelope.organizationId,
       workflowId: version.workflowId,
       workflowVersionId: version._id,
       workflowExternalId: version.workflowExternalId,
       candidateProfileId: command.candidateProfileId,
       candidateProfileExternalId: command.candidateProfileExternalId,
-      timestamp: startedAt.toISOString(),
     };
-    const event = createEnvelope(workflowEvent(WorkflowEventType.RunStarted), data, {
-      organizationId: envelope.organizationId,
-      correlationId: envelope.correlationId,
-      causationId: envelope.id,
-    });
+    const origin = { organizationId: envelope.organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
+    const started: RunStartedData = runCorrelation(identity, startedAt);
+    const events = [createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin)];
+    // A request accepted just before its workflow was archived: the run starts and is cancelled at once.
+    const archivedReason = await this.canceller.archivedReason(envelope.organizationId, version.workflowId);
+    if (archivedReason) {
+      const cancelled: RunCancelledData = {
+        ...runCorrelation(identity, startedAt),
+        ...runTerminalFields({ startedAt, nodes: [] }, 'cancelled', startedAt),
+        outcome: 'cancelled',
+        cancellationReason: archivedReason,
+      };
+      events.push(createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), cancelled, origin));
+    }
     const context: RunContext = {
       initialize: { inputs: command.inputs ?? {} },
       traverse: { order: [], steps: {}, stepsInfo: {} },
     };
     try {
       await this.runs.create({
-        _id: command.runId,
-        organizationId: envelope.organizationId,
-        workflowId: version.workflowId,
-        workflowVersionId: version._id,
+        ...identity,
         versionNumber: version.versionNumber,
-        workflowExternalId: version.workflowExternalId,
-        candidateProfileId: command.candidateProfileId,
-        candidateProfileExternalId: command.candidateProfileExternalId,
         triggerSource: command.triggerSource,
-        status: 'RUNNING',
+        status: archivedReason ? 'CANCELLED' : 'RUNNING',
+        completedAt: archivedReason ? startedAt : null,
+        cancellationReason: archivedReason,
         context,
         nodes: [],
         currentNodeId: null,
         startedAt,
         version: 0,
         processedMessageIds: [envelope.id],
-        outbox: [toOutboxEntry('events', event)],
+        outbox: events.map((event) => toOutboxEntry('events', event)),
       });
     } catch (error) {
       if (isDuplicateKeyError(error)) return 'already-started';
       throw error;
     }
     await this.outbox.relay(this.runs.collection.collectionName, command.runId);
-    return 'started';
+    return archivedReason ? 'cancelled-on-arrival' : 'started';
   }
 
   findRun(organizationId: string, runId: string) {

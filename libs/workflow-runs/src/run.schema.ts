@@ -64,6 +64,12 @@ export class Run {
   @Prop({ required: true })
   startedAt!: Date;
 
+  @Prop({ type: Date, default: null })
+  completedAt!: Date | null;
+
+  @Prop({ type: String, default: null })
+  cancellationReason!: string | null;
+
   /** Optimistic concurrency: every update matches on it and increments it. */
   @Prop({ required: true, default: 0 })
   version!: number;

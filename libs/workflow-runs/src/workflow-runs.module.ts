@@ -2,6 +2,8 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { InjectModel, MongooseModule } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { OutboxRelayService } from '@wfp/persistence';
+import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
+import { RunCancellerService } from './run-canceller.service';
 import { RunStarterService } from './run-starter.service';
 import { Run, RunSchema } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
@@ -12,10 +14,11 @@ import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-versi
     MongooseModule.forFeature([
       { name: Run.name, schema: RunSchema },
       { name: WorkflowVersionCopy.name, schema: WorkflowVersionCopySchema },
+      { name: ArchivedWorkflow.name, schema: ArchivedWorkflowSchema },
     ]),
   ],
-  providers: [RunStarterService, VersionRegistryService],
-  exports: [RunStarterService, VersionRegistryService],
+  providers: [RunStarterService, RunCancellerService, VersionRegistryService],
+  exports: [RunStarterService, RunCancellerService, VersionRegistryService],
 })
 export class WorkflowRunsModule implements OnModuleInit {
   constructor(

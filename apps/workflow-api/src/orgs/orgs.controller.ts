@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '@wfp/http-kit';
 import { AdminTokenGuard, OrganizationsService } from '@wfp/api-access';
 import { CreatedOrganizationDto, CreateOrganizationDto } from './orgs.dto';
 
@@ -7,6 +8,7 @@ import { CreatedOrganizationDto, CreateOrganizationDto } from './orgs.dto';
 @ApiBearerAuth('admin-token')
 @Controller('v1/orgs')
 @UseGuards(AdminTokenGuard)
+@ApiErrorResponses(400, 401, 413)
 export class OrgsController {
   constructor(private readonly organizations: OrganizationsService) {}
 

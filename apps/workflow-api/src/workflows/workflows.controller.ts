@@ -1,24 +1,41 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { instanceToPlain } from 'class-transformer';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiKeyGuard, Principal, type ApiPrincipal } from '@wfp/api-access';
-import { CorrelationId } from '@wfp/http-kit';
+import { instanceToPlain } from 'class-transformer';
+import { ApiKeyAuth, Idempotent, Principal, type ApiPrincipal } from '@wfp/api-access';
+import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE, PageQueryDto } from '@wfp/http-kit';
 import { RunRequestsService, WorkflowsService, type Caller } from '@wfp/workflow-catalog';
-import { ApiErrorResponses } from '../openapi/api-error-responses';
-import { AcceptedRunsDto, CreateWorkflowDto, StartRunsDto, VersionSummaryDto, WorkflowDto } from './workflows.dto';
+import type { WorkflowDefinitionDto } from './definition.dto';
+import {
+  AcceptedRunsDto,
+  CreateWorkflowDto,
+  ListWorkflowsQueryDto,
+  ReplaceDraftDto,
+  StartRunsDto,
+  VersionPageDto,
+  VersionSummaryDto,
+  WorkflowDto,
+  WorkflowPageDto,
+} from './workflows.dto';
+
+/** Stored as the caller wrote it: unset optional fields are left out, not saved as null. */
+function plainDefinition(definition: WorkflowDefinitionDto): Record<string, unknown> {
+  return instanceToPlain(definition, { exposeUnsetFields: false });
+}
+
+function caller(principal: ApiPrincipal, correlationId: string): Caller {
+  return { organizationId: principal.organizationId, keyId: principal.keyId, correlationId };
+}
 
 @ApiTags('workflows')
-@ApiBearerAuth('api-key')
-@ApiErrorResponses(400, 401, 404)
+@ApiKeyAuth()
+@ApiErrorResponses(400)
 @Controller('v1/workflows')
-@UseGuards(ApiKeyGuard)
 export class WorkflowsController {
   constructor(
     private readonly workflows: WorkflowsService,
@@ -26,8 +43,10 @@ export class WorkflowsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a workflow with a draft definition' })
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a workflow with a draft definition (shape checked now, graph at publish)' })
   @ApiCreatedResponse({ type: WorkflowDto })
+  @ApiErrorResponses(409, 413, 422)
   create(
     @Principal() principal: ApiPrincipal,
     @CorrelationId() correlationId: string,
@@ -37,23 +56,47 @@ export class WorkflowsController {
       name: body.name,
       externalId: body.externalId,
       description: body.description,
-      // Stored as the caller wrote it: unset optional fields are left out, not saved as null.
-      definition: instanceToPlain(body.definition, { exposeUnsetFields: false }),
+      definition: plainDefinition(body.definition),
+    });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List workflows, newest first (cursor pagination)' })
+  @ApiOkResponse({ type: WorkflowPageDto })
+  list(@Principal() principal: ApiPrincipal, @Query() query: ListWorkflowsQueryDto): Promise<WorkflowPageDto> {
+    return this.workflows.list(principal.organizationId, {
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+      status: query.status,
     });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a workflow: its draft and latest published version' })
   @ApiOkResponse({ type: WorkflowDto })
+  @ApiErrorResponses(404)
   get(@Principal() principal: ApiPrincipal, @Param('id') id: string): Promise<WorkflowDto> {
     return this.workflows.get(principal.organizationId, id);
   }
 
+  @Put(':id/draft')
+  @ApiOperation({ summary: 'Replace the draft definition (published versions never change)' })
+  @ApiOkResponse({ type: WorkflowDto })
+  @ApiErrorResponses(404, 409, 413)
+  replaceDraft(
+    @Principal() principal: ApiPrincipal,
+    @Param('id') id: string,
+    @Body() body: ReplaceDraftDto,
+  ): Promise<WorkflowDto> {
+    return this.workflows.replaceDraft(principal.organizationId, id, plainDefinition(body.definition));
+  }
+
   @Post(':id/publish')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Validate the draft graph and publish it as a new immutable version' })
+  @Idempotent()
+  @ApiOperation({ summary: 'Validate the whole draft graph and publish it as a new immutable version' })
   @ApiCreatedResponse({ type: VersionSummaryDto })
-  @ApiErrorResponses(409, 422)
+  @ApiErrorResponses(404, 409, 422)
   publish(
     @Principal() principal: ApiPrincipal,
     @CorrelationId() correlationId: string,
@@ -62,11 +105,40 @@ export class WorkflowsController {
     return this.workflows.publish(caller(principal, correlationId), id);
   }
 
+  @Get(':id/versions')
+  @ApiOperation({ summary: 'List published versions, newest first (cursor pagination)' })
+  @ApiOkResponse({ type: VersionPageDto })
+  @ApiErrorResponses(404)
+  versions(
+    @Principal() principal: ApiPrincipal,
+    @Param('id') id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<VersionPageDto> {
+    return this.workflows.listVersions(principal.organizationId, id, {
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+    });
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Archive the workflow: no more runs or publishing; its active runs are cancelled' })
+  @ApiOkResponse({ type: WorkflowDto })
+  @ApiErrorResponses(404)
+  archive(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Param('id') id: string,
+  ): Promise<WorkflowDto> {
+    return this.workflows.archive(caller(principal, correlationId), id);
+  }
+
   @Post(':id/runs')
   @HttpCode(202)
+  @Idempotent()
   @ApiOperation({ summary: 'Start runs of the latest published version; runs start asynchronously' })
   @ApiAcceptedResponse({ type: AcceptedRunsDto })
-  @ApiErrorResponses(409)
+  @ApiErrorResponses(404, 409, 413, 422)
   startRuns(
     @Principal() principal: ApiPrincipal,
     @CorrelationId() correlationId: string,
@@ -75,8 +147,4 @@ export class WorkflowsController {
   ): Promise<AcceptedRunsDto> {
     return this.runRequests.request(caller(principal, correlationId), id, body);
   }
-}
-
-function caller(principal: ApiPrincipal, correlationId: string): Caller {
-  return { organizationId: principal.organizationId, keyId: principal.keyId, correlationId };
 }

@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { PageQueryDto } from '@wfp/http-kit';
 import { WorkflowDefinitionDto } from './definition.dto';
 
 export class CreateWorkflowDto {
@@ -109,4 +110,43 @@ export class AcceptedRunsDto {
 
   @ApiProperty({ type: [String], description: 'Ids of the runs, in the order of candidateProfileIds' })
   runIds!: string[];
+}
+
+export class ReplaceDraftDto {
+  @ApiProperty({ type: WorkflowDefinitionDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => WorkflowDefinitionDto)
+  definition!: WorkflowDefinitionDto;
+}
+
+export class ListWorkflowsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['ACTIVE', 'ARCHIVED'] })
+  @IsOptional()
+  @IsIn(['ACTIVE', 'ARCHIVED'], { message: 'status must be ACTIVE or ARCHIVED' })
+  status?: 'ACTIVE' | 'ARCHIVED';
+}
+
+export class WorkflowPageDto {
+  @ApiProperty({ type: [WorkflowDto] })
+  data!: WorkflowDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last' })
+  nextCursor!: string | null;
+}
+
+export class VersionDto extends VersionSummaryDto {
+  @ApiProperty({ example: 'key_2b7c…', description: 'The API key that published it' })
+  publishedByUserId!: string;
+
+  @ApiProperty({ type: WorkflowDefinitionDto, description: 'The immutable published definition' })
+  definition!: Record<string, unknown>;
+}
+
+export class VersionPageDto {
+  @ApiProperty({ type: [VersionDto] })
+  data!: VersionDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
 }

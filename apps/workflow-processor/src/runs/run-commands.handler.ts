@@ -1,8 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { parsePayload, RunsStartCommand, VersionsRegisterCommand, type MessageEnvelope } from '@wfp/contracts';
+import {
+  parsePayload,
+  RunsCancelCommand,
+  RunsStartCommand,
+  VersionsRegisterCommand,
+  type MessageEnvelope,
+} from '@wfp/contracts';
 import { MessageHandlers, type MessageContext } from '@wfp/messaging';
-import { RunStarterService, VersionRegistryService } from '@wfp/workflow-runs';
+import { RunCancellerService, RunStarterService, VersionRegistryService } from '@wfp/workflow-runs';
 
 /** Message handlers for the processor's commands; the work lives in @wfp/workflow-runs. */
 @MessageHandlers()
@@ -12,6 +18,7 @@ export class RunCommandsHandler {
   constructor(
     private readonly versions: VersionRegistryService,
     private readonly starter: RunStarterService,
+    private readonly canceller: RunCancellerService,
   ) {}
 
   @EventPattern(VersionsRegisterCommand.type)
@@ -25,5 +32,12 @@ export class RunCommandsHandler {
     const payload = parsePayload(RunsStartCommand, envelope.payload);
     const result = await this.starter.start({ ...envelope, payload });
     this.logger.log(`run ${payload.runId} ${result} (attempt ${context.attempt})`);
+  }
+
+  @EventPattern(RunsCancelCommand.type)
+  async onRunsCancel(@Payload() envelope: MessageEnvelope): Promise<void> {
+    const payload = parsePayload(RunsCancelCommand, envelope.payload);
+    const cancelled = await this.canceller.cancel({ ...envelope, payload });
+    this.logger.log(`${cancelled} run(s) cancelled (${payload.runId ?? `workflow ${payload.workflowId}`})`);
   }
 }
