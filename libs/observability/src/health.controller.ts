@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { AmqpHealthIndicator } from '@wfp/messaging';
 import { MongoHealthIndicator } from '@wfp/persistence';
@@ -10,7 +10,7 @@ export const EXTRA_READINESS_CHECKS = Symbol('EXTRA_READINESS_CHECKS');
  * `/health/live` answers while the process can serve requests (restart it when it does not);
  * `/health/ready` also needs the broker and the database (take it out of rotation when it does not).
  */
-@ApiExcludeController()
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,12 +21,15 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process can serve requests (no dependencies checked)' })
   @HealthCheck()
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the message broker and the database are reachable' })
+  @ApiResponse({ status: 503, description: 'A dependency is down; the body says which' })
   @HealthCheck()
   ready() {
     return this.health.check([() => this.broker.check(), () => this.database.check(), ...this.extraChecks]);
