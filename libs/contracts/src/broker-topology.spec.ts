@@ -12,6 +12,7 @@ describe('buildServiceTopology', () => {
     expect(topology.exchanges).toEqual([
       { name: 'wf.commands', type: 'topic' },
       { name: 'wf.events', type: 'topic' },
+      { name: 'wf.rpc', type: 'direct' },
       { name: 'wf.dlx', type: 'direct' },
     ]);
   });
@@ -51,10 +52,16 @@ describe('buildServiceTopology', () => {
     });
   });
 
+  it('gives a service that answers requests an RPC queue bound to its request types', () => {
+    expect(topology.rpcQueue).toBe('wf.workflow-processor.rpc');
+    expect(topology.bindings).toContainEqual({ queue: 'wf.workflow-processor.rpc', exchange: 'wf.rpc', routingKey: 'runs.get' });
+  });
+
   it('declares nothing beyond exchanges for a service that consumes nothing', () => {
     const api = buildServiceTopology({ namespace: 'wf', service: 'workflow-api', queueType: 'classic', retryDelaysMs: [1] });
     expect(api.queues).toEqual([]);
     expect(api.workQueues).toEqual([]);
+    expect(api.rpcQueue).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-import { SERVICE_QUEUES, type ExchangeKind, type ServiceName } from './topology';
+import { SERVICE_QUEUES, SERVICE_RPC, type ExchangeKind, type ServiceName } from './topology';
 
 /**
  * Pure description of the broker objects one service declares (DESIGN.md section 2):
@@ -34,7 +34,15 @@ export interface ServiceTopology {
   queues: QueueDeclaration[];
   bindings: BindingDeclaration[];
   workQueues: WorkQueueTopology[];
+  /** Queue of the requests this service answers, or null when it answers none. */
+  rpcQueue: string | null;
 }
+
+/**
+ * Requests older than this are dropped by the broker: their caller has given up. Always a classic
+ * queue (requests are transient; a lost one is answered by the caller's timeout).
+ */
+export const RPC_REQUEST_TTL_MS = 30_000;
 
 export interface TopologyNames {
   namespace: string;
@@ -75,6 +83,7 @@ export function buildServiceTopology(options: {
   const exchanges: ExchangeDeclaration[] = [
     { name: exchangeName(namespace, 'commands'), type: 'topic' },
     { name: exchangeName(namespace, 'events'), type: 'topic' },
+    { name: exchangeName(namespace, 'rpc'), type: 'direct' },
     { name: deadLetterExchange, type: 'direct' },
   ];
   const queues: QueueDeclaration[] = [];
@@ -112,5 +121,13 @@ export function buildServiceTopology(options: {
       retryQueues: options.retryDelaysMs.map((delay) => retryQueueName(queue, delay)),
     });
   }
-  return { exchanges, queues, bindings, workQueues };
+  let rpcQueue: string | null = null;
+  if (SERVICE_RPC[options.service].length > 0) {
+    rpcQueue = queueName(namespace, `${options.service}.rpc`);
+    queues.push({ name: rpcQueue, arguments: { 'x-queue-type': 'classic', 'x-message-ttl': RPC_REQUEST_TTL_MS } });
+    for (const routingKey of SERVICE_RPC[options.service]) {
+      bindings.push({ queue: rpcQueue, exchange: exchangeName(namespace, 'rpc'), routingKey });
+    }
+  }
+  return { exchanges, queues, bindings, workQueues, rpcQueue };
 }

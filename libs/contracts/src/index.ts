@@ -4,6 +4,8 @@ export * from './commands/command';
 export * from './commands/runs-start.command';
 export * from './commands/runs-cancel.command';
 export * from './commands/versions-register.command';
+export * from './queries/run-queries';
+export * from './queries/rpc-error';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/event-payloads';

@@ -2,13 +2,14 @@ import { ALL_WORKFLOW_EVENT_TYPES } from './events/workflow-event-type';
 import { RunsCancelCommand } from './commands/runs-cancel.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
+import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './queries/run-queries';
 
 /**
  * Which service consumes what (DESIGN.md section 2). Each service declares its own queues from
  * this table at start-up; publishers only declare the exchanges. Names are prefixed with the
  * configured namespace, e.g. `wf.commands`, `wf.workflow-processor.commands`.
  */
-export type ExchangeKind = 'commands' | 'events';
+export type ExchangeKind = 'commands' | 'events' | 'rpc';
 
 export interface QueueBinding {
   exchange: ExchangeKind;
@@ -42,4 +43,12 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
       bindings: ALL_WORKFLOW_EVENT_TYPES.map((routingKey) => ({ exchange: 'events' as const, routingKey })),
     },
   ],
+};
+
+/** Request/reply message types each service answers on its `<namespace>.<service>.rpc` queue. */
+export const SERVICE_RPC: Record<ServiceName, string[]> = {
+  'workflow-api': [],
+  'workflow-processor': [RunsGetQuery.type, RunsListQuery.type, ConversationsOutcomeRequest.type],
+  'contact-resolver': [],
+  'webhook-dispatcher': [],
 };

@@ -7,3 +7,4 @@ export * from './rmq-transport';
 export * from './amqp.health';
 export * from './messaging.module';
 export * from './rethrow-exception.filter';
+export * from './rpc-client';

@@ -7,6 +7,7 @@ import { AmqpHealthIndicator } from './amqp.health';
 import { MessagePublisher } from './message-publisher';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { RmqTransport } from './rmq-transport';
+import { RpcClient } from './rpc-client';
 
 export function messagingOptionsFromConfig(config: BaseServiceConfig, service: ServiceName): MessagingOptions {
   return {
@@ -27,8 +28,8 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [TerminusModule],
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, AmqpConnection, MessagePublisher, AmqpHealthIndicator],
-      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, AmqpHealthIndicator],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator],
+      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator],
     };
   }
 }

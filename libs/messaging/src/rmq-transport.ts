@@ -14,7 +14,9 @@ import {
   isMessageEnvelope,
   retryDelayFor,
   retryQueueName,
+  RpcError,
   type MessageEnvelope,
+  type RpcReply,
   type WorkQueueTopology,
 } from '@wfp/contracts';
 
@@ -43,7 +45,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
 
   listen(callback: (error?: unknown) => void): void {
     const topology = buildServiceTopology(this.options);
-    if (topology.workQueues.length === 0) return callback();
+    if (topology.workQueues.length === 0 && !topology.rpcQueue) return callback();
     const channel = this.connection.createChannel({
       name: 'consumer',
       confirm: true,
@@ -62,6 +64,15 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
           prefetch: this.options.prefetch,
         })
         .catch((error: unknown) => this.log.error(`cannot consume ${workQueue.queue}: ${String(error)}`));
+    }
+    if (topology.rpcQueue) {
+      const rpcQueue = topology.rpcQueue;
+      channel
+        .consume(rpcQueue, (message) => this.track(this.answer(channel, message)), {
+          noAck: false,
+          prefetch: this.options.prefetch,
+        })
+        .catch((error: unknown) => this.log.error(`cannot consume ${rpcQueue}: ${String(error)}`));
     }
     callback();
   }
@@ -118,6 +129,47 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       return this.onHandlerError(channel, workQueue, message, envelope, attempt, error);
     }
     channel.ack(message);
+  }
+
+  /**
+   * Answers a request/reply message (`@MessagePattern`). Requests are never retried or
+   * dead-lettered: the caller has a timeout, and a failure is answered as an error code.
+   */
+  private async answer(channel: ChannelWrapper, message: ConsumeMessage): Promise<void> {
+    let reply: RpcReply;
+    try {
+      const envelope: unknown = JSON.parse(message.content.toString('utf8'));
+      if (!isMessageEnvelope(envelope)) throw new RpcError('BAD_REQUEST', 'the request is not a message envelope');
+      const handler = this.getHandlerByPattern(envelope.type);
+      if (!handler || handler.isEventHandler) throw new RpcError('BAD_REQUEST', `no handler answers ${envelope.type}`);
+      const context = new MessageContext([
+        { queue: 'rpc', attempt: 1, maxAttempts: 1, redelivered: message.fields.redelivered, envelope },
+      ]);
+      const result = await handler(envelope, context);
+      reply = { ok: true, data: await lastValueFrom(this.transformToObservable(result), { defaultValue: null }) };
+    } catch (error) {
+      reply = { ok: false, error: this.toRpcError(error) };
+    }
+    const { replyTo, correlationId } = message.properties;
+    try {
+      if (replyTo) {
+        await channel.publish('', replyTo, Buffer.from(JSON.stringify(reply)), {
+          correlationId,
+          contentType: 'application/json',
+        });
+      }
+    } catch (error) {
+      this.log.warn(`cannot reply to ${String(correlationId)}: ${String(error)}`);
+    }
+    channel.ack(message);
+  }
+
+  private toRpcError(error: unknown): { code: RpcError['code']; message: string } {
+    if (error instanceof RpcError) return { code: error.code, message: error.message };
+    if (error instanceof InvalidMessageError) return { code: 'BAD_REQUEST', message: error.message };
+    // Unexpected failures are logged here; the caller only learns that it failed.
+    this.log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return { code: 'INTERNAL', message: 'the request failed' };
   }
 
   private async onHandlerError(

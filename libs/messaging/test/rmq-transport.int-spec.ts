@@ -1,10 +1,13 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type * as amqplib from 'amqplib';
 import {
   createEnvelope,
   InvalidMessageError,
+  RpcError,
+  RunsGetQuery,
+  RunsListQuery,
   RunsStartCommand,
   VersionsRegisterCommand,
   type MessageEnvelope,
@@ -17,6 +20,7 @@ import {
   MessageHandlers,
   MessagePublisher,
   MessagingModule,
+  RpcClient,
   UnroutableMessageError,
   type MessageContext,
   type MessagingOptions,
@@ -38,6 +42,14 @@ class ScriptedHandler {
   async handle(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     this.script.calls.push({ id: envelope.id, attempt: context.attempt, final: context.isFinalAttempt });
     await this.script.behaviour(envelope, context);
+  }
+
+  @MessagePattern(RunsGetQuery.type)
+  async get(@Payload() envelope: MessageEnvelope<{ runId: string }>): Promise<unknown> {
+    if (envelope.payload.runId === 'missing') throw new RpcError('NOT_FOUND', 'Run not found');
+    if (envelope.payload.runId === 'broken') throw new Error('database exploded at 10.0.0.7');
+    if (envelope.payload.runId === 'slow') await new Promise((resolve) => setTimeout(resolve, 1500));
+    return { runId: envelope.payload.runId, organizationId: envelope.organizationId };
   }
 }
 
@@ -156,6 +168,43 @@ describe('RmqTransport against RabbitMQ', () => {
   it('reports a message that no queue would receive instead of dropping it silently', async () => {
     const orphan = createEnvelope({ type: 'nobody.listens', schemaVersion: 1 }, {}, { organizationId: 'org_test' });
     await expect(publisher.publish('commands', orphan)).rejects.toBeInstanceOf(UnroutableMessageError);
+  });
+
+  describe('request/reply', () => {
+    const origin = { organizationId: 'org_rpc' };
+
+    it('answers a request with the handler result', async () => {
+      const rpc = app.get(RpcClient);
+      await expect(rpc.request(RunsGetQuery.type, { runId: 'run_1' }, origin)).resolves.toEqual({
+        runId: 'run_1',
+        organizationId: 'org_rpc',
+      });
+    });
+
+    it('passes expected refusals through as their code, and hides unexpected failures', async () => {
+      const rpc = app.get(RpcClient);
+      await expect(rpc.request(RunsGetQuery.type, { runId: 'missing' }, origin)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Run not found' });
+      const failure = rpc.request(RunsGetQuery.type, { runId: 'broken' }, origin);
+      await expect(failure).rejects.toMatchObject({ code: 'INTERNAL', message: 'the request failed' });
+      await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('10.0.0.7') });
+    });
+
+    it('fails fast with UNAVAILABLE when no service answers that request type', async () => {
+      const rpc = app.get(RpcClient);
+      const started = Date.now();
+      await expect(rpc.request('nobody.answers', {}, origin, 5000)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('fails with UNAVAILABLE after the timeout instead of hanging', async () => {
+      const rpc = app.get(RpcClient);
+      await expect(rpc.request(RunsGetQuery.type, { runId: 'slow' }, origin, 300)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+
+    it('answers BAD_REQUEST for a bound request type without a handler', async () => {
+      const rpc = app.get(RpcClient);
+      await expect(rpc.request(RunsListQuery.type, { limit: 1 }, origin)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    });
   });
 
   it('lets an in-flight handler finish and ack before the transport closes', async () => {

@@ -64,7 +64,7 @@ export async function deleteBrokerNamespace(amqpUrl: string, namespace: string, 
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue.name);
-    for (const exchange of ['commands', 'events', 'dlx']) await channel.deleteExchange(`${namespace}.${exchange}`);
+    for (const exchange of ['commands', 'events', 'rpc', 'dlx']) await channel.deleteExchange(`${namespace}.${exchange}`);
     await channel.close();
   } finally {
     await connection.close();

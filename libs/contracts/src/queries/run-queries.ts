@@ -1,0 +1,119 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ANSWER_OUTCOMES, ANSWER_STATES, TRAFFIC_LIGHTS, WORKFLOW_OUTREACH_OUTCOMES } from '../events/node-outcome';
+
+/**
+ * Request/reply messages answered by workflow-processor (DESIGN.md section 2: the gateway reads
+ * through RPC to the owning service, with a timeout).
+ */
+export class RunsGetQuery {
+  static readonly type = 'runs.get';
+  static readonly schemaVersion = 1;
+
+  @IsString()
+  @MinLength(1)
+  runId!: string;
+}
+
+export const RUN_STATUS_FILTERS = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+
+export class RunsListQuery {
+  static readonly type = 'runs.list';
+  static readonly schemaVersion = 1;
+
+  @IsOptional()
+  @IsString()
+  workflowId?: string;
+
+  @IsOptional()
+  @IsIn(RUN_STATUS_FILTERS)
+  status?: (typeof RUN_STATUS_FILTERS)[number];
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit!: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+export class ConversationAnswerDto {
+  @IsString()
+  @MinLength(1)
+  slug!: string;
+
+  @IsOptional()
+  @IsString()
+  answer?: string | null;
+
+  @IsOptional()
+  @IsIn(ANSWER_STATES)
+  answerState?: string | null;
+
+  @IsOptional()
+  @IsIn(TRAFFIC_LIGHTS)
+  trafficLight?: string | null;
+
+  @IsOptional()
+  @IsIn(ANSWER_OUTCOMES)
+  outcome?: string | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  score?: number | null;
+
+  @IsOptional()
+  @IsString()
+  documentS3Key?: string | null;
+
+  @IsOptional()
+  @IsString()
+  documentTwilioMediaSid?: string | null;
+
+  @IsOptional()
+  @IsString()
+  classifiedDocumentType?: string | null;
+}
+
+/** The messaging service's outcome for a conversation; resumes the run waiting on it. */
+export class ConversationsOutcomeRequest {
+  static readonly type = 'conversations.outcome';
+  static readonly schemaVersion = 1;
+
+  @IsString()
+  @MinLength(1)
+  conversationId!: string;
+
+  @IsIn(WORKFLOW_OUTREACH_OUTCOMES)
+  status!: (typeof WORKFLOW_OUTREACH_OUTCOMES)[number];
+
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ConversationAnswerDto)
+  answers!: ConversationAnswerDto[];
+
+  @IsISO8601()
+  completedAt!: string;
+}
+
+export type ConversationsOutcomeResult = 'resumed' | 'already-applied' | 'unknown-conversation';
