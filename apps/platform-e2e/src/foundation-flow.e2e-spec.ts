@@ -80,9 +80,7 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
       workflowVersionId: version.body.workflowVersionId,
       versionNumber: 1,
       candidateProfileId: 'cp_42',
-      status: 'RUNNING',
-      context: { initialize: { inputs: { jobTitle: 'RGN' } }, traverse: { order: [], steps: {}, stepsInfo: {} } },
-      outbox: [],
+      context: { initialize: { inputs: { jobTitle: 'RGN' } } },
     });
 
     // The dispatcher received the processor's event, with exactly the catalogue's fields.

@@ -317,6 +317,10 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
           'GET /v1/event-types',
           'GET /health/live',
           'GET /health/ready',
+          'GET /v1/workflow-runs',
+          'GET /v1/workflow-runs/{runId}',
+          'POST /v1/workflow-runs/{runId}/cancel',
+          'POST /v1/conversations/{conversationId}/outcome',
         ].sort(),
       );
       for (const { route, operation } of routes.filter((entry) => entry.route.includes('/v1/'))) {

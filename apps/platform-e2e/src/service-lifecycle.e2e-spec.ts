@@ -12,6 +12,8 @@ describe('service start-up and health, from the production bundles', () => {
     expect(process.logs).toContain('AMQP_URL must be an amqp:// or amqps:// URL');
     expect(process.logs).toContain('MONGO_URL must be a mongodb:// or mongodb+srv:// URL');
     if (service === 'workflow-api') expect(process.logs).toContain('ADMIN_TOKEN is required');
+    if (service === 'workflow-api') expect(process.logs).toContain('MESSAGING_CALLBACK_SECRET must be a whsec_');
+    if (service === 'workflow-processor') expect(process.logs).toContain('MESSAGING_URL must be an http');
     expect(process.logs).not.toMatch(/\bat .*\.js:\d+/); // a message, not a stack trace
   });
 
@@ -32,7 +34,11 @@ describe('service start-up and health, from the production bundles', () => {
     const database = `lifecycle_${uniqueSuffix()}`;
     const process = ServiceProcess.start(
       'workflow-processor',
-      { AMQP_URL: `amqp://127.0.0.1:${closedPort}`, MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, database) },
+      {
+        AMQP_URL: `amqp://127.0.0.1:${closedPort}`,
+        MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, database),
+        MESSAGING_URL: 'http://127.0.0.1:9',
+      },
       await freePort(),
     );
     try {

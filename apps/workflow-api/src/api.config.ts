@@ -29,6 +29,11 @@ export class ApiConfig extends BaseServiceConfig {
   @IsInt({ message: 'API_RATE_LIMIT_WINDOW_MS must be an integer' })
   API_RATE_LIMIT_WINDOW_MS = 60_000;
 
+  /** Shared secret (whsec_…) the messaging service signs its outcome callbacks with. */
+  @Expose()
+  @Matches(/^whsec_[A-Za-z0-9+/=]{32,}$/, { message: 'MESSAGING_CALLBACK_SECRET must be a whsec_… secret' })
+  MESSAGING_CALLBACK_SECRET!: string;
+
   /** Largest accepted JSON body, in body-parser notation (e.g. 1mb, 512kb). */
   @Expose()
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'API_BODY_LIMIT must look like 512kb or 2mb' })

@@ -15,6 +15,7 @@ export async function bootstrap(env: Environment = process.env): Promise<INestAp
     port: config.WORKFLOW_API_PORT,
     host: config.HOST,
     consumesMessages: false,
+    rawBody: true,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     configure: (app) => {
       const express = app as NestExpressApplication;

@@ -18,7 +18,15 @@ export class AppModule {
         MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_processor' }),
         HealthModule,
-        WorkflowRunsModule,
+        WorkflowRunsModule.register({
+          messagingUrl: config.MESSAGING_URL,
+          messagingTimeoutMs: config.MESSAGING_TIMEOUT_MS,
+          messagingRetries: config.MESSAGING_RETRIES,
+          retryBackoffMs: config.OUTBOUND_RETRY_BACKOFF_MS,
+          allowLoopbackTargets: config.ALLOW_LOOPBACK_TARGETS,
+          maxNodesBytes: config.RUN_EVENT_MAX_NODES_BYTES,
+          timerPollIntervalMs: config.TIMER_POLL_INTERVAL_MS,
+        }),
       ],
       controllers: [RunCommandsHandler],
     };

@@ -1,6 +1,6 @@
 import { Expose } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { BaseServiceConfig, ToInt } from '@wfp/config';
+import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { BaseServiceConfig, ToBoolean, ToInt } from '@wfp/config';
 
 export class ProcessorConfig extends BaseServiceConfig {
   @Expose()
@@ -9,4 +9,48 @@ export class ProcessorConfig extends BaseServiceConfig {
   @Max(65535, { message: 'WORKFLOW_PROCESSOR_PORT must be between 0 and 65535' })
   @IsInt({ message: 'WORKFLOW_PROCESSOR_PORT must be an integer' })
   WORKFLOW_PROCESSOR_PORT = 3002;
+
+  /** The conversation service that outreach nodes talk to (DESIGN.md section 6). */
+  @Expose()
+  @Matches(/^https?:\/\/\S+$/, { message: 'MESSAGING_URL must be an http:// or https:// URL' })
+  MESSAGING_URL!: string;
+
+  @Expose()
+  @ToInt()
+  @Min(100, { message: 'MESSAGING_TIMEOUT_MS must be at least 100' })
+  @IsInt({ message: 'MESSAGING_TIMEOUT_MS must be an integer' })
+  MESSAGING_TIMEOUT_MS = 5000;
+
+  @Expose()
+  @ToInt()
+  @Min(0, { message: 'MESSAGING_RETRIES must be between 0 and 10' })
+  @Max(10, { message: 'MESSAGING_RETRIES must be between 0 and 10' })
+  @IsInt({ message: 'MESSAGING_RETRIES must be an integer' })
+  MESSAGING_RETRIES = 3;
+
+  /** First backoff between attempts of outbound calls (messaging, webhook nodes); it doubles. */
+  @Expose()
+  @ToInt()
+  @Min(1, { message: 'OUTBOUND_RETRY_BACKOFF_MS must be at least 1' })
+  @IsInt({ message: 'OUTBOUND_RETRY_BACKOFF_MS must be an integer' })
+  OUTBOUND_RETRY_BACKOFF_MS = 500;
+
+  /** Development and test only: webhook nodes may call loopback addresses. */
+  @Expose()
+  @ToBoolean()
+  @IsBoolean({ message: 'ALLOW_LOOPBACK_TARGETS must be true or false' })
+  ALLOW_LOOPBACK_TARGETS = false;
+
+  /** Largest serialized nodes[] carried by a terminal event before it is truncated. */
+  @Expose()
+  @ToInt()
+  @Min(1024, { message: 'RUN_EVENT_MAX_NODES_BYTES must be at least 1024' })
+  @IsInt({ message: 'RUN_EVENT_MAX_NODES_BYTES must be an integer' })
+  RUN_EVENT_MAX_NODES_BYTES = 200_000;
+
+  @Expose()
+  @ToInt()
+  @Min(50, { message: 'TIMER_POLL_INTERVAL_MS must be at least 50' })
+  @IsInt({ message: 'TIMER_POLL_INTERVAL_MS must be an integer' })
+  TIMER_POLL_INTERVAL_MS = 1000;
 }

@@ -3,6 +3,7 @@ export * from './topology';
 export * from './commands/command';
 export * from './commands/runs-start.command';
 export * from './commands/runs-cancel.command';
+export * from './commands/runs-resume.command';
 export * from './commands/versions-register.command';
 export * from './queries/run-queries';
 export * from './queries/rpc-error';

@@ -1,5 +1,6 @@
 import { ALL_WORKFLOW_EVENT_TYPES } from './events/workflow-event-type';
 import { RunsCancelCommand } from './commands/runs-cancel.command';
+import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
 import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './queries/run-queries';
@@ -33,6 +34,7 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
         { exchange: 'commands', routingKey: VersionsRegisterCommand.type },
         { exchange: 'commands', routingKey: RunsStartCommand.type },
         { exchange: 'commands', routingKey: RunsCancelCommand.type },
+        { exchange: 'commands', routingKey: RunsResumeCommand.type },
       ],
     },
   ],

@@ -13,6 +13,8 @@ export interface ServiceStartOptions {
   consumesMessages: boolean;
   /** Limit for a graceful stop on SIGTERM; the process exits anyway after it. */
   shutdownTimeoutMs: number;
+  /** Keep each request's raw body (`req.rawBody`), e.g. to verify signatures. */
+  rawBody?: boolean;
   /** Extra HTTP set-up (pipes, filters, OpenAPI) before the server listens. */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -22,7 +24,7 @@ export interface ServiceStartOptions {
  * and a graceful stop on SIGTERM/SIGINT (stop consuming, finish in-flight work, close connections).
  */
 export async function startService(options: ServiceStartOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(options.module as Type<unknown>, { bufferLogs: true });
+  const app = await NestFactory.create(options.module as Type<unknown>, { bufferLogs: true, rawBody: options.rawBody ?? false });
   app.useLogger(app.get(Logger));
   await options.configure?.(app);
   if (options.consumesMessages) {

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './broker-probe';
 export * from './service-process';
 export * from './platform';
+export * from './messaging-simulator';

@@ -1,7 +1,10 @@
 import { deleteBrokerNamespace, dropDatabases, mongoUrlWithDatabase, testInfra, uniqueSuffix } from './test-infra';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
+import { MessagingSimulator } from './messaging-simulator';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** Shared by the gateway and the messaging simulator (whsec_ + base64 of 32 bytes). */
+export const TEST_MESSAGING_SECRET = 'whsec_dGVzdC1tZXNzYWdpbmctc2VjcmV0LTAxMjM0NTY3ODk=';
 
 /** Retry delays short enough for tests; production keeps the defaults. */
 const TEST_RETRY_DELAYS_MS = [100, 300];
@@ -15,6 +18,7 @@ export class Platform {
     readonly namespace: string,
     readonly databases: Record<PlatformService, string>,
     readonly services: Record<PlatformService, ServiceProcess>,
+    readonly simulator: MessagingSimulator,
     private readonly amqpUrl: string,
     private readonly mongoUrl: string,
   ) {}
@@ -28,6 +32,11 @@ export class Platform {
       names.map((name) => [name, `${name.replace('-', '_')}_${suffix}`]),
     ) as Record<PlatformService, string>;
     const services = {} as Record<PlatformService, ServiceProcess>;
+    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()]))) as Record<PlatformService, number>;
+    const simulator = await MessagingSimulator.start({
+      callbackUrl: `http://127.0.0.1:${ports['workflow-api']}`,
+      secret: TEST_MESSAGING_SECRET,
+    });
     for (const name of names) {
       services[name] = ServiceProcess.start(
         name,
@@ -37,13 +46,18 @@ export class Platform {
           AMQP_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
           MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, databases[name]),
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          MESSAGING_CALLBACK_SECRET: TEST_MESSAGING_SECRET,
+          MESSAGING_URL: simulator.url,
+          ALLOW_LOOPBACK_TARGETS: 'true',
+          OUTBOUND_RETRY_BACKOFF_MS: '50',
+          TIMER_POLL_INTERVAL_MS: '200',
           LOG_LEVEL: 'info',
           ...extraEnv[name],
         },
-        await freePort(),
+        ports[name],
       );
     }
-    const platform = new Platform(namespace, databases, services, infra.amqpUrl, infra.mongoUrl);
+    const platform = new Platform(namespace, databases, services, simulator, infra.amqpUrl, infra.mongoUrl);
     try {
       await Promise.all(names.map((name) => services[name].ready()));
     } catch (error) {
@@ -66,6 +80,7 @@ export class Platform {
     const codes = await Promise.all(
       Object.entries(this.services).map(async ([name, service]) => [name, await service.stop()] as const),
     );
+    await this.simulator.stop();
     await deleteBrokerNamespace(this.amqpUrl, this.namespace, TEST_RETRY_DELAYS_MS).catch(() => undefined);
     await dropDatabases(this.mongoUrl, Object.values(this.databases)).catch(() => undefined);
     return Object.fromEntries(codes) as Record<PlatformService, number | null>;

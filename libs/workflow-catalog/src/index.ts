@@ -3,3 +3,4 @@ export * from './run-request.schema';
 export * from './workflows.service';
 export * from './run-requests.service';
 export * from './workflow-catalog.module';
+export * from './workflow-runs.service';

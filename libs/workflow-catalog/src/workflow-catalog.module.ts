@@ -5,6 +5,7 @@ import { OutboxRelayService } from '@wfp/persistence';
 import { RunRequest, RunRequestSchema } from './run-request.schema';
 import { RunRequestsService } from './run-requests.service';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
+import { WorkflowRunsService } from './workflow-runs.service';
 import { WorkflowsService } from './workflows.service';
 
 @Module({
@@ -15,8 +16,8 @@ import { WorkflowsService } from './workflows.service';
       { name: RunRequest.name, schema: RunRequestSchema },
     ]),
   ],
-  providers: [WorkflowsService, RunRequestsService],
-  exports: [WorkflowsService, RunRequestsService],
+  providers: [WorkflowsService, RunRequestsService, WorkflowRunsService],
+  exports: [WorkflowsService, RunRequestsService, WorkflowRunsService],
 })
 export class WorkflowCatalogModule implements OnModuleInit {
   constructor(

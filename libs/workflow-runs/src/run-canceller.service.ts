@@ -68,7 +68,14 @@ export class RunCancellerService {
         .updateOne(
           { _id: runId, version: run.version, status: 'RUNNING' },
           {
-            $set: { status: 'CANCELLED', completedAt, cancellationReason: reason ?? null },
+            $set: {
+              status: 'CANCELLED',
+              outcome: 'cancelled',
+              completedAt,
+              cancellationReason: reason ?? null,
+              waiting: null,
+              wakeAt: null,
+            },
             $inc: { version: 1 },
             $push: { outbox: toOutboxEntry('events', event), processedMessageIds: envelope.id },
           },

@@ -72,16 +72,20 @@ export class RunStarterService {
         triggerSource: command.triggerSource,
         status: archivedReason ? 'CANCELLED' : 'RUNNING',
         completedAt: archivedReason ? startedAt : null,
+        outcome: archivedReason ? 'cancelled' : null,
         cancellationReason: archivedReason,
         context,
         nodes: [],
-        currentNodeId: null,
+        currentNodeId: archivedReason ? null : ((version.definition as { startNodeId?: string }).startNodeId ?? null),
+        contact: command.contact ?? null,
         startedAt,
         version: 0,
         processedMessageIds: [envelope.id],
         outbox: events.map((event) => toOutboxEntry('events', event)),
       });
     } catch (error) {
+      // Redelivered: the run exists; the caller still advances it, in case the first attempt
+      // stopped between creating the run and executing its first node.
       if (isDuplicateKeyError(error)) return 'already-started';
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
-import type { NodeOutcome } from '@wfp/contracts';
+import type { NodeOutcome, RunErrorClass, RunErrorCode, RunOutcome } from '@wfp/contracts';
 import type { OutboxEntry } from '@wfp/persistence';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
@@ -46,6 +46,10 @@ export class Run {
   @Prop({ type: String, default: null })
   candidateProfileExternalId!: string | null;
 
+  /** Contact details for outreach, when the run was started from an inline contact. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  contact!: { email: string | null; phoneNumber: string | null } | null;
+
   @Prop({ required: true })
   triggerSource!: string;
 
@@ -58,8 +62,51 @@ export class Run {
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   nodes!: NodeOutcome[];
 
+  /** The node to execute next, or the node the run waits on; null once the run has ended. */
   @Prop({ type: String, default: null })
   currentNodeId!: string | null;
+
+  /** Set while an outreach node waits for its conversation outcome. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  waiting!: RunWaiting | null;
+
+  /** Every conversation this run started, so a repeated outcome callback is recognised. */
+  @Prop({ type: [String], default: [] })
+  conversationIds!: string[];
+
+  /** When the waiting node times out; polled by the timer (any instance, claimed with a lease). */
+  @Prop({ type: Date, default: null })
+  wakeAt!: Date | null;
+
+  @Prop({ type: Date, default: () => new Date(0) })
+  leaseUntil!: Date;
+
+  /** Variables set by webhook nodes (`vars.*` in conditions and templates). */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  vars!: Record<string, unknown>;
+
+  /** The rendered value of the output node reached, for callable workflows. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  output!: unknown;
+
+  @Prop({ type: Boolean, default: false })
+  outputReached!: boolean;
+
+  @Prop({ type: String, default: null })
+  outcome!: RunOutcome | null;
+
+  @Prop({ type: String, default: null })
+  errorCode!: RunErrorCode | null;
+
+  @Prop({ type: String, default: null })
+  errorClass!: RunErrorClass | null;
+
+  @Prop({ type: String, default: null })
+  lastFailedNodeId!: string | null;
+
+  /** HTTP status of the failing webhook call, when a webhook node failed the run. */
+  @Prop({ type: Number, default: null })
+  failedStatusCode!: number | null;
 
   @Prop({ required: true })
   startedAt!: Date;
@@ -85,5 +132,14 @@ export class Run {
   updatedAt!: Date;
 }
 
+export interface RunWaiting {
+  nodeId: string;
+  conversationId: string;
+  enteredAt: Date;
+}
+
 export const RunSchema = SchemaFactory.createForClass(Run);
 RunSchema.index({ organizationId: 1, workflowId: 1, status: 1 });
+RunSchema.index({ organizationId: 1, createdAt: -1, _id: -1 });
+RunSchema.index({ conversationIds: 1 });
+RunSchema.index({ wakeAt: 1 });

@@ -1,8 +1,14 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { InjectModel, MongooseModule } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { OutboxRelayService } from '@wfp/persistence';
 import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
+import { OutreachExecutor } from './engine/outreach.executor';
+import { RunEngineService } from './engine/run-engine.service';
+import { RunTimersService } from './engine/run-timers.service';
+import { WebhookExecutor } from './engine/webhook.executor';
+import { RunQueriesService } from './run-queries.service';
 import { RunCancellerService } from './run-canceller.service';
 import { RunStarterService } from './run-starter.service';
 import { Run, RunSchema } from './run.schema';
@@ -17,10 +23,26 @@ import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-versi
       { name: ArchivedWorkflow.name, schema: ArchivedWorkflowSchema },
     ]),
   ],
-  providers: [RunStarterService, RunCancellerService, VersionRegistryService],
-  exports: [RunStarterService, RunCancellerService, VersionRegistryService],
 })
 export class WorkflowRunsModule implements OnModuleInit {
+  static register(options: EngineOptions): DynamicModule {
+    const services = [
+      RunStarterService,
+      RunCancellerService,
+      VersionRegistryService,
+      RunEngineService,
+      RunTimersService,
+      RunQueriesService,
+      OutreachExecutor,
+      WebhookExecutor,
+    ];
+    return {
+      module: WorkflowRunsModule,
+      providers: [{ provide: ENGINE_OPTIONS, useValue: options }, ...services],
+      exports: services,
+    };
+  }
+
   constructor(
     private readonly outbox: OutboxRelayService,
     @InjectModel(Run.name) private readonly runs: Model<Run>,

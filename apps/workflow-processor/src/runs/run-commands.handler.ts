@@ -1,16 +1,29 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  ConversationsOutcomeRequest,
   parsePayload,
   RunsCancelCommand,
+  RunsGetQuery,
+  RunsListQuery,
+  RunsResumeCommand,
   RunsStartCommand,
   VersionsRegisterCommand,
+  type ConversationsOutcomeResult,
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { MessageHandlers, type MessageContext } from '@wfp/messaging';
-import { RunCancellerService, RunStarterService, VersionRegistryService } from '@wfp/workflow-runs';
+import {
+  RunCancellerService,
+  RunEngineService,
+  RunQueriesService,
+  RunStarterService,
+  VersionRegistryService,
+  type RunPage,
+  type RunView,
+} from '@wfp/workflow-runs';
 
-/** Message handlers for the processor's commands; the work lives in @wfp/workflow-runs. */
+/** Message and request handlers of the processor; the work lives in @wfp/workflow-runs. */
 @MessageHandlers()
 export class RunCommandsHandler {
   private readonly logger = new Logger(RunCommandsHandler.name);
@@ -19,6 +32,8 @@ export class RunCommandsHandler {
     private readonly versions: VersionRegistryService,
     private readonly starter: RunStarterService,
     private readonly canceller: RunCancellerService,
+    private readonly engine: RunEngineService,
+    private readonly queries: RunQueriesService,
   ) {}
 
   @EventPattern(VersionsRegisterCommand.type)
@@ -30,8 +45,14 @@ export class RunCommandsHandler {
   @EventPattern(RunsStartCommand.type)
   async onRunsStart(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsStartCommand, envelope.payload);
-    const result = await this.starter.start({ ...envelope, payload });
-    this.logger.log(`run ${payload.runId} ${result} (attempt ${context.attempt})`);
+    await this.starter.start({ ...envelope, payload });
+    await this.advanceOrFail(payload.runId, envelope, context);
+  }
+
+  @EventPattern(RunsResumeCommand.type)
+  async onRunsResume(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
+    const payload = parsePayload(RunsResumeCommand, envelope.payload);
+    await this.advanceOrFail(payload.runId, envelope, context);
   }
 
   @EventPattern(RunsCancelCommand.type)
@@ -39,5 +60,37 @@ export class RunCommandsHandler {
     const payload = parsePayload(RunsCancelCommand, envelope.payload);
     const cancelled = await this.canceller.cancel({ ...envelope, payload });
     this.logger.log(`${cancelled} run(s) cancelled (${payload.runId ?? `workflow ${payload.workflowId}`})`);
+  }
+
+  @MessagePattern(RunsGetQuery.type)
+  async onRunsGet(@Payload() envelope: MessageEnvelope): Promise<RunView> {
+    const payload = parsePayload(RunsGetQuery, envelope.payload);
+    return this.queries.get(envelope.organizationId, payload.runId);
+  }
+
+  @MessagePattern(RunsListQuery.type)
+  async onRunsList(@Payload() envelope: MessageEnvelope): Promise<RunPage> {
+    const payload = parsePayload(RunsListQuery, envelope.payload);
+    return this.queries.list(envelope.organizationId, payload);
+  }
+
+  @MessagePattern(ConversationsOutcomeRequest.type)
+  async onConversationOutcome(@Payload() envelope: MessageEnvelope): Promise<{ result: ConversationsOutcomeResult }> {
+    const payload = parsePayload(ConversationsOutcomeRequest, envelope.payload);
+    return { result: await this.engine.applyConversationOutcome(payload, envelope) };
+  }
+
+  /**
+   * Executes the run; an infrastructure error is retried by the queue, and when the retry budget
+   * is spent the run fails with SYSTEM_FAILURE (errorClass SYSTEM) instead of staying stuck.
+   */
+  private async advanceOrFail(runId: string, envelope: MessageEnvelope, context: MessageContext): Promise<void> {
+    try {
+      await this.engine.advance(runId, envelope.organizationId, envelope);
+    } catch (error) {
+      if (!context.isFinalAttempt) throw error;
+      this.logger.error(`run ${runId} failed for good after ${context.attempt} attempts: ${String(error)}`);
+      await this.engine.failRun(runId, envelope.organizationId, 'SYSTEM_FAILURE', 'SYSTEM', envelope);
+    }
   }
 }

@@ -43,4 +43,9 @@ export class RunsStartCommand {
   @IsOptional()
   @IsObject()
   inputs?: Record<string, unknown>;
+
+  /** Email / E.164 phone of the candidate, for outreach (set when the run came from an inline contact). */
+  @IsOptional()
+  @IsObject()
+  contact?: { email: string | null; phoneNumber: string | null };
 }

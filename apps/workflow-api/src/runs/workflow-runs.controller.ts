@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth, Principal, type ApiPrincipal } from '@wfp/api-access';
+import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE } from '@wfp/http-kit';
+import { WorkflowRunsService } from '@wfp/workflow-catalog';
+import { CancelRunDto, CancellingRunDto, ListRunsQueryDto, RunDto, RunPageDto } from './runs.dto';
+
+@ApiTags('workflow runs')
+@ApiKeyAuth()
+@ApiErrorResponses(400, 503)
+@Controller('v1/workflow-runs')
+export class WorkflowRunsController {
+  constructor(private readonly runs: WorkflowRunsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List runs, newest first, by workflow and status' })
+  @ApiOkResponse({ type: RunPageDto })
+  list(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Query() query: ListRunsQueryDto,
+  ): Promise<RunPageDto> {
+    return this.runs.list(
+      { ...principal, correlationId },
+      { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor, workflowId: query.workflowId, status: query.status },
+    ) as unknown as Promise<RunPageDto>;
+  }
+
+  @Get(':runId')
+  @ApiOperation({ summary: 'A run: state, outcome, nodes[] and context' })
+  @ApiOkResponse({ type: RunDto })
+  @ApiErrorResponses(404)
+  get(@Principal() principal: ApiPrincipal, @CorrelationId() correlationId: string, @Param('runId') runId: string): Promise<RunDto> {
+    return this.runs.get({ ...principal, correlationId }, runId) as unknown as Promise<RunDto>;
+  }
+
+  @Post(':runId/cancel')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a running run; it emits WORKFLOW_RUN_CANCELLED and runs no further node' })
+  @ApiAcceptedResponse({ type: CancellingRunDto })
+  @ApiErrorResponses(404, 409)
+  cancel(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Param('runId') runId: string,
+    @Body() body: CancelRunDto,
+  ): Promise<CancellingRunDto> {
+    return this.runs.cancel({ ...principal, correlationId }, runId, body.reason);
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import { Run } from '../run.schema';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
+import { RunEngineService } from './run-engine.service';
+
+/** How long a claimed timer belongs to the instance that claimed it. */
+const LEASE_MS = 30_000;
+
+/**
+ * Fires stored timers (`wakeAt`) even after a restart. Any instance may poll; a lease taken with
+ * one atomic findOneAndUpdate makes sure only one of them fires a given timer.
+ */
+@Injectable()
+export class RunTimersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RunTimersService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+
+  constructor(
+    @InjectModel(Run.name) private readonly runs: Model<Run>,
+    private readonly engine: RunEngineService,
+    @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.polling ??= this.fireDue()
+        .then(() => undefined)
+        .finally(() => (this.polling = null));
+    }, this.options.timerPollIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.polling;
+  }
+
+  /** Claims and fires due timers until none is left. Returns how many fired. */
+  async fireDue(): Promise<number> {
+    let fired = 0;
+    try {
+      for (;;) {
+        const now = new Date();
+        const due = await this.runs
+          .findOneAndUpdate(
+            { wakeAt: { $lte: now }, leaseUntil: { $lt: now }, status: 'RUNNING' },
+            { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+            { new: true },
+          )
+          .lean()
+          .exec();
+        if (!due) return fired;
+        const cause: MessageEnvelope = createEnvelope({ type: 'timer.fired', schemaVersion: 1 }, { runId: due._id }, {
+          organizationId: due.organizationId,
+        });
+        await this.engine.timeOut(due._id, cause);
+        fired += 1;
+      }
+    } catch (error) {
+      this.logger.warn(`timer poll failed (retried next tick): ${String(error)}`);
+      return fired;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { request, type Agent } from 'undici';
+import { assertUrlAllowed, createGuardedAgent, ForbiddenTargetError } from '@wfp/outbound-http';
+import {
+  DEFAULT_WEBHOOK_RETRIES,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  renderTemplate,
+  resolvePath,
+  type RunScope,
+  type WebhookConfig,
+  type WorkflowNode,
+} from '@wfp/workflow-graph';
+import { ENGINE_OPTIONS, sleep, type EngineOptions } from './engine.options';
+import type { NodeResult } from './node-result';
+
+/** Response bodies are kept in the run context only up to this size. */
+const MAX_STORED_BODY_CHARS = 4096;
+/** Larger responses are not read (and not parsed for variables). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+interface PreparedRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function prepare(config: WebhookConfig, scope: RunScope, idempotencyKey: string): PreparedRequest | null {
+  const rendered = renderTemplate(config.url, scope);
+  let url: URL;
+  try {
+    url = new URL(String(rendered));
+  } catch {
+    return null;
+  }
+  const headers: Record<string, string> = { 'idempotency-key': idempotencyKey };
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    headers[name.toLowerCase()] = String(renderTemplate(value, scope) ?? '');
+  }
+  if (config.body === undefined || config.method === 'GET' || config.method === 'HEAD') {
+    return { url, method: config.method, headers };
+  }
+  const body = renderTemplate(config.body, scope);
+  switch (config.contentType ?? 'json') {
+    case 'xml':
+      headers['content-type'] ??= 'application/xml';
+      return { url, method: config.method, headers, body: String(body ?? '') };
+    case 'form':
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+      return {
+        url,
+        method: config.method,
+        headers,
+        body: new URLSearchParams(
+          Object.entries((body ?? {}) as Record<string, unknown>).map(([key, value]): [string, string] => [key, String(value ?? '')]),
+        ).toString(),
+      };
+    default:
+      headers['content-type'] ??= 'application/json';
+      return { url, method: config.method, headers, body: JSON.stringify(body ?? null) };
+  }
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text.length === 0) return null;
+  if (contentType?.includes('json') || /^[[{]/.test(text.trim())) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function storedBody(body: unknown): unknown {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (text.length <= MAX_STORED_BODY_CHARS) return body;
+  return `${text.slice(0, MAX_STORED_BODY_CHARS)}… (truncated)`;
+}
+
+/**
+ * The HTTP request node (seeds/webhook-module.txt): templated method, URL, headers and JSON / XML /
+ * form body; a timeout; 2xx routes onSuccess and sets variables from the response by dot path.
+ * 5xx, timeouts and connection errors are retried, then route onFailure as DOWNSTREAM_SERVICE_ERROR;
+ * other non-2xx answers route onFailure as EXECUTOR_FAILED. At-least-once: a crash after the call
+ * and before the run is stored repeats it, with the same Idempotency-Key header.
+ */
+@Injectable()
+export class WebhookExecutor implements OnApplicationShutdown {
+  private readonly agent: Agent;
+
+  constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {
+    this.agent = createGuardedAgent({ allowLoopback: options.allowLoopbackTargets });
+  }
+
+  async execute(node: WorkflowNode, scope: RunScope, idempotencyKey: string): Promise<NodeResult> {
+    const config = node.config as unknown as WebhookConfig;
+    const prepared = prepare(config, scope, idempotencyKey);
+    if (!prepared) return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG', step: { error: 'the URL is not valid after templating' } };
+    try {
+      assertUrlAllowed(prepared.url, { allowLoopback: this.options.allowLoopbackTargets });
+    } catch {
+      return this.failure('EXECUTOR_FAILED', null, 0, 'target address not allowed');
+    }
+    const timeoutMs = (config.timeoutSeconds ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS) * 1000;
+    const retries = config.retries ?? DEFAULT_WEBHOOK_RETRIES;
+    let lastStatus: number | null = null;
+    let lastError = '';
+    for (let attempt = 0; attempt <= retries; attempt += 1) {
+      if (attempt > 0) await sleep(this.options.retryBackoffMs * 2 ** (attempt - 1));
+      const started = Date.now();
+      try {
+        const response = await request(prepared.url, {
+          method: prepared.method as 'GET',
+          headers: prepared.headers,
+          body: prepared.body,
+          dispatcher: this.agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await readLimited(response.body);
+        const durationMs = Date.now() - started;
+        const status = response.statusCode;
+        const body = parseBody(text, String(response.headers['content-type'] ?? ''));
+        if (status >= 200 && status < 300) {
+          const vars: Record<string, unknown> = {};
+          for (const mapping of config.setVariables ?? []) vars[mapping.variable] = resolvePath(body, mapping.name) ?? null;
+          return {
+            type: 'routed',
+            routingEvent: 'onSuccess',
+            outcome: { kind: 'empty' },
+            step: { statusCode: status, durationMs, body: storedBody(body) },
+            vars,
+          };
+        }
+        lastStatus = status;
+        if (status < 500) return this.failure('EXECUTOR_FAILED', status, durationMs);
+        lastError = `HTTP ${status}`;
+      } catch (error) {
+        if (error instanceof ForbiddenTargetError) return this.failure('EXECUTOR_FAILED', null, 0, 'target address not allowed');
+        lastStatus = null;
+        lastError = error instanceof Error ? error.name : 'request failed';
+      }
+    }
+    return this.failure('DOWNSTREAM_SERVICE_ERROR', lastStatus, 0, lastError);
+  }
+
+  private failure(code: 'EXECUTOR_FAILED' | 'DOWNSTREAM_SERVICE_ERROR', status: number | null, durationMs: number, error?: string): NodeResult {
+    return {
+      type: 'routed',
+      routingEvent: 'onFailure',
+      outcome: { kind: 'empty' },
+      step: { statusCode: status, durationMs, ...(error ? { error } : {}) },
+      failureCode: code,
+      failedStatusCode: status,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy?.();
+      break;
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { RpcError, type NodeOutcome, type RunsListQuery } from '@wfp/contracts';
+import { Run, type RunContext } from './run.schema';
+
+/** A run as the API shows it (GET /v1/workflow-runs/:runId). */
+export interface RunView {
+  runId: string;
+  organizationId: string;
+  workflowId: string;
+  workflowVersionId: string;
+  versionNumber: number;
+  workflowExternalId: string | null;
+  candidateProfileId: string;
+  candidateProfileExternalId: string | null;
+  status: Run['status'];
+  outcome: Run['outcome'];
+  currentNodeId: string | null;
+  waitingOn: { nodeId: string; conversationId: string; timesOutAt: string | null } | null;
+  startedAt: string;
+  completedAt: string | null;
+  errorCode: Run['errorCode'];
+  errorClass: Run['errorClass'];
+  lastFailedNodeId: string | null;
+  failedStatusCode: number | null;
+  cancellationReason: string | null;
+  outputReached: boolean;
+  output: unknown;
+  nodes: NodeOutcome[];
+  context: RunContext;
+}
+
+export interface RunPage {
+  data: RunView[];
+  nextCursor: string | null;
+}
+
+function encodeCursor(run: Pick<Run, 'createdAt' | '_id'>): string {
+  return Buffer.from(JSON.stringify({ createdAt: run.createdAt.toISOString(), id: run._id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
+    if (typeof value.createdAt === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.createdAt))) {
+      return { createdAt: new Date(value.createdAt), id: value.id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
+}
+
+@Injectable()
+export class RunQueriesService {
+  constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
+
+  async get(organizationId: string, runId: string): Promise<RunView> {
+    const run = await this.runs.findOne({ _id: runId, organizationId }, { outbox: 0, processedMessageIds: 0 }).lean().exec();
+    if (!run) throw new RpcError('NOT_FOUND', 'Workflow run not found');
+    return toView(run);
+  }
+
+  /** Newest first, with an opaque (createdAt, id) cursor. */
+  async list(organizationId: string, query: RunsListQuery): Promise<RunPage> {
+    const filter: Record<string, unknown> = { organizationId };
+    if (query.workflowId) filter['workflowId'] = query.workflowId;
+    if (query.status) filter['status'] = query.status;
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      filter['$or'] = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }];
+    }
+    const runs = await this.runs
+      .find(filter, { outbox: 0, processedMessageIds: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .lean()
+      .exec();
+    const page = runs.slice(0, query.limit);
+    const last = page.at(-1);
+    return { data: page.map(toView), nextCursor: runs.length > query.limit && last ? encodeCursor(last) : null };
+  }
+}
+
+function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
+  return {
+    runId: run._id,
+    organizationId: run.organizationId,
+    workflowId: run.workflowId,
+    workflowVersionId: run.workflowVersionId,
+    versionNumber: run.versionNumber,
+    workflowExternalId: run.workflowExternalId,
+    candidateProfileId: run.candidateProfileId,
+    candidateProfileExternalId: run.candidateProfileExternalId,
+    status: run.status,
+    outcome: run.outcome ?? null,
+    currentNodeId: run.currentNodeId,
+    waitingOn: run.waiting
+      ? { nodeId: run.waiting.nodeId, conversationId: run.waiting.conversationId, timesOutAt: run.wakeAt?.toISOString() ?? null }
+      : null,
+    startedAt: run.startedAt.toISOString(),
+    completedAt: run.completedAt?.toISOString() ?? null,
+    errorCode: run.errorCode ?? null,
+    errorClass: run.errorClass ?? null,
+    lastFailedNodeId: run.lastFailedNodeId ?? null,
+    failedStatusCode: run.failedStatusCode ?? null,
+    cancellationReason: run.cancellationReason ?? null,
+    outputReached: run.outputReached ?? false,
+    output: run.output ?? null,
+    nodes: run.nodes,
+    context: run.context,
+  };
+}
