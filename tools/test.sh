@@ -16,8 +16,9 @@ echo "[test] building service bundles"
 npx nx run-many -t build --output-style=static >/dev/null
 echo "[test] type-checking"
 npx tsc -p tsconfig.check.json
-echo "[test] linting (module boundaries included)"
+echo "[test] linting (module boundaries included) and formatting"
 npx nx run-many -t lint --output-style=static >/dev/null
+npx prettier --check --log-level=warn "apps/**/*.ts" "libs/**/*.ts" "tools/**/*.{ts,mjs,js}"
 
 results=".data/jest-results.json"
 rm -f "$results"

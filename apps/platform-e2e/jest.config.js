@@ -3,5 +3,5 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'platform-e2e',
   rootDir: __dirname,
-  testTimeout: 60_000,
+  setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
 };

@@ -2,5 +2,5 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'workspace-checks',
   rootDir: __dirname,
-  testTimeout: 30_000,
+  setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
 };

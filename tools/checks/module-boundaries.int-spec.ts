@@ -55,9 +55,7 @@ describe('Nx module boundaries', () => {
       'libs/workflow-graph/src/boundary-probe.ts',
       "import { MessagePublisher } from '@wfp/messaging';\nexport const probe = MessagePublisher;\n",
     );
-    expect(errors).toEqual([
-      'A project tagged with "type:util" can only depend on libs tagged with "type:util"',
-    ]);
+    expect(errors).toEqual(['A project tagged with "type:util" can only depend on libs tagged with "type:util"']);
   });
 
   it('let an app use its own feature libs and the shared ones', async () => {

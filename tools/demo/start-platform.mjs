@@ -13,8 +13,13 @@ const demoFile = path.join(root, '.data/demo.json');
 mkdirSync(logsDir, { recursive: true });
 
 const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
+// Development default only: the gateway and the simulator share it to sign outcome callbacks.
+const DEV_MESSAGING_SECRET = 'whsec_ZGV2LW1lc3NhZ2luZy1jYWxsYmFjay1zZWNyZXQtMDA=';
 const adminToken = process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
+const messagingSecret = process.env.MESSAGING_CALLBACK_SECRET ?? DEV_MESSAGING_SECRET;
 const apiPort = Number(process.env.WORKFLOW_API_PORT ?? 3000);
+const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 3100);
+const messagingUrl = process.env.MESSAGING_URL ?? `http://127.0.0.1:${simulatorPort}`;
 
 const services = [
   { name: 'workflow-processor', portVariable: 'WORKFLOW_PROCESSOR_PORT', port: 3002 },
@@ -26,18 +31,49 @@ const services = [
 const children = [];
 let stopping = false;
 
+/** The messaging simulator stands in for the conversation service when MESSAGING_URL is unset. */
+function startSimulator() {
+  const log = createWriteStream(path.join(logsDir, 'messaging-simulator.log'), { flags: 'a' });
+  const child = spawn(process.execPath, [path.join(root, 'tools/messaging-simulator/simulator.mjs')], {
+    env: {
+      ...process.env,
+      SIMULATOR_PORT: String(simulatorPort),
+      MESSAGING_CALLBACK_URL: `http://127.0.0.1:${apiPort}`,
+      MESSAGING_CALLBACK_SECRET: messagingSecret,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] messaging-simulator exited (${signal ?? code}); see .data/logs/messaging-simulator.log`);
+      stopAll(1);
+    }
+  });
+  children.push(child);
+}
+
 function startService(service) {
   const env = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     ADMIN_TOKEN: adminToken,
+    MESSAGING_URL: messagingUrl,
+    MESSAGING_CALLBACK_SECRET: messagingSecret,
+    // Development: webhook nodes may call services on this machine.
+    ALLOW_LOOPBACK_TARGETS: process.env.ALLOW_LOOPBACK_TARGETS ?? 'true',
     [service.portVariable]: String(process.env[service.portVariable] ?? service.port),
   };
   const log = createWriteStream(path.join(logsDir, `${service.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/apps', service.name, 'main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', path.join(root, 'dist/apps', service.name, 'main.js')],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   child.stderr.on('data', (chunk) => process.stderr.write(`[${service.name}] ${chunk}`));
@@ -116,27 +152,37 @@ process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
 try {
+  if (!process.env.MESSAGING_URL) startSimulator();
   const urls = Object.fromEntries(services.map((service) => [service.name, startService(service)]));
   await Promise.all(services.map((service) => waitReady(service.name, urls[service.name])));
   const apiUrl = urls['workflow-api'];
   const demo = await seedDemo(apiUrl);
-  const adminNote = process.env.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : '(development default; set ADMIN_TOKEN to change it)';
+  const adminNote = process.env.ADMIN_TOKEN
+    ? '(from ADMIN_TOKEN)'
+    : '(development default; set ADMIN_TOKEN to change it)';
   console.log(`
 Workflow platform is running.
 
   API:            ${apiUrl}        (OpenAPI: ${apiUrl}/docs, ${apiUrl}/docs-json)
   Admin token:    ${adminToken} ${adminNote}
+  Messaging:      ${messagingUrl}${process.env.MESSAGING_URL ? '' : ' (simulator: outcome chosen by a tag in the candidate id, see tools/messaging-simulator/README.md)'}
   Demo org:       ${demo.organizationId}
   Demo API key:   ${demo.apiKey}
   Demo workflow:  ${demo.workflowId} (published)
-  Services:       ${Object.entries(urls).map(([name, url]) => `${name} ${url}`).join(', ')}
+  Services:       ${Object.entries(urls)
+    .map(([name, url]) => `${name} ${url}`)
+    .join(', ')}
   Logs:           .data/logs/<service>.log
 
 Start a run of the demo workflow:
 
   curl -s -X POST ${apiUrl}/v1/workflows/${demo.workflowId}/runs \\
     -H 'Authorization: Bearer ${demo.apiKey}' -H 'content-type: application/json' \\
-    -d '{"triggerSource":"API","candidateProfileIds":["cp_demo_1"]}'
+    -d '{"triggerSource":"API","candidateProfileIds":["cp_demo_1","cp_demo_fail","cp_demo_optout"]}'
+
+Then follow the runs (the simulator answers within a second):
+
+  curl -s '${apiUrl}/v1/workflow-runs?workflowId=${demo.workflowId}' -H 'Authorization: Bearer ${demo.apiKey}'
 
 Read the workflow:
 

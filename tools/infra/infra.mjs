@@ -7,7 +7,17 @@
 //   node tools/infra/infra.mjs down     stop what `up` started (nothing else)
 //   node tools/infra/infra.mjs status
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,7 +126,8 @@ function rabbitEnv() {
 function ensureRabbitInstalled() {
   if (existsSync(path.join(RABBIT_BIN, 'rabbitmq-server'))) return;
   log('RabbitMQ is not installed; installing Debian package rabbitmq-server');
-  if (process.getuid?.() !== 0) throw new Error('installing rabbitmq-server needs root: run `apt-get install -y rabbitmq-server`');
+  if (process.getuid?.() !== 0)
+    throw new Error('installing rabbitmq-server needs root: run `apt-get install -y rabbitmq-server`');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
   run('apt-get', ['install', '-y', '-qq', 'rabbitmq-server'], { env });
@@ -130,7 +141,9 @@ async function startRabbit() {
   mkdirSync(path.join(rabbitDir, 'log'), { recursive: true });
   writeFileSync(
     path.join(rabbitDir, 'rabbitmq.conf'),
-    [`listeners.tcp.default = 127.0.0.1:${RABBITMQ_PORT}`, 'loopback_users = none', 'log.console = false', ''].join('\n'),
+    [`listeners.tcp.default = 127.0.0.1:${RABBITMQ_PORT}`, 'loopback_users = none', 'log.console = false', ''].join(
+      '\n',
+    ),
   );
   writeFileSync(path.join(rabbitDir, 'enabled_plugins'), '[].\n');
   log(`starting RabbitMQ on 127.0.0.1:${RABBITMQ_PORT} (data in .data/rabbitmq)`);
@@ -145,7 +158,11 @@ async function startRabbit() {
 
 function stopRabbit() {
   log('stopping RabbitMQ');
-  run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', RABBIT_NODE, 'stop'], { env: rabbitEnv(), quiet: true, allowFailure: true });
+  run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', RABBIT_NODE, 'stop'], {
+    env: rabbitEnv(),
+    quiet: true,
+    allowFailure: true,
+  });
 }
 
 // ---------------------------------------------------------------- FerretDB
@@ -274,8 +291,12 @@ async function status() {
   const state = readState();
   const rabbitUp = await canConnect('127.0.0.1', RABBITMQ_PORT);
   const ferretUp = await canConnect('127.0.0.1', FERRETDB_PORT);
-  log(`RabbitMQ 127.0.0.1:${RABBITMQ_PORT}: ${rabbitUp ? 'up' : 'down'}${state.rabbitmq ? ' (started by infra up)' : ''}`);
-  log(`FerretDB 127.0.0.1:${FERRETDB_PORT}: ${ferretUp ? 'up' : 'down'}${state.ferretdb ? ` (pid ${state.ferretdb.pid}, started by infra up)` : ''}`);
+  log(
+    `RabbitMQ 127.0.0.1:${RABBITMQ_PORT}: ${rabbitUp ? 'up' : 'down'}${state.rabbitmq ? ' (started by infra up)' : ''}`,
+  );
+  log(
+    `FerretDB 127.0.0.1:${FERRETDB_PORT}: ${ferretUp ? 'up' : 'down'}${state.ferretdb ? ` (pid ${state.ferretdb.pid}, started by infra up)` : ''}`,
+  );
 }
 
 const commands = { up, down, status };

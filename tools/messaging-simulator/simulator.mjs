@@ -23,7 +23,8 @@ function log(message) {
 
 function readConfig(env) {
   const port = env.SIMULATOR_PORT === undefined || env.SIMULATOR_PORT === '' ? 3100 : Number(env.SIMULATOR_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`SIMULATOR_PORT must be 0-65535, got "${env.SIMULATOR_PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`SIMULATOR_PORT must be 0-65535, got "${env.SIMULATOR_PORT}"`);
   const host = env.SIMULATOR_HOST || '127.0.0.1';
 
   const callbackUrl = env.MESSAGING_CALLBACK_URL;
@@ -41,7 +42,8 @@ function readConfig(env) {
 
   const delayRaw = env.SIMULATOR_REPLY_DELAY_MS;
   const replyDelayMs = delayRaw === undefined || delayRaw === '' ? 300 : Number(delayRaw);
-  if (!Number.isInteger(replyDelayMs) || replyDelayMs < 0) fail(`SIMULATOR_REPLY_DELAY_MS must be a non-negative integer, got "${delayRaw}"`);
+  if (!Number.isInteger(replyDelayMs) || replyDelayMs < 0)
+    fail(`SIMULATOR_REPLY_DELAY_MS must be a non-negative integer, got "${delayRaw}"`);
 
   return { port, host, callbackBase: callbackUrl.replace(/\/+$/, ''), key, replyDelayMs };
 }
@@ -50,7 +52,8 @@ function readConfig(env) {
 function parseSecret(secret) {
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
   const key = Buffer.from(encoded, 'base64');
-  const canonical = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && key.toString('base64').replace(/=+$/, '') === encoded.replace(/=+$/, '');
+  const canonical =
+    /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && key.toString('base64').replace(/=+$/, '') === encoded.replace(/=+$/, '');
   if (!canonical) fail('MESSAGING_CALLBACK_SECRET must be "whsec_" followed by standard base64');
   if (key.length < 24 || key.length > 64) fail(`MESSAGING_CALLBACK_SECRET key is ${key.length} bytes, expected 24-64`);
   return key;
@@ -85,17 +88,38 @@ function outcomeFor(tag, questions) {
     case 'complete':
       return {
         status: 'COMPLETED',
-        answers: slugs.map((slug) => ({ slug, answer: 'Simulated answer', answerState: 'IS_ANY', trafficLight: 'GREEN', outcome: 'PASSED', score: null })),
+        answers: slugs.map((slug) => ({
+          slug,
+          answer: 'Simulated answer',
+          answerState: 'IS_ANY',
+          trafficLight: 'GREEN',
+          outcome: 'PASSED',
+          score: null,
+        })),
       };
     case 'fail':
       return {
         status: 'FAILED_CRITERIA',
-        answers: slugs.map((slug) => ({ slug, answer: 'No', answerState: 'IS_NO', trafficLight: 'RED', outcome: 'FAILED', score: 0 })),
+        answers: slugs.map((slug) => ({
+          slug,
+          answer: 'No',
+          answerState: 'IS_NO',
+          trafficLight: 'RED',
+          outcome: 'FAILED',
+          score: 0,
+        })),
       };
     default:
       return {
         status: 'PASSED_CRITERIA',
-        answers: slugs.map((slug) => ({ slug, answer: 'Yes', answerState: 'IS_YES', trafficLight: 'GREEN', outcome: 'PASSED', score: 100 })),
+        answers: slugs.map((slug) => ({
+          slug,
+          answer: 'Yes',
+          answerState: 'IS_YES',
+          trafficLight: 'GREEN',
+          outcome: 'PASSED',
+          score: 100,
+        })),
       };
   }
 }
@@ -107,15 +131,22 @@ function validate(body) {
   if (typeof body.nodeId !== 'string' || body.nodeId === '') missing.push('nodeId');
   if (!Array.isArray(body.questions)) missing.push('questions');
   if (missing.length) return `missing or invalid: ${missing.join(', ')}`;
-  const badQuestion = body.questions.findIndex((q) => q === null || typeof q !== 'object' || typeof q.slug !== 'string' || q.slug === '');
+  const badQuestion = body.questions.findIndex(
+    (q) => q === null || typeof q !== 'object' || typeof q.slug !== 'string' || q.slug === '',
+  );
   if (badQuestion !== -1) return `questions[${badQuestion}].slug must be a non-empty string`;
-  if (body.candidate !== undefined && (body.candidate === null || typeof body.candidate !== 'object')) return 'candidate must be an object';
+  if (body.candidate !== undefined && (body.candidate === null || typeof body.candidate !== 'object'))
+    return 'candidate must be an object';
   return null;
 }
 
 function sendJson(res, status, payload, extraHeaders = {}) {
   const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...extraHeaders });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...extraHeaders,
+  });
   res.end(text);
 }
 
@@ -154,7 +185,11 @@ function createSimulator(config) {
   async function deliver(record, outcome) {
     const url = `${config.callbackBase}/v1/conversations/${encodeURIComponent(record.conversationId)}/outcome`;
     const webhookId = `msg_${randomBytes(12).toString('hex')}`; // one per outcome, reused on retries
-    const body = JSON.stringify({ status: outcome.status, answers: outcome.answers, completedAt: new Date().toISOString() });
+    const body = JSON.stringify({
+      status: outcome.status,
+      answers: outcome.answers,
+      completedAt: new Date().toISOString(),
+    });
     record.callbackStatus = 'in-flight';
     record.webhookId = webhookId;
 
@@ -177,14 +212,17 @@ function createSimulator(config) {
         record.lastCallbackHttpStatus = response.status;
         if (response.status < 500) {
           record.callbackStatus = response.ok ? 'delivered' : 'rejected';
-          log(`callback ${record.conversationId} ${outcome.status} → ${response.status} (attempt ${record.callbackAttempts})`);
+          log(
+            `callback ${record.conversationId} ${outcome.status} → ${response.status} (attempt ${record.callbackAttempts})`,
+          );
           return;
         }
         record.lastCallbackError = `HTTP ${response.status}`;
       } catch (error) {
         record.lastCallbackHttpStatus = null;
         const cause = error?.cause;
-        record.lastCallbackError = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? error?.message ?? String(error);
+        record.lastCallbackError =
+          cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? error?.message ?? String(error);
       }
       log(`callback ${record.conversationId} attempt ${record.callbackAttempts} failed: ${record.lastCallbackError}`);
       record.callbackStatus = 'retrying';
@@ -240,10 +278,14 @@ function createSimulator(config) {
     const { pathname } = new URL(req.url ?? '/', 'http://simulator.local');
     const handle = async () => {
       if (pathname === '/health') {
-        return req.method === 'GET' || req.method === 'HEAD' ? sendJson(res, 200, { status: 'ok' }) : sendJson(res, 405, { error: 'method not allowed' });
+        return req.method === 'GET' || req.method === 'HEAD'
+          ? sendJson(res, 200, { status: 'ok' })
+          : sendJson(res, 405, { error: 'method not allowed' });
       }
       if (pathname === '/v1/conversations') {
-        return req.method === 'POST' ? createConversation(req, res) : sendJson(res, 405, { error: 'method not allowed' });
+        return req.method === 'POST'
+          ? createConversation(req, res)
+          : sendJson(res, 405, { error: 'method not allowed' });
       }
       const match = /^\/v1\/conversations\/([^/]+)$/.exec(pathname);
       if (match) {

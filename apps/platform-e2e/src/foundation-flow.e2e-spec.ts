@@ -5,7 +5,9 @@ import { MongoClient } from 'mongodb';
 import { Platform, TEST_ADMIN_TOKEN, waitFor } from '@wfp/testing';
 
 /** The demo graph `npm start` publishes: screen, then branch on the outcome. */
-const definition = JSON.parse(readFileSync(path.join(__dirname, '../../../tools/demo/screening-workflow.json'), 'utf8'));
+const definition = JSON.parse(
+  readFileSync(path.join(__dirname, '../../../tools/demo/screening-workflow.json'), 'utf8'),
+);
 
 describe('foundation flow: gateway → processor → dispatcher over RabbitMQ and FerretDB', () => {
   let platform: Platform;
@@ -66,12 +68,20 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
       .set('X-Correlation-Id', 'e2e-foundation-1')
       .send({ triggerSource: 'API', candidateProfileIds: ['cp_42'], inputs: { jobTitle: 'RGN' } })
       .expect(202);
-    expect(accepted.body).toEqual({ requestId: expect.stringMatching(/^req_/), accepted: 1, runIds: [expect.any(String)] });
+    expect(accepted.body).toEqual({
+      requestId: expect.stringMatching(/^req_/),
+      accepted: 1,
+      runIds: [expect.any(String)],
+    });
     const runId: string = accepted.body.runIds[0];
 
     // The processor stored the run, pinned to the published version, in its own database.
     const run = await waitFor(
-      () => mongo.db(platform.databases['workflow-processor']).collection('runs').findOne({ _id: runId as never }),
+      () =>
+        mongo
+          .db(platform.databases['workflow-processor'])
+          .collection('runs')
+          .findOne({ _id: runId as never }),
       { what: 'the run document' },
     );
     expect(run).toMatchObject({
@@ -84,9 +94,12 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
     });
 
     // The dispatcher received the processor's event, with exactly the catalogue's fields.
-    const started = await waitFor(() => dispatcherEvents().findOne({ type: 'WORKFLOW_RUN_STARTED', 'data.recordId': runId }), {
-      what: 'WORKFLOW_RUN_STARTED at the dispatcher',
-    });
+    const started = await waitFor(
+      () => dispatcherEvents().findOne({ type: 'WORKFLOW_RUN_STARTED', 'data.recordId': runId }),
+      {
+        what: 'WORKFLOW_RUN_STARTED at the dispatcher',
+      },
+    );
     expect(started.organizationId).toBe(organizationId);
     expect(started.correlationId).toBe('e2e-foundation-1');
     expect(started._id).toMatch(/^evt_/);
@@ -102,9 +115,12 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
     });
 
     // WORKFLOW_PUBLISHED carries recordId = workflow id and omits workflowId and candidate fields.
-    const published = await waitFor(() => dispatcherEvents().findOne({ type: 'WORKFLOW_PUBLISHED', 'data.recordId': workflowId }), {
-      what: 'WORKFLOW_PUBLISHED at the dispatcher',
-    });
+    const published = await waitFor(
+      () => dispatcherEvents().findOne({ type: 'WORKFLOW_PUBLISHED', 'data.recordId': workflowId }),
+      {
+        what: 'WORKFLOW_PUBLISHED at the dispatcher',
+      },
+    );
     expect(published.data).toEqual({
       recordId: workflowId,
       organizationId,
@@ -118,7 +134,11 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
 
   it('rejects requests without a valid API key', async () => {
     const response = await api().post('/v1/workflows').send({ name: 'x', definition }).expect(401);
-    expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('API key') });
+    expect(response.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.stringContaining('API key'),
+    });
     await api().get('/v1/workflows/wf_x').set('Authorization', 'Bearer wfk_not-a-real-key').expect(401);
   });
 
@@ -140,7 +160,11 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
     const response = await api()
       .post('/v1/workflows')
       .set(auth())
-      .send({ name: 'bad', definition: { ...definition, nodes: [{ ...definition.nodes[0], type: 'sendFax' }] }, extra: 1 })
+      .send({
+        name: 'bad',
+        definition: { ...definition, nodes: [{ ...definition.nodes[0], type: 'sendFax' }] },
+        extra: 1,
+      })
       .expect(400);
     expect(response.body.message).toContain('definition.nodes[0].type must be one of');
     expect(response.body.details).toEqual(
@@ -149,13 +173,21 @@ describe('foundation flow: gateway → processor → dispatcher over RabbitMQ an
         expect.objectContaining({ field: 'definition.nodes[0].type' }),
       ]),
     );
-    const stored = await mongo.db(platform.databases['workflow-api']).collection('workflows').countDocuments({ name: 'bad' });
+    const stored = await mongo
+      .db(platform.databases['workflow-api'])
+      .collection('workflows')
+      .countDocuments({ name: 'bad' });
     expect(stored).toBe(0);
   });
 
   it('stops every service gracefully on SIGTERM', async () => {
     const codes = await platform.stop();
-    expect(codes).toEqual({ 'workflow-processor': 0, 'webhook-dispatcher': 0, 'contact-resolver': 0, 'workflow-api': 0 });
+    expect(codes).toEqual({
+      'workflow-processor': 0,
+      'webhook-dispatcher': 0,
+      'contact-resolver': 0,
+      'workflow-api': 0,
+    });
     platform = undefined as unknown as Platform;
   });
 });

@@ -43,7 +43,11 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       ['the admin token', { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` }],
     ])('answers 401 with %s', async (_, headers) => {
       const response = await api().get('/v1/workflows').set(headers).expect(401);
-      expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('API key') });
+      expect(response.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.stringContaining('API key'),
+      });
     });
 
     it('keeps the admin route for the admin token only', async () => {
@@ -79,7 +83,11 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       const id = await createWorkflow();
       await api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey)).expect(201);
       const changed = { ...definition, nodes: definition.nodes.map((node) => ({ ...node, label: 'changed' })) };
-      const replaced = await api().put(`/v1/workflows/${id}/draft`).set(as(org.apiKey)).send({ definition: changed }).expect(200);
+      const replaced = await api()
+        .put(`/v1/workflows/${id}/draft`)
+        .set(as(org.apiKey))
+        .send({ definition: changed })
+        .expect(200);
       expect(replaced.body.definition).toEqual(changed);
       const versions = await api().get(`/v1/workflows/${id}/versions`).set(as(org.apiKey)).expect(200);
       expect(versions.body.data[0].definition).toEqual(definition);
@@ -94,14 +102,21 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
         .send({ definition: { startNodeId: 'a', nodes: [{ id: 'a', type: 'condition' }] } })
         .expect(400);
       expect(bad.body.details).toEqual([
-        expect.objectContaining({ field: 'definition.nodes[0].config', message: expect.stringContaining('definition.nodes[0].config') }),
+        expect.objectContaining({
+          field: 'definition.nodes[0].config',
+          message: expect.stringContaining('definition.nodes[0].config'),
+        }),
       ]);
     });
 
     it('refuses a body over the size limit with 413 and stores nothing', async () => {
       const huge = { name: 'huge', description: 'x'.repeat(3 * 1024 * 1024), definition };
       const response = await api().post('/v1/workflows').set(as(org.apiKey)).send(huge).expect(413);
-      expect(response.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'Request body is larger than the allowed limit' });
+      expect(response.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'Request body is larger than the allowed limit',
+      });
     });
 
     it('validates list queries and cursors', async () => {
@@ -116,7 +131,10 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       const fresh = await createOrganization(platform.apiUrl, 'Paging');
       const ids: string[] = [];
       for (let index = 0; index < 5; index += 1) {
-        const response = await api().post('/v1/workflows').set(as(fresh.apiKey)).send({ name: `wf${index}`, definition });
+        const response = await api()
+          .post('/v1/workflows')
+          .set(as(fresh.apiKey))
+          .send({ name: `wf${index}`, definition });
         ids.push(response.body.id);
       }
       const seen: string[] = [];
@@ -148,8 +166,17 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
             config: { channels: ['pigeon'], questions: [] },
             transitions: { onComplete: 'nowhere' },
           },
-          { id: 'loopA', type: 'condition', config: { branches: [{ when: { path: 'inputs.x', op: 'exists' }, target: 'loopB' }] } },
-          { id: 'loopB', type: 'webhook', config: { method: 'GET', url: 'https://example.test' }, transitions: { onSuccess: 'loopA' } },
+          {
+            id: 'loopA',
+            type: 'condition',
+            config: { branches: [{ when: { path: 'inputs.x', op: 'exists' }, target: 'loopB' }] },
+          },
+          {
+            id: 'loopB',
+            type: 'webhook',
+            config: { method: 'GET', url: 'https://example.test' },
+            transitions: { onSuccess: 'loopA' },
+          },
         ],
       };
       const id = await createWorkflow({ definition: broken });
@@ -161,7 +188,10 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       expect(byNode('screen')).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ field: 'nodes[0].config.channels' }),
-          expect.objectContaining({ field: 'nodes[0].transitions.onComplete', message: expect.stringContaining('nowhere') }),
+          expect.objectContaining({
+            field: 'nodes[0].transitions.onComplete',
+            message: expect.stringContaining('nowhere'),
+          }),
         ]),
       );
       expect(byNode('loopA').length + byNode('loopB').length).toBeGreaterThan(0);
@@ -199,7 +229,9 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       const responses = await Promise.all(
         Array.from({ length: 4 }, () => api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey))),
       );
-      const published = responses.filter((response) => response.status === 201).map((response) => response.body.versionNumber);
+      const published = responses
+        .filter((response) => response.status === 201)
+        .map((response) => response.body.versionNumber);
       expect(new Set(published).size).toBe(published.length);
       expect(published.sort()).toEqual([1, 2, 3, 4].slice(0, published.length));
     });
@@ -208,16 +240,34 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
   describe('Idempotency-Key', () => {
     it('replays the first response for the same key and body', async () => {
       const body = { name: 'idem', definition };
-      const first = await api().post('/v1/workflows').set(as(org.apiKey)).set('Idempotency-Key', 'create-1').send(body).expect(201);
-      const again = await api().post('/v1/workflows').set(as(org.apiKey)).set('Idempotency-Key', 'create-1').send(body).expect(201);
+      const first = await api()
+        .post('/v1/workflows')
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'create-1')
+        .send(body)
+        .expect(201);
+      const again = await api()
+        .post('/v1/workflows')
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'create-1')
+        .send(body)
+        .expect(201);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
-      const count = await mongo.db(platform.databases['workflow-api']).collection('workflows').countDocuments({ name: 'idem' });
+      const count = await mongo
+        .db(platform.databases['workflow-api'])
+        .collection('workflows')
+        .countDocuments({ name: 'idem' });
       expect(count).toBe(1);
     });
 
     it('answers 422 when the key is reused with another body', async () => {
-      await api().post('/v1/workflows').set(as(org.apiKey)).set('Idempotency-Key', 'create-2').send({ name: 'a', definition }).expect(201);
+      await api()
+        .post('/v1/workflows')
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'create-2')
+        .send({ name: 'a', definition })
+        .expect(201);
       const response = await api()
         .post('/v1/workflows')
         .set(as(org.apiKey))
@@ -229,8 +279,16 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
 
     it('publishes once however often a keyed publish is retried', async () => {
       const id = await createWorkflow();
-      const first = await api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey)).set('Idempotency-Key', `pub-${id}`).expect(201);
-      const retried = await api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey)).set('Idempotency-Key', `pub-${id}`).expect(201);
+      const first = await api()
+        .post(`/v1/workflows/${id}/publish`)
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', `pub-${id}`)
+        .expect(201);
+      const retried = await api()
+        .post(`/v1/workflows/${id}/publish`)
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', `pub-${id}`)
+        .expect(201);
       expect(retried.body).toEqual(first.body);
       const versions = await api().get(`/v1/workflows/${id}/versions`).set(as(org.apiKey)).expect(200);
       expect(versions.body.data).toHaveLength(1);
@@ -239,15 +297,35 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
     it('scopes keys to the organization and replays recorded errors', async () => {
       const id = await createWorkflow();
       const runs = { triggerSource: 'API', candidateProfileIds: ['cp_1'] };
-      const unpublished = await api().post(`/v1/workflows/${id}/runs`).set(as(org.apiKey)).set('Idempotency-Key', 'shared').send(runs).expect(409);
-      const replayed = await api().post(`/v1/workflows/${id}/runs`).set(as(org.apiKey)).set('Idempotency-Key', 'shared').send(runs).expect(409);
+      const unpublished = await api()
+        .post(`/v1/workflows/${id}/runs`)
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'shared')
+        .send(runs)
+        .expect(409);
+      const replayed = await api()
+        .post(`/v1/workflows/${id}/runs`)
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'shared')
+        .send(runs)
+        .expect(409);
       expect(replayed.body).toEqual(unpublished.body);
       // the same key from another organization is a different key
-      await api().post(`/v1/workflows/${id}/runs`).set(as(other.apiKey)).set('Idempotency-Key', 'shared').send(runs).expect(404);
+      await api()
+        .post(`/v1/workflows/${id}/runs`)
+        .set(as(other.apiKey))
+        .set('Idempotency-Key', 'shared')
+        .send(runs)
+        .expect(404);
     });
 
     it('rejects a malformed key', async () => {
-      const response = await api().post('/v1/workflows').set(as(org.apiKey)).set('Idempotency-Key', 'x'.repeat(300)).send({ name: 'k', definition }).expect(400);
+      const response = await api()
+        .post('/v1/workflows')
+        .set(as(org.apiKey))
+        .set('Idempotency-Key', 'x'.repeat(300))
+        .send({ name: 'k', definition })
+        .expect(400);
       expect(response.body.details[0].field).toBe('Idempotency-Key');
     });
   });
@@ -262,25 +340,39 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
         .send({ triggerSource: 'API', candidateProfileIds: ['cp_a', 'cp_b'] })
         .expect(202);
       const runs = mongo.db(platform.databases['workflow-processor']).collection('runs');
-      await waitFor(async () => (await runs.countDocuments({ _id: { $in: accepted.body.runIds }, status: 'RUNNING' })) === 2);
+      await waitFor(
+        async () => (await runs.countDocuments({ _id: { $in: accepted.body.runIds }, status: 'RUNNING' })) === 2,
+      );
 
       const archived = await api().post(`/v1/workflows/${id}/archive`).set(as(org.apiKey)).expect(200);
       expect(archived.body.status).toBe('ARCHIVED');
       await api().post(`/v1/workflows/${id}/archive`).set(as(org.apiKey)).expect(200); // idempotent
 
       const cancelled = await waitFor(async () => {
-        const found = await dispatcherEvents().find({ type: 'WORKFLOW_RUN_CANCELLED', 'data.recordId': { $in: accepted.body.runIds } }).toArray();
+        const found = await dispatcherEvents()
+          .find({ type: 'WORKFLOW_RUN_CANCELLED', 'data.recordId': { $in: accepted.body.runIds } })
+          .toArray();
         return found.length === 2 ? found : undefined;
       });
       for (const event of cancelled) {
         expect(schemaErrors(WorkflowEventType.RunCancelled, event.data)).toEqual([]);
-        expect(event.data).toMatchObject({ outcome: 'cancelled', cancellationReason: 'Workflow archived', workflowExternalId: 'to-archive', truncated: false, nodes: [] });
+        expect(event.data).toMatchObject({
+          outcome: 'cancelled',
+          cancellationReason: 'Workflow archived',
+          workflowExternalId: 'to-archive',
+          truncated: false,
+          nodes: [],
+        });
       }
       expect(await runs.countDocuments({ _id: { $in: accepted.body.runIds }, status: 'CANCELLED' })).toBe(2);
 
       await api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey)).expect(409);
       await api().put(`/v1/workflows/${id}/draft`).set(as(org.apiKey)).send({ definition }).expect(409);
-      await api().post(`/v1/workflows/${id}/runs`).set(as(org.apiKey)).send({ triggerSource: 'API', candidateProfileIds: ['cp_c'] }).expect(409);
+      await api()
+        .post(`/v1/workflows/${id}/runs`)
+        .set(as(org.apiKey))
+        .send({ triggerSource: 'API', candidateProfileIds: ['cp_c'] })
+        .expect(409);
       const listed = await api().get('/v1/workflows?status=ARCHIVED').set(as(org.apiKey)).expect(200);
       expect(listed.body.data.map((workflow: { id: string }) => workflow.id)).toContain(id);
     });
@@ -289,7 +381,9 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
   describe('reference', () => {
     it('lists every event type with a JSON Schema of its payload', async () => {
       const response = await api().get('/v1/event-types').set(as(org.apiKey)).expect(200);
-      expect(response.body.data.map((entry: { event: string }) => entry.event).sort()).toEqual([...ALL_WORKFLOW_EVENT_TYPES].sort());
+      expect(response.body.data.map((entry: { event: string }) => entry.event).sort()).toEqual(
+        [...ALL_WORKFLOW_EVENT_TYPES].sort(),
+      );
       for (const entry of response.body.data) {
         expect(entry.schema).toMatchObject({ type: 'object', additionalProperties: false });
         expect(entry.schema.required).toEqual(expect.arrayContaining(['recordId', 'organizationId']));
@@ -300,8 +394,13 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
     it('serves OpenAPI 3 with every route and its error responses', async () => {
       const spec = (await api().get('/docs-json').expect(200)).body;
       expect(spec.openapi).toMatch(/^3\./);
-      const routes = Object.entries(spec.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>).flatMap(
-        ([route, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${route}`, operation })),
+      const routes = Object.entries(
+        spec.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>,
+      ).flatMap(([route, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          route: `${method.toUpperCase()} ${route}`,
+          operation,
+        })),
       );
       expect(routes.map((entry) => entry.route).sort()).toEqual(
         [
@@ -324,7 +423,10 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
         ].sort(),
       );
       for (const { route, operation } of routes.filter((entry) => entry.route.includes('/v1/'))) {
-        expect({ route, has400or401: '400' in operation.responses || '401' in operation.responses }).toEqual({ route, has400or401: true });
+        expect({ route, has400or401: '400' in operation.responses || '401' in operation.responses }).toEqual({
+          route,
+          has400or401: true,
+        });
       }
       expect(spec.components.schemas.ErrorBodyDto).toBeDefined();
       await api().get('/docs').expect(200).expect('content-type', /html/);
@@ -349,9 +451,16 @@ describe('workflow-api rate limit per API key', () => {
     for (let index = 0; index < 3; index += 1) {
       await request(platform.apiUrl).get('/v1/workflows').set('Authorization', `Bearer ${limited.apiKey}`).expect(200);
     }
-    const refused = await request(platform.apiUrl).get('/v1/workflows').set('Authorization', `Bearer ${limited.apiKey}`).expect(429);
+    const refused = await request(platform.apiUrl)
+      .get('/v1/workflows')
+      .set('Authorization', `Bearer ${limited.apiKey}`)
+      .expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('Rate limit of 3 requests') });
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringContaining('Rate limit of 3 requests'),
+    });
     await request(platform.apiUrl).get('/v1/workflows').set('Authorization', `Bearer ${calm.apiKey}`).expect(200);
   });
 });

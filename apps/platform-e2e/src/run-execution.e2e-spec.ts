@@ -34,7 +34,10 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
   });
 
   /** screen → check (passed?) → notify (webhook) → done (output); failed screening → reject. */
-  function screeningGraph(notify: Record<string, unknown> = {}, notifyTransitions: Record<string, string | null> = { onSuccess: 'done' }) {
+  function screeningGraph(
+    notify: Record<string, unknown> = {},
+    notifyTransitions: Record<string, string | null> = { onSuccess: 'done' },
+  ) {
     return {
       inputs: { jobTitle: { type: 'string', required: true } },
       startNodeId: 'screen',
@@ -44,7 +47,12 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
           id: 'check',
           type: 'condition',
           config: {
-            branches: [{ when: { all: [{ path: 'nodes.screen.outcome.status', op: 'eq', value: 'PASSED_CRITERIA' }] }, target: 'notify' }],
+            branches: [
+              {
+                when: { all: [{ path: 'nodes.screen.outcome.status', op: 'eq', value: 'PASSED_CRITERIA' }] },
+                target: 'notify',
+              },
+            ],
             else: 'reject',
           },
         },
@@ -57,7 +65,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
             url: `${receiver.url}/ok`,
             headers: { 'x-run': '{{run.id}}' },
             contentType: 'json',
-            body: { candidate: '{{run.candidateProfileId}}', job: '{{inputs.jobTitle}}', answer: '{{nodes.screen.answers.nmc-pin.answerState}}' },
+            body: {
+              candidate: '{{run.candidateProfileId}}',
+              job: '{{inputs.jobTitle}}',
+              answer: '{{nodes.screen.answers.nmc-pin.answerState}}',
+            },
             timeoutSeconds: 2,
             retries: 1,
             setVariables: [{ name: 'data.id', variable: 'ticketId' }],
@@ -65,19 +77,35 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
           },
           transitions: notifyTransitions,
         },
-        { id: 'reject', type: 'engagementOutreach', config: { channels: ['email'], questions: [] }, transitions: { onComplete: null } },
+        {
+          id: 'reject',
+          type: 'engagementOutreach',
+          config: { channels: ['email'], questions: [] },
+          transitions: { onComplete: null },
+        },
         { id: 'done', type: 'output', config: { value: { ticket: '{{vars.ticketId}}', job: '{{inputs.jobTitle}}' } } },
       ],
     };
   }
 
-  async function publish(definition: object, externalId = 'e2e-runs'): Promise<{ workflowId: string; workflowVersionId: string }> {
-    const created = await api().post('/v1/workflows').set(auth()).send({ name: 'runs', externalId, definition }).expect(201);
+  async function publish(
+    definition: object,
+    externalId = 'e2e-runs',
+  ): Promise<{ workflowId: string; workflowVersionId: string }> {
+    const created = await api()
+      .post('/v1/workflows')
+      .set(auth())
+      .send({ name: 'runs', externalId, definition })
+      .expect(201);
     const version = await api().post(`/v1/workflows/${created.body.id}/publish`).set(auth()).expect(201);
     return { workflowId: created.body.id, workflowVersionId: version.body.workflowVersionId };
   }
 
-  async function startRun(workflowId: string, candidateProfileId: string, inputs: object = { jobTitle: 'RGN' }): Promise<string> {
+  async function startRun(
+    workflowId: string,
+    candidateProfileId: string,
+    inputs: object = { jobTitle: 'RGN' },
+  ): Promise<string> {
     const accepted = await api()
       .post(`/v1/workflows/${workflowId}/runs`)
       .set(auth())
@@ -92,7 +120,10 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
 
   function expectSchemaValid(stored: { type: string; data: unknown }[]): void {
     for (const event of stored) {
-      expect({ type: event.type, errors: schemaErrors(event.type as WorkflowEventType, event.data) }).toEqual({ type: event.type, errors: [] });
+      expect({ type: event.type, errors: schemaErrors(event.type as WorkflowEventType, event.data) }).toEqual({
+        type: event.type,
+        errors: [],
+      });
     }
   }
 
@@ -146,7 +177,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
       outcome: 'completed',
       truncated: false,
       // The flat node fields of each WORKFLOW_NODE_COMPLETED are exactly the nodes[] entries.
-      nodes: all.slice(1, 5).map((event) => pick(event.data, ['nodeId', 'nodeType', 'enteredAt', 'completedAt', 'routingEvent', 'outcome'])),
+      nodes: all
+        .slice(1, 5)
+        .map((event) =>
+          pick(event.data, ['nodeId', 'nodeType', 'enteredAt', 'completedAt', 'routingEvent', 'outcome']),
+        ),
     });
     const [screenNode, checkNode, notifyNode, doneNode] = terminal.data.nodes;
     expect(screenNode).toEqual({
@@ -160,10 +195,23 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
         conversationId: expect.stringMatching(/^conv_/),
         status: 'PASSED_CRITERIA',
         completedAt: expect.any(String),
-        answers: [{ slug: 'nmc-pin', answer: 'Yes', answerState: 'IS_YES', trafficLight: 'GREEN', outcome: 'PASSED', score: 100 }],
+        answers: [
+          {
+            slug: 'nmc-pin',
+            answer: 'Yes',
+            answerState: 'IS_YES',
+            trafficLight: 'GREEN',
+            outcome: 'PASSED',
+            score: 100,
+          },
+        ],
       },
     });
-    expect(checkNode).toMatchObject({ nodeType: 'CONDITION', routingEvent: 'onConditionResolved', outcome: { kind: 'condition', targetNodeId: 'notify', targetNodeLabel: 'Tell HR' } });
+    expect(checkNode).toMatchObject({
+      nodeType: 'CONDITION',
+      routingEvent: 'onConditionResolved',
+      outcome: { kind: 'condition', targetNodeId: 'notify', targetNodeLabel: 'Tell HR' },
+    });
     expect(JSON.stringify(checkNode)).not.toContain('PASSED_CRITERIA'); // the expression is never exposed
     expect(notifyNode).toMatchObject({ nodeType: 'WEBHOOK', routingEvent: 'onSuccess', outcome: { kind: 'empty' } });
     expect(doneNode).toMatchObject({ nodeType: 'OUTPUT', routingEvent: 'onComplete' });
@@ -173,9 +221,19 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     expect(call?.headers['idempotency-key']).toBe(`${runId}:notify:1`);
 
     const run = await api().get(`/v1/workflow-runs/${runId}`).set(auth()).expect(200);
-    expect(run.body).toMatchObject({ runId, status: 'COMPLETED', outcome: 'completed', output: { ticket: 'T-42', job: 'RGN' }, outputReached: true });
+    expect(run.body).toMatchObject({
+      runId,
+      status: 'COMPLETED',
+      outcome: 'completed',
+      output: { ticket: 'T-42', job: 'RGN' },
+      outputReached: true,
+    });
     expect(run.body.context.traverse.order).toEqual(['screen', 'check', 'notify', 'done']);
-    expect(run.body.context.traverse.stepsInfo.notify).toEqual({ name: 'Tell HR', type: 'webhook', createdAt: expect.any(String) });
+    expect(run.body.context.traverse.stepsInfo.notify).toEqual({
+      name: 'Tell HR',
+      type: 'webhook',
+      createdAt: expect.any(String),
+    });
     expect(run.body.context.traverse.steps.notify).toMatchObject({ statusCode: 201, body: { data: { id: 'T-42' } } });
     expect(run.body.context.initialize).toEqual({ inputs: { jobTitle: 'RGN' } });
   });
@@ -192,29 +250,47 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
   it.each([
     ['cp_optout_1', 'opted_out', 'onOptOut', 'OPTED_OUT'],
     ['cp_deliveryfail_1', 'delivery_failed', 'onDeliveryFailed', 'DELIVERY_FAILED'],
-  ])('ends with outcome %s when the outreach has no transition for it', async (candidate, outcome, routingEvent, status) => {
-    const { workflowId } = await publish(screeningGraph());
-    const runId = await startRun(workflowId, candidate);
-    const { terminal, events: all } = await events.untilTerminal(runId);
-    expect(terminal.type).toBe('WORKFLOW_RUN_COMPLETED');
-    expect(terminal.data).toMatchObject({ outcome, finalNodeId: 'screen', truncated: false });
-    expect(terminal.data.nodes).toEqual([
-      expect.objectContaining({ nodeId: 'screen', routingEvent, outcome: expect.objectContaining({ status, answers: [] }) }),
-    ]);
-    expectSchemaValid(all);
-  });
+  ])(
+    'ends with outcome %s when the outreach has no transition for it',
+    async (candidate, outcome, routingEvent, status) => {
+      const { workflowId } = await publish(screeningGraph());
+      const runId = await startRun(workflowId, candidate);
+      const { terminal, events: all } = await events.untilTerminal(runId);
+      expect(terminal.type).toBe('WORKFLOW_RUN_COMPLETED');
+      expect(terminal.data).toMatchObject({ outcome, finalNodeId: 'screen', truncated: false });
+      expect(terminal.data.nodes).toEqual([
+        expect.objectContaining({
+          nodeId: 'screen',
+          routingEvent,
+          outcome: expect.objectContaining({ status, answers: [] }),
+        }),
+      ]);
+      expectSchemaValid(all);
+    },
+  );
 
   it.each([
     ['/server-error', 'DOWNSTREAM_SERVICE_ERROR', 2],
     ['/client-error', 'EXECUTOR_FAILED', 1],
   ])('fails with the right code when the webhook node gets %s and has no onFailure', async (path, errorCode, calls) => {
-    const { workflowId } = await publish(screeningGraph({ url: `${receiver.url}${path}`, headers: { 'x-run': '{{run.id}}' } }));
+    const { workflowId } = await publish(
+      screeningGraph({ url: `${receiver.url}${path}`, headers: { 'x-run': '{{run.id}}' } }),
+    );
     const runId = await startRun(workflowId, 'cp_pass_2');
     const { terminal, events: all } = await events.untilTerminal(runId);
     expect(terminal.type).toBe('WORKFLOW_RUN_FAILED');
-    expect(terminal.data).toMatchObject({ outcome: 'failed', errorCode, lastFailedNodeId: 'notify', finalNodeId: 'notify' });
+    expect(terminal.data).toMatchObject({
+      outcome: 'failed',
+      errorCode,
+      lastFailedNodeId: 'notify',
+      finalNodeId: 'notify',
+    });
     expect(terminal.data).not.toHaveProperty('errorClass');
-    expect(terminal.data.nodes.at(-1)).toMatchObject({ nodeId: 'notify', routingEvent: 'onFailure', outcome: { kind: 'empty' } });
+    expect(terminal.data.nodes.at(-1)).toMatchObject({
+      nodeId: 'notify',
+      routingEvent: 'onFailure',
+      outcome: { kind: 'empty' },
+    });
     expectSchemaValid(all);
     // 5xx is retried (retries: 1), a 4xx is not
     expect(receiver.requestsTo(path).filter((entry) => entry.headers['x-run'] === runId)).toHaveLength(calls);
@@ -223,7 +299,9 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
   });
 
   it('lets an onFailure transition handle a webhook failure', async () => {
-    const { workflowId } = await publish(screeningGraph({ url: `${receiver.url}/client-error` }, { onSuccess: 'done', onFailure: 'reject' }));
+    const { workflowId } = await publish(
+      screeningGraph({ url: `${receiver.url}/client-error` }, { onSuccess: 'done', onFailure: 'reject' }),
+    );
     const runId = await startRun(workflowId, 'cp_pass_3');
     const { terminal } = await events.untilTerminal(runId);
     expect(terminal.data).toMatchObject({ outcome: 'completed', finalNodeId: 'reject' });
@@ -233,7 +311,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     const { workflowId } = await publish(screeningGraph());
     const runId = await startRun(workflowId, 'cp_msgerror_1');
     const { terminal, events: all } = await events.untilTerminal(runId);
-    expect(terminal.data).toMatchObject({ outcome: 'failed', errorCode: 'DOWNSTREAM_SERVICE_ERROR', lastFailedNodeId: 'screen' });
+    expect(terminal.data).toMatchObject({
+      outcome: 'failed',
+      errorCode: 'DOWNSTREAM_SERVICE_ERROR',
+      lastFailedNodeId: 'screen',
+    });
     expectSchemaValid(all);
   });
 
@@ -241,7 +323,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     const { workflowId } = await publish(screeningGraph({ url: 'https://{{inputs.jobTitle}}/hook' }));
     const runId = await startRun(workflowId, 'cp_pass_4', { jobTitle: 'not a host' });
     const { terminal } = await events.untilTerminal(runId);
-    expect(terminal.data).toMatchObject({ outcome: 'failed', errorCode: 'INVALID_NODE_CONFIG', lastFailedNodeId: 'notify' });
+    expect(terminal.data).toMatchObject({
+      outcome: 'failed',
+      errorCode: 'INVALID_NODE_CONFIG',
+      lastFailedNodeId: 'notify',
+    });
   });
 
   it('fires EXECUTOR_TIMEOUT from the stored timer when no reply comes in the window', async () => {
@@ -252,8 +338,15 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     // The reply window (an hour) passes: move the stored timer into the past.
     await runs.updateOne({ _id: runId as never }, { $set: { wakeAt: new Date(Date.now() - 1000) } });
     const { terminal, events: all } = await events.untilTerminal(runId);
-    expect(terminal.data).toMatchObject({ outcome: 'failed', errorCode: 'EXECUTOR_TIMEOUT', lastFailedNodeId: 'screen', finalNodeId: 'screen' });
-    expect(terminal.data.nodes).toEqual([expect.objectContaining({ nodeId: 'screen', routingEvent: 'onTimeout', outcome: { kind: 'empty' } })]);
+    expect(terminal.data).toMatchObject({
+      outcome: 'failed',
+      errorCode: 'EXECUTOR_TIMEOUT',
+      lastFailedNodeId: 'screen',
+      finalNodeId: 'screen',
+    });
+    expect(terminal.data.nodes).toEqual([
+      expect.objectContaining({ nodeId: 'screen', routingEvent: 'onTimeout', outcome: { kind: 'empty' } }),
+    ]);
     expectSchemaValid(all);
   });
 
@@ -262,22 +355,41 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     const runId = await startRun(workflowId, 'cp_noreply_2');
     const runs = mongo.db(platform.databases['workflow-processor']).collection('runs');
     await waitFor(() => runs.findOne({ _id: runId as never, 'waiting.nodeId': 'screen' }), { what: 'the run to wait' });
-    const accepted = await api().post(`/v1/workflow-runs/${runId}/cancel`).set(auth()).send({ reason: 'Candidate withdrew via ATS' }).expect(202);
+    const accepted = await api()
+      .post(`/v1/workflow-runs/${runId}/cancel`)
+      .set(auth())
+      .send({ reason: 'Candidate withdrew via ATS' })
+      .expect(202);
     expect(accepted.body).toEqual({ runId, status: 'CANCELLING' });
     const { terminal, events: all } = await events.untilTerminal(runId);
     expect(terminal.type).toBe('WORKFLOW_RUN_CANCELLED');
-    expect(terminal.data).toMatchObject({ outcome: 'cancelled', cancellationReason: 'Candidate withdrew via ATS', truncated: false, nodes: [] });
+    expect(terminal.data).toMatchObject({
+      outcome: 'cancelled',
+      cancellationReason: 'Candidate withdrew via ATS',
+      truncated: false,
+      nodes: [],
+    });
     expect(all.filter((event) => event.type === 'WORKFLOW_NODE_COMPLETED')).toEqual([]);
     expectSchemaValid(all);
     const second = await api().post(`/v1/workflow-runs/${runId}/cancel`).set(auth()).send({}).expect(409);
     expect(second.body.message).toContain('CANCELLED');
     const run = await api().get(`/v1/workflow-runs/${runId}`).set(auth()).expect(200);
-    expect(run.body).toMatchObject({ status: 'CANCELLED', outcome: 'cancelled', cancellationReason: 'Candidate withdrew via ATS' });
+    expect(run.body).toMatchObject({
+      status: 'CANCELLED',
+      outcome: 'cancelled',
+      cancellationReason: 'Candidate withdrew via ATS',
+    });
   });
 
   it('sends XML and form bodies with templates', async () => {
     const xml = await publish(
-      screeningGraph({ url: `${receiver.url}/xml`, contentType: 'xml', body: '<c id="{{run.candidateProfileId}}"><job>{{inputs.jobTitle}}</job></c>', headers: { 'x-run': '{{run.id}}' }, setVariables: [] }),
+      screeningGraph({
+        url: `${receiver.url}/xml`,
+        contentType: 'xml',
+        body: '<c id="{{run.candidateProfileId}}"><job>{{inputs.jobTitle}}</job></c>',
+        headers: { 'x-run': '{{run.id}}' },
+        setVariables: [],
+      }),
     );
     const xmlRun = await startRun(xml.workflowId, 'cp_pass_xml');
     await events.untilTerminal(xmlRun);
@@ -286,7 +398,13 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     expect(xmlCall?.body).toBe('<c id="cp_pass_xml"><job>RGN</job></c>');
 
     const form = await publish(
-      screeningGraph({ url: `${receiver.url}/xml`, contentType: 'form', body: { candidate: '{{run.candidateProfileId}}', job: '{{inputs.jobTitle}}' }, headers: { 'x-run': '{{run.id}}' }, setVariables: [] }),
+      screeningGraph({
+        url: `${receiver.url}/xml`,
+        contentType: 'form',
+        body: { candidate: '{{run.candidateProfileId}}', job: '{{inputs.jobTitle}}' },
+        headers: { 'x-run': '{{run.id}}' },
+        setVariables: [],
+      }),
     );
     const formRun = await startRun(form.workflowId, 'cp_pass_form');
     await events.untilTerminal(formRun);
@@ -299,11 +417,19 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     const { workflowId } = await publish(screeningGraph());
     const done = await startRun(workflowId, 'cp_pass_list');
     await events.untilTerminal(done);
-    const listed = await api().get('/v1/workflow-runs').query({ workflowId, status: 'COMPLETED' }).set(auth()).expect(200);
+    const listed = await api()
+      .get('/v1/workflow-runs')
+      .query({ workflowId, status: 'COMPLETED' })
+      .set(auth())
+      .expect(200);
     expect(listed.body.data.map((run: { runId: string }) => run.runId)).toEqual([done]);
     const other = await createOrganization(platform.apiUrl, 'Nosy');
     await api().get(`/v1/workflow-runs/${done}`).set('Authorization', `Bearer ${other.apiKey}`).expect(404);
-    await api().post(`/v1/workflow-runs/${done}/cancel`).set('Authorization', `Bearer ${other.apiKey}`).send({}).expect(404);
+    await api()
+      .post(`/v1/workflow-runs/${done}/cancel`)
+      .set('Authorization', `Bearer ${other.apiKey}`)
+      .send({})
+      .expect(404);
   });
 
   it('refuses outcome callbacks that are not signed by the messaging service', async () => {
@@ -312,7 +438,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     expect(unsigned.body.message).toContain('signature');
     await api()
       .post('/v1/conversations/conv_x/outcome')
-      .set({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' })
+      .set({
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,AAAA',
+      })
       .send(body)
       .expect(401);
   });

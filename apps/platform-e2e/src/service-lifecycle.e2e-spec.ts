@@ -1,4 +1,11 @@
-import { freePort, mongoUrlWithDatabase, ServiceProcess, testInfra, uniqueSuffix, type PlatformService } from '@wfp/testing';
+import {
+  freePort,
+  mongoUrlWithDatabase,
+  ServiceProcess,
+  testInfra,
+  uniqueSuffix,
+  type PlatformService,
+} from '@wfp/testing';
 
 const SERVICES: PlatformService[] = ['workflow-api', 'workflow-processor', 'webhook-dispatcher', 'contact-resolver'];
 
@@ -20,7 +27,12 @@ describe('service start-up and health, from the production bundles', () => {
   it('names a bad value without echoing it', async () => {
     const process = ServiceProcess.start(
       'workflow-processor',
-      { AMQP_URL: 'amqp://127.0.0.1:5672', MONGO_URL: 'mongodb://127.0.0.1:27017', AMQP_PREFETCH: 'lots', AMQP_QUEUE_TYPE: 'stream' },
+      {
+        AMQP_URL: 'amqp://127.0.0.1:5672',
+        MONGO_URL: 'mongodb://127.0.0.1:27017',
+        AMQP_PREFETCH: 'lots',
+        AMQP_QUEUE_TYPE: 'stream',
+      },
       await freePort(),
     );
     expect(await process.waitForExit()).toBe(78);
@@ -53,7 +65,8 @@ describe('service start-up and health, from the production bundles', () => {
   });
 });
 
-async function waitForStatus(url: string, status: number): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function waitForStatus(url: string, status: number): Promise<Record<string, any>> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const deadline = Date.now() + 20_000;
   for (;;) {
     const response = await fetch(url).catch(() => null);

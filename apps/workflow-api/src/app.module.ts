@@ -5,7 +5,11 @@ import { createLoggerModule, HealthModule } from '@wfp/observability';
 import { PersistenceModule } from '@wfp/persistence';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
 import type { ApiConfig } from './api.config';
-import { ConversationsController, MESSAGING_CALLBACK_SECRET, MessagingSignatureGuard } from './conversations/conversations.controller';
+import {
+  ConversationsController,
+  MESSAGING_CALLBACK_SECRET,
+  MessagingSignatureGuard,
+} from './conversations/conversations.controller';
 import { EventTypesController } from './event-types/event-types.controller';
 import { OrgsController } from './orgs/orgs.controller';
 import { WorkflowRunsController } from './runs/workflow-runs.controller';
@@ -30,8 +34,17 @@ export class AppModule {
         }),
         WorkflowCatalogModule,
       ],
-      controllers: [OrgsController, WorkflowsController, WorkflowRunsController, ConversationsController, EventTypesController],
-      providers: [{ provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET }, MessagingSignatureGuard],
+      controllers: [
+        OrgsController,
+        WorkflowsController,
+        WorkflowRunsController,
+        ConversationsController,
+        EventTypesController,
+      ],
+      providers: [
+        { provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET },
+        MessagingSignatureGuard,
+      ],
     };
   }
 }

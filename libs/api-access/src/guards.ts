@@ -55,9 +55,14 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const token = bearerToken(context.switchToHttp().getRequest<Request>());
-    const presented = createHash('sha256').update(token ?? '').digest();
+    const presented = createHash('sha256')
+      .update(token ?? '')
+      .digest();
     if (!token || !timingSafeEqual(presented, this.expected)) {
-      throw new ApiError(HttpStatus.UNAUTHORIZED, 'The admin token is required: send Authorization: Bearer <ADMIN_TOKEN>');
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        'The admin token is required: send Authorization: Bearer <ADMIN_TOKEN>',
+      );
     }
     return true;
   }

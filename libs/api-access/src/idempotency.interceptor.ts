@@ -58,7 +58,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = request.principal;
     if (!principal) throw new Error('Idempotency-Key needs an authenticated route');
     const fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.route?.path ?? request.path} ${request.path}\n${canonicalJson(request.body)}`)
+      .update(
+        `${request.method} ${request.route?.path ?? request.path} ${request.path}\n${canonicalJson(request.body)}`,
+      )
       .digest('hex');
     const successStatus =
       this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ??

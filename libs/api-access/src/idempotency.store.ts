@@ -40,7 +40,8 @@ export class IdempotencyStore implements OnModuleInit, OnApplicationShutdown {
     const existing = await this.records.findById(id).lean().exec();
     if (!existing) return this.begin(organizationId, key, fingerprint); // swept in between
     if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
-    if (existing.state === 'completed') return { kind: 'replay', statusCode: existing.statusCode ?? 200, body: existing.body };
+    if (existing.state === 'completed')
+      return { kind: 'replay', statusCode: existing.statusCode ?? 200, body: existing.body };
     if (existing.lockedUntil.getTime() > now.getTime()) return { kind: 'in-progress' };
     // The earlier attempt died holding the key: take it over, exactly one taker wins.
     const taken = await this.records

@@ -45,10 +45,7 @@ describe('loadConfig', () => {
 
   it('names the bad variable without echoing its value', () => {
     const problems = problemsOf({ ...required, EXAMPLE_PORT: 'eighty', AMQP_URL: 'http://secret@host' });
-    expect(problems).toEqual([
-      'AMQP_URL must be an amqp:// or amqps:// URL',
-      'EXAMPLE_PORT must be an integer',
-    ]);
+    expect(problems).toEqual(['AMQP_URL must be an amqp:// or amqps:// URL', 'EXAMPLE_PORT must be an integer']);
     expect(problems.join(' ')).not.toContain('secret');
   });
 
@@ -57,7 +54,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects values outside an enumerated set', () => {
-    expect(problemsOf({ ...required, AMQP_QUEUE_TYPE: 'stream' })).toEqual(['AMQP_QUEUE_TYPE must be classic or quorum']);
+    expect(problemsOf({ ...required, AMQP_QUEUE_TYPE: 'stream' })).toEqual([
+      'AMQP_QUEUE_TYPE must be classic or quorum',
+    ]);
   });
 
   it('ignores variables the schema does not declare', () => {

@@ -54,11 +54,20 @@ describe('buildServiceTopology', () => {
 
   it('gives a service that answers requests an RPC queue bound to its request types', () => {
     expect(topology.rpcQueue).toBe('wf.workflow-processor.rpc');
-    expect(topology.bindings).toContainEqual({ queue: 'wf.workflow-processor.rpc', exchange: 'wf.rpc', routingKey: 'runs.get' });
+    expect(topology.bindings).toContainEqual({
+      queue: 'wf.workflow-processor.rpc',
+      exchange: 'wf.rpc',
+      routingKey: 'runs.get',
+    });
   });
 
   it('declares nothing beyond exchanges for a service that consumes nothing', () => {
-    const api = buildServiceTopology({ namespace: 'wf', service: 'workflow-api', queueType: 'classic', retryDelaysMs: [1] });
+    const api = buildServiceTopology({
+      namespace: 'wf',
+      service: 'workflow-api',
+      queueType: 'classic',
+      retryDelaysMs: [1],
+    });
     expect(api.queues).toEqual([]);
     expect(api.workQueues).toEqual([]);
     expect(api.rpcQueue).toBeNull();

@@ -23,7 +23,9 @@ export function errorBody(status: number, message: string, details?: ErrorDetail
         .map((word) => word[0].toUpperCase() + word.slice(1))
         .join(' ')
     : 'Error';
-  return details && details.length > 0 ? { statusCode: status, error, message, details } : { statusCode: status, error, message };
+  return details && details.length > 0
+    ? { statusCode: status, error, message, details }
+    : { statusCode: status, error, message };
 }
 
 /** Throw from services and controllers; the filter renders it as the standard error body. */

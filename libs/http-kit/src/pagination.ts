@@ -43,5 +43,7 @@ export function decodeCursor<T extends Record<string, string | number>>(
   } catch {
     // fall through to the error below
   }
-  throw ApiError.badRequest('cursor is not a cursor returned by this API', [{ field: 'cursor', message: 'cursor is invalid' }]);
+  throw ApiError.badRequest('cursor is not a cursor returned by this API', [
+    { field: 'cursor', message: 'cursor is invalid' },
+  ]);
 }

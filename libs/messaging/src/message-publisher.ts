@@ -9,7 +9,10 @@ import { exchangeName, type ExchangeKind, type MessageEnvelope } from '@wfp/cont
 
 /** The broker accepted the message but no queue was bound for it, so nobody would ever receive it. */
 export class UnroutableMessageError extends Error {
-  constructor(readonly exchange: string, readonly routingKey: string) {
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+  ) {
     super(`no queue is bound to ${exchange} for ${routingKey}`);
     this.name = 'UnroutableMessageError';
   }
@@ -68,5 +71,4 @@ export class MessagePublisher {
       this.returned.delete(publishId);
     }
   }
-
 }

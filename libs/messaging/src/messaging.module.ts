@@ -28,7 +28,13 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [TerminusModule],
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator],
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: options },
+        AmqpConnection,
+        MessagePublisher,
+        RpcClient,
+        AmqpHealthIndicator,
+      ],
       exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator],
     };
   }

@@ -190,7 +190,9 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       return this.deadLetter(channel, workQueue, message, 'retries-exhausted', attempt, description);
     }
     const delay = retryDelayFor(attempt, this.options.retryDelaysMs);
-    this.log.warn(`${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${description}`);
+    this.log.warn(
+      `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${description}`,
+    );
     await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
       [ATTEMPT_HEADER]: attempt + 1,
     });

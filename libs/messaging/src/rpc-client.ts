@@ -34,7 +34,11 @@ export class RpcClient {
       confirm: false,
       setup: async (channel: Channel) => {
         channel.on('return', (message: ConsumeMessage) =>
-          this.settle(message.properties.correlationId, undefined, new RpcError('UNAVAILABLE', 'no service answers this request')),
+          this.settle(
+            message.properties.correlationId,
+            undefined,
+            new RpcError('UNAVAILABLE', 'no service answers this request'),
+          ),
         );
         await channel.consume(REPLY_TO, (message) => message && this.onReply(message), { noAck: true });
       },
@@ -46,7 +50,12 @@ export class RpcClient {
     const envelope = createEnvelope({ type, schemaVersion: 1 }, payload, origin);
     const answer = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.settle(correlationId, undefined, new RpcError('UNAVAILABLE', `no answer to ${type} within ${timeoutMs} ms`)),
+        () =>
+          this.settle(
+            correlationId,
+            undefined,
+            new RpcError('UNAVAILABLE', `no answer to ${type} within ${timeoutMs} ms`),
+          ),
         timeoutMs,
       );
       this.pending.set(correlationId, { resolve: resolve as (data: unknown) => void, reject, timer });
@@ -67,7 +76,8 @@ export class RpcClient {
     try {
       const reply = JSON.parse(message.content.toString('utf8')) as RpcReply;
       if (reply.ok) this.settle(message.properties.correlationId, reply.data);
-      else this.settle(message.properties.correlationId, undefined, new RpcError(reply.error.code, reply.error.message));
+      else
+        this.settle(message.properties.correlationId, undefined, new RpcError(reply.error.code, reply.error.message));
     } catch {
       this.settle(message.properties.correlationId, undefined, new RpcError('INTERNAL', 'unreadable reply'));
     }

@@ -183,7 +183,10 @@ describe('RmqTransport against RabbitMQ', () => {
 
     it('passes expected refusals through as their code, and hides unexpected failures', async () => {
       const rpc = app.get(RpcClient);
-      await expect(rpc.request(RunsGetQuery.type, { runId: 'missing' }, origin)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Run not found' });
+      await expect(rpc.request(RunsGetQuery.type, { runId: 'missing' }, origin)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: 'Run not found',
+      });
       const failure = rpc.request(RunsGetQuery.type, { runId: 'broken' }, origin);
       await expect(failure).rejects.toMatchObject({ code: 'INTERNAL', message: 'the request failed' });
       await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('10.0.0.7') });
@@ -198,12 +201,16 @@ describe('RmqTransport against RabbitMQ', () => {
 
     it('fails with UNAVAILABLE after the timeout instead of hanging', async () => {
       const rpc = app.get(RpcClient);
-      await expect(rpc.request(RunsGetQuery.type, { runId: 'slow' }, origin, 300)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(rpc.request(RunsGetQuery.type, { runId: 'slow' }, origin, 300)).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
     });
 
     it('answers BAD_REQUEST for a bound request type without a handler', async () => {
       const rpc = app.get(RpcClient);
-      await expect(rpc.request(RunsListQuery.type, { limit: 1 }, origin)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await expect(rpc.request(RunsListQuery.type, { limit: 1 }, origin)).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
     });
   });
 

@@ -5,13 +5,21 @@ describe('addressRefusal', () => {
   const strict = { allowLoopback: false };
   const dev = { allowLoopback: true };
 
-  it.each(['10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', 'fc00::1', 'fe80::1', '::ffff:10.0.0.1', '224.0.0.1'])(
-    'refuses %s whatever the configuration',
-    (address) => {
-      expect(addressRefusal(address, strict)).not.toBeNull();
-      expect(addressRefusal(address, dev)).not.toBeNull();
-    },
-  );
+  it.each([
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    'fc00::1',
+    'fe80::1',
+    '::ffff:10.0.0.1',
+    '224.0.0.1',
+  ])('refuses %s whatever the configuration', (address) => {
+    expect(addressRefusal(address, strict)).not.toBeNull();
+    expect(addressRefusal(address, dev)).not.toBeNull();
+  });
 
   it('allows loopback only when configured', () => {
     for (const address of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1']) {
@@ -28,7 +36,9 @@ describe('addressRefusal', () => {
 
 describe('assertUrlAllowed', () => {
   it('refuses IP-literal URLs in forbidden ranges and non-http schemes', () => {
-    expect(() => assertUrlAllowed(new URL('http://169.254.169.254/latest/meta-data'), { allowLoopback: true })).toThrow(ForbiddenTargetError);
+    expect(() => assertUrlAllowed(new URL('http://169.254.169.254/latest/meta-data'), { allowLoopback: true })).toThrow(
+      ForbiddenTargetError,
+    );
     expect(() => assertUrlAllowed(new URL('http://[::1]:8080/'), { allowLoopback: false })).toThrow(/loopback/);
     expect(() => assertUrlAllowed(new URL('file:///etc/passwd'), { allowLoopback: true })).toThrow(/not http/);
     expect(() => assertUrlAllowed(new URL('https://example.com/hook'), { allowLoopback: false })).not.toThrow();

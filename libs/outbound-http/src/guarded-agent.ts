@@ -26,7 +26,8 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
         const refusal = addressRefusal(entry.address, policy);
         if (refusal) return callback(new ForbiddenTargetError(`${hostname} resolves to ${refusal}`), '', 4);
       }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       return callback(null, list[0].address, list[0].family);
     });
   };
@@ -34,7 +35,8 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
 
 /** Refuses URLs whose host is an IP literal the policy forbids (lookup is skipped for literals). */
 export function assertUrlAllowed(url: URL, policy: AddressPolicy): void {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ForbiddenTargetError(`${url.protocol} is not http(s)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ForbiddenTargetError(`${url.protocol} is not http(s)`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) {
     const refusal = addressRefusal(host, policy);

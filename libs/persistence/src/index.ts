@@ -4,3 +4,4 @@ export * from './outbox-relay.service';
 export * from './mongo.health';
 export * from './persistence.module';
 export * from './mongo-errors';
+export * from './document-write-lock';

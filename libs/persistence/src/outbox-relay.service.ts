@@ -3,6 +3,7 @@ import type { Collection } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope } from '@wfp/contracts';
 import { MessagePublisher } from '@wfp/messaging';
+import { DocumentWriteLock } from './document-write-lock';
 import type { OutboxDocument, OutboxEntry } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -26,7 +27,10 @@ export class OutboxRelayService implements OnApplicationShutdown {
   private sweeping: Promise<void> | null = null;
   private options: OutboxRelayOptions = { sweepIntervalMs: 2000, sweepAfterMs: 5000 };
 
-  constructor(private readonly publisher: MessagePublisher) {}
+  constructor(
+    private readonly publisher: MessagePublisher,
+    private readonly writeLock: DocumentWriteLock,
+  ) {}
 
   /** Registers a model whose documents carry an `outbox`, and starts the sweeper. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,9 +53,11 @@ export class OutboxRelayService implements OnApplicationShutdown {
     const key = `${collectionName}:${id}`;
     // Serialize relays of one document within this process so its messages keep their order.
     const previous = this.running.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.publishPending(collectionName, id)).catch((error: unknown) => {
-      this.logger.warn(`outbox of ${key} not published yet (the sweeper retries): ${String(error)}`);
-    });
+    const next = previous
+      .then(() => this.publishPending(collectionName, id))
+      .catch((error: unknown) => {
+        this.logger.warn(`outbox of ${key} not published yet (the sweeper retries): ${String(error)}`);
+      });
     this.running.set(key, next);
     await next;
     if (this.running.get(key) === next) this.running.delete(key);
@@ -70,7 +76,14 @@ export class OutboxRelayService implements OnApplicationShutdown {
       }
     } finally {
       if (published.length > 0) {
-        await collection.updateOne({ _id: id }, { $pullAll: { outbox: published } } as never);
+        const removed = await this.writeLock.run(collectionName, id, () =>
+          collection.updateOne({ _id: id }, { $pullAll: { outbox: published } } as never),
+        );
+        if (removed.modifiedCount !== 1) {
+          this.logger.warn(
+            `outbox of ${collectionName}:${id}: published entries were not removed (they will be sent again)`,
+          );
+        }
       }
     }
   }

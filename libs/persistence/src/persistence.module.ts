@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { databaseNameFor } from './database-name';
+import { DocumentWriteLock } from './document-write-lock';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
 
@@ -30,8 +31,8 @@ export class PersistenceModule {
           ignoreUndefined: true,
         }),
       ],
-      providers: [OutboxRelayService, MongoHealthIndicator],
-      exports: [MongooseModule, OutboxRelayService, MongoHealthIndicator],
+      providers: [OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
+      exports: [MongooseModule, OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
     };
   }
 }

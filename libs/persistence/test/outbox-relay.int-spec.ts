@@ -29,10 +29,7 @@ const ThingSchema = SchemaFactory.createForClass(Thing);
 
 @Module({ imports: [MongooseModule.forFeature([{ name: Thing.name, schema: ThingSchema }])] })
 class ThingsModule {
-  constructor(
-    relay: OutboxRelayService,
-    @InjectModel(Thing.name) things: Model<Thing>,
-  ) {
+  constructor(relay: OutboxRelayService, @InjectModel(Thing.name) things: Model<Thing>) {
     relay.watch(things, { sweepIntervalMs: 100, sweepAfterMs: 500 });
   }
 }
@@ -109,7 +106,9 @@ describe('OutboxRelayService against RabbitMQ and FerretDB', () => {
     // Written but never relayed, as if the process died right after the write.
     await things.create({ _id: 'thing-2', outbox: [toOutboxEntry('events', orphan)] });
     expect(await received(1)).toEqual([orphan]);
-    await waitFor(async () => (await things.findById('thing-2').lean())?.outbox.length === 0, { what: 'an empty outbox' });
+    await waitFor(async () => (await things.findById('thing-2').lean())?.outbox.length === 0, {
+      what: 'an empty outbox',
+    });
   });
 
   it('keeps entries the broker would not route, so nothing is lost', async () => {

@@ -24,7 +24,10 @@ export interface ServiceStartOptions {
  * and a graceful stop on SIGTERM/SIGINT (stop consuming, finish in-flight work, close connections).
  */
 export async function startService(options: ServiceStartOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(options.module as Type<unknown>, { bufferLogs: true, rawBody: options.rawBody ?? false });
+  const app = await NestFactory.create(options.module as Type<unknown>, {
+    bufferLogs: true,
+    rawBody: options.rawBody ?? false,
+  });
   app.useLogger(app.get(Logger));
   await options.configure?.(app);
   if (options.consumesMessages) {

@@ -28,11 +28,15 @@ export class Platform {
     const suffix = uniqueSuffix();
     const namespace = `e2e${suffix}`;
     const names: PlatformService[] = ['workflow-processor', 'webhook-dispatcher', 'contact-resolver', 'workflow-api'];
-    const databases = Object.fromEntries(
-      names.map((name) => [name, `${name.replace('-', '_')}_${suffix}`]),
-    ) as Record<PlatformService, string>;
+    const databases = Object.fromEntries(names.map((name) => [name, `${name.replace('-', '_')}_${suffix}`])) as Record<
+      PlatformService,
+      string
+    >;
     const services = {} as Record<PlatformService, ServiceProcess>;
-    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()]))) as Record<PlatformService, number>;
+    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()]))) as Record<
+      PlatformService,
+      number
+    >;
     const simulator = await MessagingSimulator.start({
       callbackUrl: `http://127.0.0.1:${ports['workflow-api']}`,
       secret: TEST_MESSAGING_SECRET,
@@ -67,6 +71,24 @@ export class Platform {
     return platform;
   }
 
+  /** Kills a service (SIGKILL, no graceful stop) and starts it again on the same port. */
+  async crashAndRestart(name: PlatformService): Promise<ServiceProcess> {
+    const crashed = this.services[name];
+    await crashed.kill();
+    const restarted = ServiceProcess.start(name, crashed.env, crashed.port);
+    this.services[name] = restarted;
+    await restarted.ready();
+    return restarted;
+  }
+
+  /** Starts one more instance of a service (same configuration, its own port): scale-out. */
+  async addInstance(name: PlatformService): Promise<ServiceProcess> {
+    const instance = ServiceProcess.start(name, this.services[name].env, await freePort());
+    this.extraInstances.push(instance);
+    await instance.ready();
+    return instance;
+  }
+
   get apiUrl(): string {
     return this.services['workflow-api'].url;
   }
@@ -76,7 +98,10 @@ export class Platform {
     return this.mongoUrl;
   }
 
+  private readonly extraInstances: ServiceProcess[] = [];
+
   async stop(): Promise<Record<PlatformService, number | null>> {
+    await Promise.all(this.extraInstances.map((instance) => instance.stop()));
     const codes = await Promise.all(
       Object.entries(this.services).map(async ([name, service]) => [name, await service.stop()] as const),
     );

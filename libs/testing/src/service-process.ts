@@ -41,6 +41,8 @@ export class ServiceProcess {
     readonly service: PlatformService,
     readonly port: number,
     private readonly child: ChildProcess,
+    /** The environment it was started with (for a restart or a second instance). */
+    readonly env: Record<string, string>,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -58,10 +60,15 @@ export class ServiceProcess {
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
     const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
       cwd: workspaceRoot,
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', ...env, [SERVICE_PORT_VARIABLE[service]]: String(port) },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NODE_ENV: 'test',
+        ...env,
+        [SERVICE_PORT_VARIABLE[service]]: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(service, port, child);
+    return new ServiceProcess(service, port, child, env);
   }
 
   get url(): string {
@@ -89,6 +96,13 @@ export class ServiceProcess {
   /** Resolves with the exit code once the process has ended. */
   waitForExit(): Promise<number | null> {
     return this.exited;
+  }
+
+  /** Kills the process at once (no graceful shutdown), as a crash would. */
+  async kill(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** Sends SIGTERM and waits for the process to end (SIGKILL after the timeout). */

@@ -5,7 +5,6 @@ import * as amqplib from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
 
-
 export interface TestInfra {
   amqpUrl: string;
   mongoUrl: string;
@@ -56,7 +55,11 @@ export async function dropDatabases(mongoUrl: string, databases: string[]): Prom
 }
 
 /** Deletes every queue and exchange that the services declare under a test namespace. */
-export async function deleteBrokerNamespace(amqpUrl: string, namespace: string, retryDelaysMs: number[]): Promise<void> {
+export async function deleteBrokerNamespace(
+  amqpUrl: string,
+  namespace: string,
+  retryDelaysMs: number[],
+): Promise<void> {
   const queues = (Object.keys(SERVICE_QUEUES) as ServiceName[]).flatMap(
     (service) => buildServiceTopology({ namespace, service, queueType: 'classic', retryDelaysMs }).queues,
   );
@@ -64,10 +67,10 @@ export async function deleteBrokerNamespace(amqpUrl: string, namespace: string, 
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue.name);
-    for (const exchange of ['commands', 'events', 'rpc', 'dlx']) await channel.deleteExchange(`${namespace}.${exchange}`);
+    for (const exchange of ['commands', 'events', 'rpc', 'dlx'])
+      await channel.deleteExchange(`${namespace}.${exchange}`);
     await channel.close();
   } finally {
     await connection.close();
   }
 }
-

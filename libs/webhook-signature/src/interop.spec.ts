@@ -6,7 +6,12 @@ import { generateWebhookSecret, signedHeaders, verifySignature } from './webhook
  * That library checks its tolerance against the real clock, so these tests sign at "now".
  */
 describe('interoperability with the standardwebhooks library', () => {
-  const body = JSON.stringify({ event: 'workflow.run.failed', eventId: 'evt_1', eventTimestamp: '2024-01-01T00:00:00Z', data: { note: 'naïve ✓' } });
+  const body = JSON.stringify({
+    event: 'workflow.run.failed',
+    eventId: 'evt_1',
+    eventTimestamp: '2024-01-01T00:00:00Z',
+    data: { note: 'naïve ✓' },
+  });
   const nowSeconds = () => Math.floor(Date.now() / 1000);
 
   it('the library accepts our signature', () => {

@@ -47,7 +47,9 @@ describe('generateWebhookSecret / parseWebhookSecret', () => {
 
   it('does not leak the secret in the error message', () => {
     const secret = `whsec_${randomBytes(10).toString('base64')}`;
-    expect(() => parseWebhookSecret(secret)).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret.slice(6)) }));
+    expect(() => parseWebhookSecret(secret)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret.slice(6)) }),
+    );
   });
 });
 
@@ -78,8 +80,12 @@ describe('signPayload / signedHeaders', () => {
     const secret = generateWebhookSecret();
     expect(() => signPayload({ id: ID, timestamp: TS, body: BODY, secrets: [] })).toThrow(/secret/);
     expect(() => signPayload({ id: '', timestamp: TS, body: BODY, secrets: [secret] })).toThrow(/id/);
-    expect(() => signPayload({ id: ID, timestamp: NOW_MS / 1000 + 0.5, body: BODY, secrets: [secret] })).toThrow(/timestamp/);
-    expect(() => signPayload({ id: ID, timestamp: TS, body: BODY, secrets: ['whsec_short'] })).toThrow(/Invalid webhook secret/);
+    expect(() => signPayload({ id: ID, timestamp: NOW_MS / 1000 + 0.5, body: BODY, secrets: [secret] })).toThrow(
+      /timestamp/,
+    );
+    expect(() => signPayload({ id: ID, timestamp: TS, body: BODY, secrets: ['whsec_short'] })).toThrow(
+      /Invalid webhook secret/,
+    );
   });
 });
 
@@ -113,13 +119,19 @@ describe('verifySignature', () => {
     expect(entries[0]).not.toEqual(entries[1]);
     expect(verifySignature({ headers: rotated, body: BODY, secret: oldSecret, now: NOW_MS })).toEqual({ ok: true });
     expect(verifySignature({ headers: rotated, body: BODY, secret: newSecret, now: NOW_MS })).toEqual({ ok: true });
-    expect(verifySignature({ headers: rotated, body: BODY, secret, now: NOW_MS })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifySignature({ headers: rotated, body: BODY, secret, now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('accepts a list of secrets on the receiving side (any match passes)', () => {
     const other = generateWebhookSecret();
     expect(verifySignature({ headers, body: BODY, secret: [other, secret], now: NOW_MS })).toEqual({ ok: true });
-    expect(verifySignature({ headers, body: BODY, secret: [other], now: NOW_MS })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifySignature({ headers, body: BODY, secret: [other], now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('ignores unknown signature versions and malformed entries', () => {
@@ -127,7 +139,10 @@ describe('verifySignature', () => {
     const noisy = { ...headers, 'webhook-signature': `v1a,abc v2,${sig.slice(3)} garbage ${sig}` };
     expect(verifySignature({ headers: noisy, body: BODY, secret, now: NOW_MS })).toEqual({ ok: true });
     const onlyOther = { ...headers, 'webhook-signature': `v2,${sig.slice(3)}` };
-    expect(verifySignature({ headers: onlyOther, body: BODY, secret, now: NOW_MS })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifySignature({ headers: onlyOther, body: BODY, secret, now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('fails a tampered body', () => {
@@ -135,11 +150,16 @@ describe('verifySignature', () => {
       ok: false,
       reason: 'bad-signature',
     });
-    expect(verifySignature({ headers, body: `${BODY} `, secret, now: NOW_MS })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifySignature({ headers, body: `${BODY} `, secret, now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('fails a tampered id', () => {
-    expect(verifySignature({ headers: { ...headers, 'webhook-id': 'msg_other' }, body: BODY, secret, now: NOW_MS })).toEqual({
+    expect(
+      verifySignature({ headers: { ...headers, 'webhook-id': 'msg_other' }, body: BODY, secret, now: NOW_MS }),
+    ).toEqual({
       ok: false,
       reason: 'bad-signature',
     });
@@ -147,13 +167,18 @@ describe('verifySignature', () => {
 
   it('fails a tampered timestamp (even one inside the tolerance window)', () => {
     const shifted = { ...headers, 'webhook-timestamp': String(TS + 1) };
-    expect(verifySignature({ headers: shifted, body: BODY, secret, now: NOW_MS })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifySignature({ headers: shifted, body: BODY, secret, now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('fails a tampered signature and the wrong secret', () => {
     const sig = headers['webhook-signature'];
     const flipped = sig.slice(0, 5) + (sig[5] === 'A' ? 'B' : 'A') + sig.slice(6);
-    expect(verifySignature({ headers: { ...headers, 'webhook-signature': flipped }, body: BODY, secret, now: NOW_MS })).toEqual({
+    expect(
+      verifySignature({ headers: { ...headers, 'webhook-signature': flipped }, body: BODY, secret, now: NOW_MS }),
+    ).toEqual({
       ok: false,
       reason: 'bad-signature',
     });
@@ -166,19 +191,27 @@ describe('verifySignature', () => {
   it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const)('reports missing header %s', (name) => {
     const without: Record<string, string | undefined> = { ...headers };
     delete without[name];
-    expect(verifySignature({ headers: without, body: BODY, secret, now: NOW_MS })).toEqual({ ok: false, reason: 'missing-headers' });
+    expect(verifySignature({ headers: without, body: BODY, secret, now: NOW_MS })).toEqual({
+      ok: false,
+      reason: 'missing-headers',
+    });
     expect(verifySignature({ headers: { ...headers, [name]: '' }, body: BODY, secret, now: NOW_MS })).toEqual({
       ok: false,
       reason: 'missing-headers',
     });
   });
 
-  it.each(['abc', '1700000000.5', '-1700000000', '1e9'])('treats a non-integer timestamp %p as malformed headers', (ts) => {
-    expect(verifySignature({ headers: { ...headers, 'webhook-timestamp': ts }, body: BODY, secret, now: NOW_MS })).toEqual({
-      ok: false,
-      reason: 'missing-headers',
-    });
-  });
+  it.each(['abc', '1700000000.5', '-1700000000', '1e9'])(
+    'treats a non-integer timestamp %p as malformed headers',
+    (ts) => {
+      expect(
+        verifySignature({ headers: { ...headers, 'webhook-timestamp': ts }, body: BODY, secret, now: NOW_MS }),
+      ).toEqual({
+        ok: false,
+        reason: 'missing-headers',
+      });
+    },
+  );
 
   describe('tolerance window', () => {
     const at = (offsetSeconds: number, toleranceSeconds?: number) =>
@@ -214,7 +247,9 @@ describe('verifySignature', () => {
   });
 
   it('throws on a malformed configured secret instead of returning a verdict', () => {
-    expect(() => verifySignature({ headers, body: BODY, secret: 'whsec_###', now: NOW_MS })).toThrow(/Invalid webhook secret/);
+    expect(() => verifySignature({ headers, body: BODY, secret: 'whsec_###', now: NOW_MS })).toThrow(
+      /Invalid webhook secret/,
+    );
     expect(() => verifySignature({ headers, body: BODY, secret: [], now: NOW_MS })).toThrow(/secret/);
   });
 });

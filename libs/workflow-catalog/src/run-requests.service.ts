@@ -41,7 +41,11 @@ export class RunRequestsService {
     const requestId = newId('req');
     const candidateProfileIds = [...new Set(input.candidateProfileIds)];
     const runIds = candidateProfileIds.map(() => newId('run'));
-    const origin = { organizationId: caller.organizationId, correlationId: caller.correlationId, causationId: requestId };
+    const origin = {
+      organizationId: caller.organizationId,
+      correlationId: caller.correlationId,
+      causationId: requestId,
+    };
     const commands = candidateProfileIds.map((candidateProfileId, index) => {
       const command: RunsStartCommand = {
         runId: runIds[index],

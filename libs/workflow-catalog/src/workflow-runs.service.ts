@@ -70,7 +70,10 @@ export class WorkflowRunsService {
     return { runId, status: 'CANCELLING' };
   }
 
-  async conversationOutcome(request: ConversationsOutcomeRequest, correlationId: string): Promise<ConversationsOutcomeResult> {
+  async conversationOutcome(
+    request: ConversationsOutcomeRequest,
+    correlationId: string,
+  ): Promise<ConversationsOutcomeResult> {
     const answer = await this.rpc
       .request<{ result: ConversationsOutcomeResult }>(
         ConversationsOutcomeRequest.type,

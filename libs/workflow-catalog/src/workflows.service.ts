@@ -11,7 +11,7 @@ import {
   type PublishedData,
 } from '@wfp/contracts';
 import { ApiError, decodeCursor, encodeCursor, type Page } from '@wfp/http-kit';
-import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
+import { DocumentWriteLock, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
@@ -52,7 +52,9 @@ interface WorkflowPosition extends Record<string, string | number> {
 }
 
 const isWorkflowPosition = (value: Record<string, unknown>): value is WorkflowPosition =>
-  typeof value['createdAt'] === 'string' && typeof value['id'] === 'string' && !Number.isNaN(Date.parse(value['createdAt']));
+  typeof value['createdAt'] === 'string' &&
+  typeof value['id'] === 'string' &&
+  !Number.isNaN(Date.parse(value['createdAt']));
 
 interface VersionPosition extends Record<string, string | number> {
   versionNumber: number;
@@ -89,6 +91,7 @@ export class WorkflowsService {
     @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
     private readonly outbox: OutboxRelayService,
+    private readonly writeLock: DocumentWriteLock,
   ) {}
 
   async create(caller: Caller, input: CreateWorkflowInput): Promise<WorkflowView> {
@@ -125,7 +128,10 @@ export class WorkflowsService {
       .lean()
       .exec();
     const page = workflows.slice(0, query.limit);
-    const latest = await this.latestVersions(organizationId, page.map((workflow) => workflow._id));
+    const latest = await this.latestVersions(
+      organizationId,
+      page.map((workflow) => workflow._id),
+    );
     const last = page.at(-1);
     return {
       data: page.map((workflow) => this.toView(workflow, latest.get(workflow._id) ?? null)),
@@ -137,16 +143,22 @@ export class WorkflowsService {
   }
 
   /** Replaces the editable draft; published versions are untouched. */
-  async replaceDraft(organizationId: string, workflowId: string, definition: Record<string, unknown>): Promise<WorkflowView> {
-    const updated = await this.workflows
-      .findOneAndUpdate(
-        { _id: workflowId, organizationId, status: 'ACTIVE' },
-        { $set: { draft: definition } },
-        // No projection here: FerretDB v1's findAndModify does not support one.
-        { new: true },
-      )
-      .lean()
-      .exec();
+  async replaceDraft(
+    organizationId: string,
+    workflowId: string,
+    definition: Record<string, unknown>,
+  ): Promise<WorkflowView> {
+    const updated = await this.writeLock.run(this.workflows.collection.collectionName, workflowId, () =>
+      this.workflows
+        .findOneAndUpdate(
+          { _id: workflowId, organizationId, status: 'ACTIVE' },
+          { $set: { draft: definition } },
+          // No projection here: FerretDB v1's findAndModify does not support one.
+          { returnDocument: 'after' },
+        )
+        .lean()
+        .exec(),
+    );
     if (!updated) {
       const existing = await this.findOwned(organizationId, workflowId);
       throw ApiError.conflict(`The workflow is ${existing.status.toLowerCase()}: its draft cannot change`);
@@ -161,22 +173,27 @@ export class WorkflowsService {
   async archive(caller: Caller, workflowId: string): Promise<WorkflowView> {
     const reason = 'Workflow archived';
     const cancel: RunsCancelCommand = { workflowId, reason };
-    const archived = await this.workflows
-      .findOneAndUpdate(
-        { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
-        {
-          $set: { status: 'ARCHIVED', archivedAt: new Date() },
-          $push: {
-            outbox: toOutboxEntry(
-              'commands',
-              createEnvelope(RunsCancelCommand, cancel, { organizationId: caller.organizationId, correlationId: caller.correlationId }),
-            ),
+    const archived = await this.writeLock.run(this.workflows.collection.collectionName, workflowId, () =>
+      this.workflows
+        .findOneAndUpdate(
+          { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
+          {
+            $set: { status: 'ARCHIVED', archivedAt: new Date() },
+            $push: {
+              outbox: toOutboxEntry(
+                'commands',
+                createEnvelope(RunsCancelCommand, cancel, {
+                  organizationId: caller.organizationId,
+                  correlationId: caller.correlationId,
+                }),
+              ),
+            },
           },
-        },
-        { new: true },
-      )
-      .lean()
-      .exec();
+          { returnDocument: 'after' },
+        )
+        .lean()
+        .exec(),
+    );
     if (archived) await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
     return this.get(caller.organizationId, workflowId);
   }

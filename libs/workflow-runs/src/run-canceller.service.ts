@@ -9,7 +9,7 @@ import {
   type RunCancelledData,
   type RunsCancelCommand,
 } from '@wfp/contracts';
-import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
+import { DocumentWriteLock, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
 import { runCorrelation, runTerminalFields } from './run-events';
 import { Run } from './run.schema';
@@ -20,6 +20,7 @@ export class RunCancellerService {
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     @InjectModel(ArchivedWorkflow.name) private readonly archived: Model<ArchivedWorkflow>,
     private readonly outbox: OutboxRelayService,
+    private readonly writeLock: DocumentWriteLock,
   ) {}
 
   /** Cancels one run, or every running run of an archived workflow. Returns how many it cancelled. */
@@ -64,23 +65,25 @@ export class RunCancellerService {
         correlationId: envelope.correlationId,
         causationId: envelope.id,
       });
-      const result = await this.runs
-        .updateOne(
-          { _id: runId, version: run.version, status: 'RUNNING' },
-          {
-            $set: {
-              status: 'CANCELLED',
-              outcome: 'cancelled',
-              completedAt,
-              cancellationReason: reason ?? null,
-              waiting: null,
-              wakeAt: null,
+      const result = await this.writeLock.run(this.runs.collection.collectionName, runId, () =>
+        this.runs
+          .updateOne(
+            { _id: runId, version: run.version, status: 'RUNNING' },
+            {
+              $set: {
+                status: 'CANCELLED',
+                outcome: 'cancelled',
+                completedAt,
+                cancellationReason: reason ?? null,
+                waiting: null,
+                wakeAt: null,
+              },
+              $inc: { version: 1 },
+              $push: { outbox: toOutboxEntry('events', event), processedMessageIds: envelope.id },
             },
-            $inc: { version: 1 },
-            $push: { outbox: toOutboxEntry('events', event), processedMessageIds: envelope.id },
-          },
-        )
-        .exec();
+          )
+          .exec(),
+      );
       if (result.modifiedCount === 1) {
         await this.outbox.relay(this.runs.collection.collectionName, runId);
         return true;

@@ -42,8 +42,15 @@ function encodeCursor(run: Pick<Run, 'createdAt' | '_id'>): string {
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
-    if (typeof value.createdAt === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.createdAt))) {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      createdAt?: unknown;
+      id?: unknown;
+    };
+    if (
+      typeof value.createdAt === 'string' &&
+      typeof value.id === 'string' &&
+      !Number.isNaN(Date.parse(value.createdAt))
+    ) {
       return { createdAt: new Date(value.createdAt), id: value.id };
     }
   } catch {
@@ -57,7 +64,10 @@ export class RunQueriesService {
   constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
 
   async get(organizationId: string, runId: string): Promise<RunView> {
-    const run = await this.runs.findOne({ _id: runId, organizationId }, { outbox: 0, processedMessageIds: 0 }).lean().exec();
+    const run = await this.runs
+      .findOne({ _id: runId, organizationId }, { outbox: 0, processedMessageIds: 0 })
+      .lean()
+      .exec();
     if (!run) throw new RpcError('NOT_FOUND', 'Workflow run not found');
     return toView(run);
   }
@@ -97,7 +107,11 @@ function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
     outcome: run.outcome ?? null,
     currentNodeId: run.currentNodeId,
     waitingOn: run.waiting
-      ? { nodeId: run.waiting.nodeId, conversationId: run.waiting.conversationId, timesOutAt: run.wakeAt?.toISOString() ?? null }
+      ? {
+          nodeId: run.waiting.nodeId,
+          conversationId: run.waiting.conversationId,
+          timesOutAt: run.wakeAt?.toISOString() ?? null,
+        }
       : null,
     startedAt: run.startedAt.toISOString(),
     completedAt: run.completedAt?.toISOString() ?? null,

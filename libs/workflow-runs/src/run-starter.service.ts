@@ -47,7 +47,11 @@ export class RunStarterService {
       candidateProfileId: command.candidateProfileId,
       candidateProfileExternalId: command.candidateProfileExternalId,
     };
-    const origin = { organizationId: envelope.organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
+    const origin = {
+      organizationId: envelope.organizationId,
+      correlationId: envelope.correlationId,
+      causationId: envelope.id,
+    };
     const started: RunStartedData = runCorrelation(identity, startedAt);
     const events = [createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin)];
     // A request accepted just before its workflow was archived: the run starts and is cancelled at once.

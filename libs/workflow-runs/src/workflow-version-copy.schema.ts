@@ -2,7 +2,12 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 
 /** The processor's immutable copy of a published workflow version; runs execute this graph. */
-@Schema({ collection: 'workflow_versions', versionKey: false, minimize: false, timestamps: { createdAt: 'registeredAt', updatedAt: false } })
+@Schema({
+  collection: 'workflow_versions',
+  versionKey: false,
+  minimize: false,
+  timestamps: { createdAt: 'registeredAt', updatedAt: false },
+})
 export class WorkflowVersionCopy {
   @Prop({ type: String, required: true })
   _id!: string;

@@ -52,7 +52,13 @@ export class HttpReceiver {
 
   private handle(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
     const url = new URL(request.url ?? '/', this.url);
-    const received: ReceivedRequest = { method: request.method ?? 'GET', path: url.pathname, headers: request.headers, body, receivedAt: Date.now() };
+    const received: ReceivedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      headers: request.headers,
+      body,
+      receivedAt: Date.now(),
+    };
     this.requests.push(received);
     const answer: Answer = (this.routes.get(url.pathname) ?? (() => ({ status: 404 })))(received);
     const send = () => {

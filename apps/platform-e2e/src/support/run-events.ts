@@ -30,10 +30,13 @@ export class RunEvents {
 
   /** Waits for the run's terminal event and returns all its events then. */
   async untilTerminal(runId: string, timeoutMs = 20_000): Promise<{ terminal: StoredEvent; events: StoredEvent[] }> {
-    const terminal = await waitFor(() => this.collection().findOne({ 'data.recordId': runId, type: { $in: TERMINAL } }), {
-      timeoutMs,
-      what: `the terminal event of ${runId}`,
-    });
+    const terminal = await waitFor(
+      () => this.collection().findOne({ 'data.recordId': runId, type: { $in: TERMINAL } }),
+      {
+        timeoutMs,
+        what: `the terminal event of ${runId}`,
+      },
+    );
     // Node events are emitted before the terminal one in the same write; give the relay a moment.
     await new Promise((resolve) => setTimeout(resolve, 150));
     return { terminal, events: await this.of(runId) };

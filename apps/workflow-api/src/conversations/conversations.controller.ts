@@ -29,8 +29,13 @@ export class MessagingSignatureGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
-    const verdict = verifySignature({ headers: request.headers, body: request.rawBody ?? Buffer.alloc(0), secret: this.secret });
-    if (!verdict.ok) throw new ApiError(HttpStatus.UNAUTHORIZED, `The callback signature is not valid (${verdict.reason})`);
+    const verdict = verifySignature({
+      headers: request.headers,
+      body: request.rawBody ?? Buffer.alloc(0),
+      secret: this.secret,
+    });
+    if (!verdict.ok)
+      throw new ApiError(HttpStatus.UNAUTHORIZED, `The callback signature is not valid (${verdict.reason})`);
     return true;
   }
 }
@@ -58,7 +63,11 @@ class OutcomeAcceptedDto {
 }
 
 @ApiTags('conversations')
-@ApiHeader({ name: 'webhook-signature', required: true, description: 'Standard Webhooks signature (MESSAGING_CALLBACK_SECRET)' })
+@ApiHeader({
+  name: 'webhook-signature',
+  required: true,
+  description: 'Standard Webhooks signature (MESSAGING_CALLBACK_SECRET)',
+})
 @Controller('v1/conversations')
 export class ConversationsController {
   constructor(private readonly runs: WorkflowRunsService) {}

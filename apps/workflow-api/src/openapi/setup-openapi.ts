@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function setupOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Workflow platform API')
-    .setDescription('Public REST API v1: workflows, runs, webhooks. Errors are { statusCode, error, message, details? }.')
+    .setDescription(
+      'Public REST API v1: workflows, runs, webhooks. Errors are { statusCode, error, message, details? }.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (wfk_…)' }, 'api-key')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin-token')

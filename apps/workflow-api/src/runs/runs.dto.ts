@@ -73,7 +73,11 @@ export class RunDto {
   @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'NodeOutcome records in order' })
   nodes!: unknown[];
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'initialize + traverse.order|steps|stepsInfo' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'initialize + traverse.order|steps|stepsInfo',
+  })
   context!: Record<string, unknown>;
 }
 

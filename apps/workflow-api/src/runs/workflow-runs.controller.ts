@@ -22,7 +22,12 @@ export class WorkflowRunsController {
   ): Promise<RunPageDto> {
     return this.runs.list(
       { ...principal, correlationId },
-      { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor, workflowId: query.workflowId, status: query.status },
+      {
+        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: query.cursor,
+        workflowId: query.workflowId,
+        status: query.status,
+      },
     ) as unknown as Promise<RunPageDto>;
   }
 
@@ -30,7 +35,11 @@ export class WorkflowRunsController {
   @ApiOperation({ summary: 'A run: state, outcome, nodes[] and context' })
   @ApiOkResponse({ type: RunDto })
   @ApiErrorResponses(404)
-  get(@Principal() principal: ApiPrincipal, @CorrelationId() correlationId: string, @Param('runId') runId: string): Promise<RunDto> {
+  get(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Param('runId') runId: string,
+  ): Promise<RunDto> {
     return this.runs.get({ ...principal, correlationId }, runId) as unknown as Promise<RunDto>;
   }
 

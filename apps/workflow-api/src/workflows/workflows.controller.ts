@@ -1,11 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { instanceToPlain } from 'class-transformer';
 import { ApiKeyAuth, Idempotent, Principal, type ApiPrincipal } from '@wfp/api-access';
 import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE, PageQueryDto } from '@wfp/http-kit';

@@ -18,7 +18,10 @@ const valid = { name: 'wf', definition: { startNodeId: 'done', nodes: [node] } }
 
 describe('CreateWorkflowDto (draft shape, checked at once)', () => {
   it('accepts an unfinished graph whose shape is right', async () => {
-    const draft = { name: 'wf', definition: { startNodeId: 'missing', nodes: [node, { ...node, id: 'x', config: {} }] } };
+    const draft = {
+      name: 'wf',
+      definition: { startNodeId: 'missing', nodes: [node, { ...node, id: 'x', config: {} }] },
+    };
     await expect(pipe.transform(draft, { type: 'body', metatype: CreateWorkflowDto })).resolves.toBeInstanceOf(
       CreateWorkflowDto,
     );

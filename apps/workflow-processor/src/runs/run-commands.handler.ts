@@ -45,7 +45,8 @@ export class RunCommandsHandler {
   @EventPattern(RunsStartCommand.type)
   async onRunsStart(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsStartCommand, envelope.payload);
-    await this.starter.start({ ...envelope, payload });
+    const result = await this.starter.start({ ...envelope, payload });
+    this.logger.log(`run ${payload.runId} ${result}`);
     await this.advanceOrFail(payload.runId, envelope, context);
   }
 

@@ -9,7 +9,9 @@ const examples = catalogueExamples();
 
 describe('event JSON Schemas', () => {
   it('cover every event of the catalogue, once', () => {
-    expect(WORKFLOW_EVENT_TYPES_CATALOGUE.map((entry) => entry.event).sort()).toEqual([...ALL_WORKFLOW_EVENT_TYPES].sort());
+    expect(WORKFLOW_EVENT_TYPES_CATALOGUE.map((entry) => entry.event).sort()).toEqual(
+      [...ALL_WORKFLOW_EVENT_TYPES].sort(),
+    );
     expect([...examples.keys()].sort()).toEqual([...ALL_WORKFLOW_EVENT_TYPES].sort());
   });
 

@@ -1,4 +1,10 @@
-import { ANSWER_OUTCOMES, ANSWER_STATES, EVENT_NODE_TYPES, TRAFFIC_LIGHTS, WORKFLOW_OUTREACH_OUTCOMES } from './node-outcome';
+import {
+  ANSWER_OUTCOMES,
+  ANSWER_STATES,
+  EVENT_NODE_TYPES,
+  TRAFFIC_LIGHTS,
+  WORKFLOW_OUTREACH_OUTCOMES,
+} from './node-outcome';
 import { EXISTING_RUN_STATUSES, RUN_ERROR_CLASSES, RUN_ERROR_CODES } from './event-payloads';
 import { WorkflowEventType } from './workflow-event-type';
 
@@ -140,16 +146,19 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
     event: WorkflowEventType.RunCancelled,
     description: 'A workflow run was cancelled (via API or by archiving the workflow)',
     recordId: 'Workflow run ID',
-    schema: object(
-      { ...runCorrelation, ...runTerminal, outcome: { const: 'cancelled' }, cancellationReason: string },
-      [...runCorrelationRequired, ...runTerminalRequired],
-    ),
+    schema: object({ ...runCorrelation, ...runTerminal, outcome: { const: 'cancelled' }, cancellationReason: string }, [
+      ...runCorrelationRequired,
+      ...runTerminalRequired,
+    ]),
   },
   {
     event: WorkflowEventType.NodeCompleted,
     description: 'A node in a run completed and produced an outcome',
     recordId: 'Workflow run ID',
-    schema: object({ ...runCorrelation, ...nodeOutcomeProperties }, [...runCorrelationRequired, ...nodeOutcomeRequired]),
+    schema: object({ ...runCorrelation, ...nodeOutcomeProperties }, [
+      ...runCorrelationRequired,
+      ...nodeOutcomeRequired,
+    ]),
   },
   {
     event: WorkflowEventType.ContactResolved,
@@ -185,7 +194,13 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
     description: 'An inline contact could not be resolved into a candidate profile',
     recordId: 'A stable contact dedup key',
     schema: object(
-      { recordId: string, organizationId: string, workflowId: nullableString, workflowExternalId: nullableString, ...contactFields },
+      {
+        recordId: string,
+        organizationId: string,
+        workflowId: nullableString,
+        workflowExternalId: nullableString,
+        ...contactFields,
+      },
       ['recordId', 'organizationId', 'workflowId', 'workflowExternalId', ...contactRequired],
     ),
   },
@@ -203,7 +218,15 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
         existingRunStatus: enumOf(EXISTING_RUN_STATUSES),
         ...contactFields,
       },
-      ['recordId', 'organizationId', 'workflowId', 'workflowExternalId', 'candidateProfileId', 'existingRunStatus', ...contactRequired],
+      [
+        'recordId',
+        'organizationId',
+        'workflowId',
+        'workflowExternalId',
+        'candidateProfileId',
+        'existingRunStatus',
+        ...contactRequired,
+      ],
     ),
   },
   {
@@ -220,7 +243,15 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
         publishedByUserId: string,
         publishedAt: dateTime,
       },
-      ['recordId', 'organizationId', 'workflowExternalId', 'workflowVersionId', 'versionNumber', 'publishedByUserId', 'publishedAt'],
+      [
+        'recordId',
+        'organizationId',
+        'workflowExternalId',
+        'workflowVersionId',
+        'versionNumber',
+        'publishedByUserId',
+        'publishedAt',
+      ],
     ),
   },
 ];

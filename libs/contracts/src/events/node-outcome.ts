@@ -1,5 +1,11 @@
 /** Public NodeOutcome shapes of the event catalogue. */
-export const EVENT_NODE_TYPES = ['SCREENING_OUTREACH', 'ENGAGEMENT_OUTREACH', 'CONDITION', 'WEBHOOK', 'OUTPUT'] as const;
+export const EVENT_NODE_TYPES = [
+  'SCREENING_OUTREACH',
+  'ENGAGEMENT_OUTREACH',
+  'CONDITION',
+  'WEBHOOK',
+  'OUTPUT',
+] as const;
 export type EventNodeType = (typeof EVENT_NODE_TYPES)[number];
 
 export const WORKFLOW_OUTREACH_OUTCOMES = [

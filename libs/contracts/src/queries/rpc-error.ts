@@ -13,4 +13,5 @@ export class RpcError extends Error {
   }
 }
 
-export type RpcReply<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: RpcErrorCode; message: string } };
+export type RpcReply<T = unknown> =
+  { ok: true; data: T } | { ok: false; error: { code: RpcErrorCode; message: string } };

@@ -50,7 +50,11 @@ describe('condition executor', () => {
 
 describe('output executor', () => {
   it('renders templates with their types and stores the value as the run output', () => {
-    const node: WorkflowNode = { id: 'done', type: 'output', config: { value: { ticket: '{{vars.ticketId}}', score: '{{inputs.score}}', greeting: 'Hi {{inputs.name}}' } } };
+    const node: WorkflowNode = {
+      id: 'done',
+      type: 'output',
+      config: { value: { ticket: '{{vars.ticketId}}', score: '{{inputs.score}}', greeting: 'Hi {{inputs.name}}' } },
+    };
     expect(executeOutput(node, scope)).toEqual({
       type: 'routed',
       routingEvent: 'onComplete',
@@ -70,7 +74,12 @@ describe('routing', () => {
     config: {},
     transitions: { onComplete: 'check', onOptOut: null },
   };
-  const webhook = (transitions?: Record<string, string | null>): WorkflowNode => ({ id: 'hook', type: 'webhook', config: {}, transitions });
+  const webhook = (transitions?: Record<string, string | null>): WorkflowNode => ({
+    id: 'hook',
+    type: 'webhook',
+    config: {},
+    transitions,
+  });
 
   it('follows a transition to its target', () => {
     expect(nextStep(outreach, routed('onComplete'))).toEqual({ kind: 'node', nodeId: 'check' });
@@ -82,36 +91,56 @@ describe('routing', () => {
 
   it('ends with delivery_failed / opted_out when the outreach has no such transition key', () => {
     expect(nextStep(outreach, routed('onDeliveryFailed'))).toEqual({ kind: 'end', outcome: 'delivery_failed' });
-    expect(nextStep({ ...outreach, transitions: {} }, routed('onOptOut'))).toEqual({ kind: 'end', outcome: 'opted_out' });
+    expect(nextStep({ ...outreach, transitions: {} }, routed('onOptOut'))).toEqual({
+      kind: 'end',
+      outcome: 'opted_out',
+    });
   });
 
   it('fails the run on a webhook failure without onFailure, with the executor’s code', () => {
-    expect(nextStep(webhook({ onSuccess: null }), routed('onFailure', { failureCode: 'DOWNSTREAM_SERVICE_ERROR' }))).toEqual({
+    expect(
+      nextStep(webhook({ onSuccess: null }), routed('onFailure', { failureCode: 'DOWNSTREAM_SERVICE_ERROR' })),
+    ).toEqual({
       kind: 'fail',
       errorCode: 'DOWNSTREAM_SERVICE_ERROR',
     });
-    expect(nextStep(webhook(), routed('onFailure', { failureCode: 'EXECUTOR_FAILED' }))).toEqual({ kind: 'fail', errorCode: 'EXECUTOR_FAILED' });
+    expect(nextStep(webhook(), routed('onFailure', { failureCode: 'EXECUTOR_FAILED' }))).toEqual({
+      kind: 'fail',
+      errorCode: 'EXECUTOR_FAILED',
+    });
   });
 
   it('lets an onFailure key, even null, handle the failure', () => {
-    expect(nextStep(webhook({ onFailure: null }), routed('onFailure', { failureCode: 'EXECUTOR_FAILED' }))).toEqual({ kind: 'end', outcome: 'completed' });
-    expect(nextStep(webhook({ onFailure: 'apologise' }), routed('onFailure'))).toEqual({ kind: 'node', nodeId: 'apologise' });
+    expect(nextStep(webhook({ onFailure: null }), routed('onFailure', { failureCode: 'EXECUTOR_FAILED' }))).toEqual({
+      kind: 'end',
+      outcome: 'completed',
+    });
+    expect(nextStep(webhook({ onFailure: 'apologise' }), routed('onFailure'))).toEqual({
+      kind: 'node',
+      nodeId: 'apologise',
+    });
   });
 
   it('routes conditions by their chosen target and completes at an output node', () => {
-    expect(nextStep(condition, routed('onConditionResolved', { conditionTarget: 'notify' }))).toEqual({ kind: 'node', nodeId: 'notify' });
-    expect(nextStep(condition, routed('onConditionResolved', { conditionTarget: null }))).toEqual({ kind: 'end', outcome: 'completed' });
-    expect(nextStep({ id: 'o', type: 'output', config: {} }, routed('onComplete'))).toEqual({ kind: 'end', outcome: 'completed' });
+    expect(nextStep(condition, routed('onConditionResolved', { conditionTarget: 'notify' }))).toEqual({
+      kind: 'node',
+      nodeId: 'notify',
+    });
+    expect(nextStep(condition, routed('onConditionResolved', { conditionTarget: null }))).toEqual({
+      kind: 'end',
+      outcome: 'completed',
+    });
+    expect(nextStep({ id: 'o', type: 'output', config: {} }, routed('onComplete'))).toEqual({
+      kind: 'end',
+      outcome: 'completed',
+    });
   });
 
   it('maps conversation statuses to routing events', () => {
-    expect(['PASSED_CRITERIA', 'FAILED_CRITERIA', 'COMPLETED', 'NOT_INTERESTED', 'OPTED_OUT', 'DELIVERY_FAILED'].map(conversationRoutingEvent)).toEqual([
-      'onComplete',
-      'onComplete',
-      'onComplete',
-      'onComplete',
-      'onOptOut',
-      'onDeliveryFailed',
-    ]);
+    expect(
+      ['PASSED_CRITERIA', 'FAILED_CRITERIA', 'COMPLETED', 'NOT_INTERESTED', 'OPTED_OUT', 'DELIVERY_FAILED'].map(
+        conversationRoutingEvent,
+      ),
+    ).toEqual(['onComplete', 'onComplete', 'onComplete', 'onComplete', 'onOptOut', 'onDeliveryFailed']);
   });
 });

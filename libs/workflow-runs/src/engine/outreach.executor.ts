@@ -56,6 +56,10 @@ export class OutreachExecutor {
         // network error or timeout: retried below, then reported as a downstream failure
       }
     }
-    return { type: 'failed', errorCode: 'DOWNSTREAM_SERVICE_ERROR', step: { error: 'the messaging service did not start the conversation' } };
+    return {
+      type: 'failed',
+      errorCode: 'DOWNSTREAM_SERVICE_ERROR',
+      step: { error: 'the messaging service did not start the conversation' },
+    };
   }
 }

@@ -16,7 +16,9 @@ export type NextStep =
 export function nextStep(node: WorkflowNode, result: Extract<NodeResult, { type: 'routed' }>): NextStep {
   if (node.type === 'output') return { kind: 'end', outcome: 'completed' };
   if (node.type === 'condition') {
-    return result.conditionTarget ? { kind: 'node', nodeId: result.conditionTarget } : { kind: 'end', outcome: 'completed' };
+    return result.conditionTarget
+      ? { kind: 'node', nodeId: result.conditionTarget }
+      : { kind: 'end', outcome: 'completed' };
   }
   const transitions = node.transitions ?? {};
   if (Object.prototype.hasOwnProperty.call(transitions, result.routingEvent)) {

@@ -17,7 +17,7 @@ import {
   type RunErrorCode,
   type RunFailedData,
 } from '@wfp/contracts';
-import { OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
+import { DocumentWriteLock, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
 import { toEventNodeType, validateNodeConfig, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
 import { runCorrelation, runTerminalFields } from '../run-events';
 import { Run } from '../run.schema';
@@ -53,6 +53,7 @@ export class RunEngineService {
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     private readonly versions: VersionRegistryService,
     private readonly outbox: OutboxRelayService,
+    private readonly writeLock: DocumentWriteLock,
     private readonly outreach: OutreachExecutor,
     private readonly webhook: WebhookExecutor,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
@@ -66,7 +67,9 @@ export class RunEngineService {
       const graph = await this.graphOf(run);
       const node = graph.nodes.get(run.currentNodeId);
       const enteredAt = new Date();
-      const result = node ? await this.execute(node, run, graph) : ({ type: 'failed', errorCode: 'INVALID_NODE_CONFIG' } as const);
+      const result = node
+        ? await this.execute(node, run, graph)
+        : ({ type: 'failed', errorCode: 'INVALID_NODE_CONFIG' } as const);
       const applied = await this.apply(run, node ?? placeholderNode(run.currentNodeId), enteredAt, result, cause);
       if (applied && result.type === 'waiting') return;
     }
@@ -95,10 +98,16 @@ export class RunEngineService {
         type: 'routed',
         routingEvent: conversationRoutingEvent(request.status),
         outcome,
-        step: { conversationId: request.conversationId, status: request.status, answers: outcome.answers, completedAt: outcome.completedAt },
+        step: {
+          conversationId: request.conversationId,
+          status: request.status,
+          answers: outcome.answers,
+          completedAt: outcome.completedAt,
+        },
       };
       const cause2 = { ...cause, organizationId: run.organizationId };
-      if (await this.apply(run, node, new Date(run.waiting.enteredAt), result, cause2, { continueByCommand: true })) return 'resumed';
+      if (await this.apply(run, node, new Date(run.waiting.enteredAt), result, cause2, { continueByCommand: true }))
+        return 'resumed';
     }
   }
 
@@ -109,8 +118,18 @@ export class RunEngineService {
       if (!run || run.status !== 'RUNNING' || !run.waiting || !run.wakeAt || run.wakeAt.getTime() > Date.now()) return;
       const graph = await this.graphOf(run);
       const node = graph.nodes.get(run.waiting.nodeId) ?? placeholderNode(run.waiting.nodeId);
-      const failed: NodeResult = { type: 'failed', errorCode: 'EXECUTOR_TIMEOUT', step: { conversationId: run.waiting.conversationId } };
-      if (await this.apply(run, node, new Date(run.waiting.enteredAt), failed, { ...cause, organizationId: run.organizationId })) return;
+      const failed: NodeResult = {
+        type: 'failed',
+        errorCode: 'EXECUTOR_TIMEOUT',
+        step: { conversationId: run.waiting.conversationId },
+      };
+      if (
+        await this.apply(run, node, new Date(run.waiting.enteredAt), failed, {
+          ...cause,
+          organizationId: run.organizationId,
+        })
+      )
+        return;
     }
   }
 
@@ -138,8 +157,8 @@ export class RunEngineService {
         ...(run.currentNodeId ? { lastFailedNodeId: run.currentNodeId } : {}),
       };
       const event = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, this.origin(run, cause));
-      const written = await this.runs
-        .updateOne(
+      const written = await this.write(runId, () =>
+        this.runs.updateOne(
           { _id: runId, version: run.version, status: 'RUNNING' },
           {
             $set: {
@@ -155,8 +174,8 @@ export class RunEngineService {
             $inc: { version: 1 },
             $push: { outbox: toOutboxEntry('events', event) },
           },
-        )
-        .exec();
+        ),
+      );
       if (written.modifiedCount === 1) {
         await this.outbox.relay(this.runs.collection.collectionName, runId);
         return true;
@@ -165,7 +184,8 @@ export class RunEngineService {
   }
 
   private async execute(node: WorkflowNode, run: Run, graph: Graph): Promise<NodeResult> {
-    if (validateNodeConfig(node.type, node.config).length > 0) return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
+    if (validateNodeConfig(node.type, node.config).length > 0)
+      return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
     const scope = runScope(run);
     // Stable per visit of the node: a retried call after a crash carries the same key.
     const visit = run.nodes.filter((outcome) => outcome.nodeId === node.id).length + 1;
@@ -226,7 +246,9 @@ export class RunEngineService {
       set['wakeAt'] = null;
       if (routed) {
         const data: NodeCompletedData = { ...runCorrelation(run, completedAt), ...nodeOutcome };
-        outbox.push(toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.NodeCompleted), data, origin)));
+        outbox.push(
+          toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.NodeCompleted), data, origin)),
+        );
         for (const [name, value] of Object.entries(result.vars ?? {})) set[`vars.${name}`] = value;
         if (result.output !== undefined) {
           set['output'] = result.output;
@@ -245,10 +267,17 @@ export class RunEngineService {
         Object.assign(set, { status: 'COMPLETED', outcome: next.outcome, completedAt, currentNodeId: null });
         const data: RunCompletedData = {
           ...runCorrelation(run, completedAt),
-          ...runTerminalFields({ startedAt: run.startedAt, nodes }, next.outcome, completedAt, this.options.maxNodesBytes),
+          ...runTerminalFields(
+            { startedAt: run.startedAt, nodes },
+            next.outcome,
+            completedAt,
+            this.options.maxNodesBytes,
+          ),
           outcome: next.outcome,
         };
-        outbox.push(toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin)));
+        outbox.push(
+          toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin)),
+        );
       } else {
         const failedStatusCode = routed ? (result.failedStatusCode ?? null) : null;
         Object.assign(set, {
@@ -273,13 +302,20 @@ export class RunEngineService {
     const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
     if (outbox.length > 0) push['outbox'] = { $each: outbox };
     if (Object.keys(push).length > 0) update['$push'] = push;
-    const written = await this.runs.updateOne({ _id: run._id, version: run.version, status: 'RUNNING' }, update).exec();
+    const written = await this.write(run._id, () =>
+      this.runs.updateOne({ _id: run._id, version: run.version, status: 'RUNNING' }, update),
+    );
     if (written.modifiedCount !== 1) {
       this.logger.debug(`run ${run._id} moved while node ${node.id} ran; reloading`);
       return false;
     }
     if (outbox.length > 0) await this.outbox.relay(this.runs.collection.collectionName, run._id);
     return true;
+  }
+
+  /** Writes to a run never overlap within this process (FerretDB v1 would lose one of them). */
+  private write<T>(runId: string, update: () => { exec(): Promise<T> }): Promise<T> {
+    return this.writeLock.run(this.runs.collection.collectionName, runId, () => update().exec());
   }
 
   private origin(run: Run, cause: MessageEnvelope) {

@@ -6,7 +6,22 @@ import type { Run } from '../run.schema';
  * What conditions and templates can read (DESIGN.md section 5): `inputs.*`, `vars.*`, `run.*`,
  * `nodes.<id>.outcome.*` and `nodes.<id>.answers.<slug>.*`. The latest visit of a node wins.
  */
-export function runScope(run: Pick<Run, '_id' | 'workflowId' | 'workflowVersionId' | 'versionNumber' | 'workflowExternalId' | 'candidateProfileId' | 'candidateProfileExternalId' | 'startedAt' | 'context' | 'vars' | 'nodes'>): RunScope {
+export function runScope(
+  run: Pick<
+    Run,
+    | '_id'
+    | 'workflowId'
+    | 'workflowVersionId'
+    | 'versionNumber'
+    | 'workflowExternalId'
+    | 'candidateProfileId'
+    | 'candidateProfileExternalId'
+    | 'startedAt'
+    | 'context'
+    | 'vars'
+    | 'nodes'
+  >,
+): RunScope {
   const nodes: RunScope['nodes'] = {};
   for (const node of run.nodes as NodeOutcome[]) {
     const answers: Record<string, unknown> = {};

@@ -49,14 +49,18 @@ export class RunTimersService implements OnApplicationBootstrap, OnApplicationSh
           .findOneAndUpdate(
             { wakeAt: { $lte: now }, leaseUntil: { $lt: now }, status: 'RUNNING' },
             { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
-            { new: true },
+            { returnDocument: 'after' },
           )
           .lean()
           .exec();
         if (!due) return fired;
-        const cause: MessageEnvelope = createEnvelope({ type: 'timer.fired', schemaVersion: 1 }, { runId: due._id }, {
-          organizationId: due.organizationId,
-        });
+        const cause: MessageEnvelope = createEnvelope(
+          { type: 'timer.fired', schemaVersion: 1 },
+          { runId: due._id },
+          {
+            organizationId: due.organizationId,
+          },
+        );
         await this.engine.timeOut(due._id, cause);
         fired += 1;
       }

@@ -52,7 +52,10 @@ function prepare(config: WebhookConfig, scope: RunScope, idempotencyKey: string)
         method: config.method,
         headers,
         body: new URLSearchParams(
-          Object.entries((body ?? {}) as Record<string, unknown>).map(([key, value]): [string, string] => [key, String(value ?? '')]),
+          Object.entries((body ?? {}) as Record<string, unknown>).map(([key, value]): [string, string] => [
+            key,
+            String(value ?? ''),
+          ]),
         ).toString(),
       };
     default:
@@ -97,7 +100,12 @@ export class WebhookExecutor implements OnApplicationShutdown {
   async execute(node: WorkflowNode, scope: RunScope, idempotencyKey: string): Promise<NodeResult> {
     const config = node.config as unknown as WebhookConfig;
     const prepared = prepare(config, scope, idempotencyKey);
-    if (!prepared) return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG', step: { error: 'the URL is not valid after templating' } };
+    if (!prepared)
+      return {
+        type: 'failed',
+        errorCode: 'INVALID_NODE_CONFIG',
+        step: { error: 'the URL is not valid after templating' },
+      };
     try {
       assertUrlAllowed(prepared.url, { allowLoopback: this.options.allowLoopbackTargets });
     } catch {
@@ -126,7 +134,8 @@ export class WebhookExecutor implements OnApplicationShutdown {
         const body = parseBody(text, String(response.headers['content-type'] ?? ''));
         if (status >= 200 && status < 300) {
           const vars: Record<string, unknown> = {};
-          for (const mapping of config.setVariables ?? []) vars[mapping.variable] = resolvePath(body, mapping.name) ?? null;
+          for (const mapping of config.setVariables ?? [])
+            vars[mapping.variable] = resolvePath(body, mapping.name) ?? null;
           return {
             type: 'routed',
             routingEvent: 'onSuccess',
@@ -139,7 +148,8 @@ export class WebhookExecutor implements OnApplicationShutdown {
         if (status < 500) return this.failure('EXECUTOR_FAILED', status, durationMs);
         lastError = `HTTP ${status}`;
       } catch (error) {
-        if (error instanceof ForbiddenTargetError) return this.failure('EXECUTOR_FAILED', null, 0, 'target address not allowed');
+        if (error instanceof ForbiddenTargetError)
+          return this.failure('EXECUTOR_FAILED', null, 0, 'target address not allowed');
         lastStatus = null;
         lastError = error instanceof Error ? error.name : 'request failed';
       }
@@ -147,7 +157,12 @@ export class WebhookExecutor implements OnApplicationShutdown {
     return this.failure('DOWNSTREAM_SERVICE_ERROR', lastStatus, 0, lastError);
   }
 
-  private failure(code: 'EXECUTOR_FAILED' | 'DOWNSTREAM_SERVICE_ERROR', status: number | null, durationMs: number, error?: string): NodeResult {
+  private failure(
+    code: 'EXECUTOR_FAILED' | 'DOWNSTREAM_SERVICE_ERROR',
+    status: number | null,
+    durationMs: number,
+    error?: string,
+  ): NodeResult {
     return {
       type: 'routed',
       routingEvent: 'onFailure',

@@ -1,0 +1,2 @@
+// `testTimeout` is a global Jest option (ignored per project): set this project's budget here.
+jest.setTimeout(90_000);

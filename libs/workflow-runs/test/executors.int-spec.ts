@@ -1,0 +1,229 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunScope, WorkflowNode } from '@wfp/workflow-graph';
+import type { EngineOptions } from '../src/engine/engine.options';
+import { OutreachExecutor } from '../src/engine/outreach.executor';
+import { WebhookExecutor } from '../src/engine/webhook.executor';
+import type { Run } from '../src/run.schema';
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real HTTP server answering by path, recording what it was sent. */
+async function server(routes: Record<string, (seen: Seen) => { status: number; body?: string; delayMs?: number }>) {
+  const seen: Seen[] = [];
+  const srv = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const entry = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body };
+      seen.push(entry);
+      const answer = (routes[entry.path] ?? (() => ({ status: 404 })))(entry);
+      setTimeout(() => {
+        if (!response.destroyed)
+          response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body ?? '');
+      }, answer.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    seen,
+    close: () => {
+      srv.closeAllConnections();
+      return new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}
+
+const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
+  messagingUrl: 'http://127.0.0.1:9',
+  messagingTimeoutMs: 500,
+  messagingRetries: 2,
+  retryBackoffMs: 5,
+  allowLoopbackTargets: true,
+  maxNodesBytes: 100_000,
+  timerPollIntervalMs: 1000,
+  ...overrides,
+});
+
+const scope: RunScope = {
+  inputs: { name: 'Ada' },
+  vars: {},
+  run: { id: 'run_1', candidateProfileId: 'cp_1' },
+  nodes: {},
+};
+const hook = (config: Record<string, unknown>): WorkflowNode => ({
+  id: 'hook',
+  type: 'webhook',
+  config: { method: 'POST', ...config },
+});
+
+describe('WebhookExecutor against a real HTTP server', () => {
+  let target: Awaited<ReturnType<typeof server>>;
+  let executor: WebhookExecutor;
+  let attempts = 0;
+
+  beforeAll(async () => {
+    target = await server({
+      '/ok': () => ({ status: 200, body: JSON.stringify({ users: [{ title: 'first' }], id: 7 }) }),
+      '/teapot': () => ({ status: 418, body: '{}' }),
+      '/flaky': () => ({ status: ++attempts < 3 ? 503 : 200, body: '{}' }),
+      '/down': () => ({ status: 502 }),
+      '/slow': () => ({ status: 200, delayMs: 1500 }),
+      '/redirect': () => ({ status: 302 }),
+    });
+    executor = new WebhookExecutor(options());
+  });
+
+  afterAll(async () => {
+    await executor.onApplicationShutdown();
+    await target.close();
+  });
+
+  it('sends the templated JSON body and headers, and sets variables by dot path from a 2xx', async () => {
+    const result = await executor.execute(
+      hook({
+        url: `${target.url}/ok`,
+        headers: { 'X-Name': '{{inputs.name}}' },
+        body: { who: '{{inputs.name}}', run: '{{run.id}}' },
+        setVariables: [
+          { name: 'users.0.title', variable: 'title' },
+          { name: 'missing.path', variable: 'nothing' },
+        ],
+      }),
+      scope,
+      'run_1:hook:1',
+    );
+    expect(result).toMatchObject({
+      type: 'routed',
+      routingEvent: 'onSuccess',
+      vars: { title: 'first', nothing: null },
+    });
+    const call = target.seen.find((entry) => entry.path === '/ok');
+    expect(JSON.parse(call?.body ?? '')).toEqual({ who: 'Ada', run: 'run_1' });
+    expect(call?.headers['x-name']).toBe('Ada');
+    expect(call?.headers['idempotency-key']).toBe('run_1:hook:1');
+  });
+
+  it('routes a 4xx (and an unfollowed redirect) to onFailure as EXECUTOR_FAILED without retrying', async () => {
+    for (const path of ['/teapot', '/redirect']) {
+      const before = target.seen.length;
+      const result = await executor.execute(hook({ url: `${target.url}${path}`, retries: 3 }), scope, 'k');
+      expect(result).toMatchObject({ type: 'routed', routingEvent: 'onFailure', failureCode: 'EXECUTOR_FAILED' });
+      expect(target.seen.length - before).toBe(1);
+    }
+  });
+
+  it('retries 5xx and succeeds when the target recovers', async () => {
+    const result = await executor.execute(hook({ url: `${target.url}/flaky`, retries: 3 }), scope, 'k');
+    expect(result).toMatchObject({ routingEvent: 'onSuccess' });
+    expect(target.seen.filter((entry) => entry.path === '/flaky')).toHaveLength(3);
+  });
+
+  it('gives up after its retries with DOWNSTREAM_SERVICE_ERROR, and treats a timeout the same way', async () => {
+    expect(await executor.execute(hook({ url: `${target.url}/down`, retries: 1 }), scope, 'k')).toMatchObject({
+      routingEvent: 'onFailure',
+      failureCode: 'DOWNSTREAM_SERVICE_ERROR',
+      failedStatusCode: 502,
+    });
+    const started = Date.now();
+    expect(
+      await executor.execute(hook({ url: `${target.url}/slow`, timeoutSeconds: 1, retries: 0 }), scope, 'k'),
+    ).toMatchObject({
+      failureCode: 'DOWNSTREAM_SERVICE_ERROR',
+    });
+    expect(Date.now() - started).toBeLessThan(1400);
+  });
+
+  it('refuses loopback targets unless the configuration allows them', async () => {
+    const strict = new WebhookExecutor(options({ allowLoopbackTargets: false }));
+    const before = target.seen.length;
+    expect(await strict.execute(hook({ url: `${target.url}/ok` }), scope, 'k')).toMatchObject({
+      failureCode: 'EXECUTOR_FAILED',
+    });
+    expect(await strict.execute(hook({ url: 'http://169.254.169.254/latest/meta-data' }), scope, 'k')).toMatchObject({
+      failureCode: 'EXECUTOR_FAILED',
+    });
+    expect(target.seen.length).toBe(before);
+    await strict.onApplicationShutdown();
+  });
+
+  it('reports a URL that is invalid after templating as INVALID_NODE_CONFIG', async () => {
+    expect(await executor.execute(hook({ url: 'https://{{inputs.name}} x/' }), scope, 'k')).toEqual(
+      expect.objectContaining({ type: 'failed', errorCode: 'INVALID_NODE_CONFIG' }),
+    );
+  });
+});
+
+describe('OutreachExecutor against a real HTTP server', () => {
+  const run = {
+    _id: 'run_9',
+    organizationId: 'org_1',
+    candidateProfileId: 'cp_9',
+    candidateProfileExternalId: 'ats_9',
+    contact: { email: 'ada@example.com', phoneNumber: '+447700900000' },
+  } as unknown as Run;
+  const node: WorkflowNode = {
+    id: 'screen',
+    type: 'screeningOutreach',
+    config: { channels: ['sms'], replyWindowSeconds: 120, questions: [{ slug: 'q', text: 'Q?' }] },
+  };
+  let messaging: Awaited<ReturnType<typeof server>>;
+  let failures = 0;
+
+  beforeAll(async () => {
+    messaging = await server({
+      '/v1/conversations': (seen) =>
+        seen.headers['idempotency-key'] === 'flaky' && ++failures < 2
+          ? { status: 500 }
+          : { status: 201, body: JSON.stringify({ conversationId: 'conv_1' }) },
+    });
+  });
+
+  afterAll(() => messaging.close());
+
+  it('starts the conversation with the documented request and waits with a timer at the reply window', async () => {
+    const before = Date.now();
+    const result = await new OutreachExecutor(options({ messagingUrl: messaging.url })).execute(
+      node,
+      run,
+      'run_9:screen:1',
+    );
+    expect(result).toMatchObject({ type: 'waiting', conversationId: 'conv_1' });
+    const wakeAt = result.type === 'waiting' ? result.wakeAt.getTime() : 0;
+    expect(wakeAt - before).toBeGreaterThanOrEqual(120_000);
+    expect(wakeAt - before).toBeLessThan(125_000);
+    const call = messaging.seen[0];
+    expect(call.headers['idempotency-key']).toBe('run_9:screen:1');
+    expect(JSON.parse(call.body)).toEqual({
+      organizationId: 'org_1',
+      runId: 'run_9',
+      nodeId: 'screen',
+      nodeType: 'SCREENING_OUTREACH',
+      candidate: {
+        candidateProfileId: 'cp_9',
+        externalId: 'ats_9',
+        email: 'ada@example.com',
+        phoneNumber: '+447700900000',
+      },
+      channels: ['sms'],
+      questions: [{ slug: 'q', text: 'Q?' }],
+      replyWindowSeconds: 120,
+    });
+  });
+
+  it('retries a failing messaging service, then fails the node with DOWNSTREAM_SERVICE_ERROR', async () => {
+    const executor = new OutreachExecutor(options({ messagingUrl: messaging.url }));
+    expect(await executor.execute(node, run, 'flaky')).toMatchObject({ type: 'waiting' });
+    const unreachable = new OutreachExecutor(options({ messagingUrl: 'http://127.0.0.1:9' }));
+    expect(await unreachable.execute(node, run, 'k')).toMatchObject({
+      type: 'failed',
+      errorCode: 'DOWNSTREAM_SERVICE_ERROR',
+    });
+  });
+});
