@@ -202,7 +202,9 @@ async function startFerret() {
     ferretBinary,
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${ferretDir}/`,
+      // WAL with synchronous=NORMAL: a process crash loses nothing; only a power cut can lose
+      // the last commits. 2-3x faster inserts for this local development and test store.
+      `--sqlite-url=file:${ferretDir}/?_pragma=synchronous(NORMAL)`,
       `--listen-addr=127.0.0.1:${FERRETDB_PORT}`,
       `--debug-addr=127.0.0.1:${FERRETDB_PORT + 1000}`,
       `--state-dir=${ferretDir}`,

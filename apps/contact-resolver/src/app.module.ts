@@ -1,7 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { CountryCode } from 'libphonenumber-js';
+import { ContactResolutionModule } from '@wfp/contact-resolution';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
 import { createLoggerModule, HealthModule } from '@wfp/observability';
 import { PersistenceModule } from '@wfp/persistence';
+import { ContactMessagesHandler } from './contacts/contact-messages.handler';
 import type { ResolverConfig } from './resolver.config';
 
 export const SERVICE_NAME = 'contact-resolver';
@@ -16,7 +19,9 @@ export class AppModule {
         MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'contact_resolver' }),
         HealthModule,
+        ContactResolutionModule.register({ defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
       ],
+      controllers: [ContactMessagesHandler],
     };
   }
 }

@@ -151,6 +151,7 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     const { terminal, events: all } = await events.untilTerminal(runId);
 
     expect(all.map((event) => [event.type, event.data.nodeId ?? null])).toEqual([
+      ['WORKFLOW_CONTACT_RESOLVED', null],
       ['WORKFLOW_RUN_STARTED', null],
       ['WORKFLOW_NODE_COMPLETED', 'screen'],
       ['WORKFLOW_NODE_COMPLETED', 'check'],
@@ -171,14 +172,14 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     };
     expect(terminal.data).toEqual({
       ...correlation,
-      startedAt: all[0].data.timestamp,
+      startedAt: all[1].data.timestamp,
       completedAt: expect.any(String),
       finalNodeId: 'done',
       outcome: 'completed',
       truncated: false,
       // The flat node fields of each WORKFLOW_NODE_COMPLETED are exactly the nodes[] entries.
       nodes: all
-        .slice(1, 5)
+        .slice(2, 6)
         .map((event) =>
           pick(event.data, ['nodeId', 'nodeType', 'enteredAt', 'completedAt', 'routingEvent', 'outcome']),
         ),

@@ -52,5 +52,5 @@ export class ProcessorConfig extends BaseServiceConfig {
   @ToInt()
   @Min(50, { message: 'TIMER_POLL_INTERVAL_MS must be at least 50' })
   @IsInt({ message: 'TIMER_POLL_INTERVAL_MS must be an integer' })
-  TIMER_POLL_INTERVAL_MS = 1000;
+  TIMER_POLL_INTERVAL_MS = 5000;
 }

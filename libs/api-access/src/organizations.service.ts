@@ -50,11 +50,9 @@ export class OrganizationsService {
   /** Resolves a presented key to its organization, or null when it is unknown or revoked. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     if (!looksLikeApiKey(presented)) return null;
-    const key = await this.apiKeys
-      .findOne({ _id: hashApiKey(presented), revokedAt: null })
-      .lean()
-      .exec();
-    if (!key) return null;
+    // By _id alone: the store's primary-key lookup (see findOwnedById).
+    const key = await this.apiKeys.findById(hashApiKey(presented)).lean().exec();
+    if (!key || key.revokedAt) return null;
     const organization = await this.organizations.exists({ _id: key.organizationId });
     return organization ? { organizationId: key.organizationId, keyId: key.keyId } : null;
   }

@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './topology';
 export * from './commands/command';
 export * from './commands/runs-start.command';
+export * from './commands/contacts-resolve.command';
 export * from './commands/runs-cancel.command';
 export * from './commands/runs-resume.command';
 export * from './commands/versions-register.command';

@@ -1,4 +1,5 @@
-import { ALL_WORKFLOW_EVENT_TYPES } from './events/workflow-event-type';
+import { ALL_WORKFLOW_EVENT_TYPES, RUN_TERMINAL_EVENT_TYPES } from './events/workflow-event-type';
+import { ContactsResolveCommand } from './commands/contacts-resolve.command';
 import { RunsCancelCommand } from './commands/runs-cancel.command';
 import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
@@ -38,7 +39,17 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
       ],
     },
   ],
-  'contact-resolver': [],
+  'contact-resolver': [
+    {
+      name: 'contact-resolver.commands',
+      bindings: [{ exchange: 'commands', routingKey: ContactsResolveCommand.type }],
+    },
+    {
+      // Run-terminal events release (failed, cancelled) or settle (completed) a candidate's claim.
+      name: 'contact-resolver.run-events',
+      bindings: RUN_TERMINAL_EVENT_TYPES.map((routingKey) => ({ exchange: 'events' as const, routingKey })),
+    },
+  ],
   'webhook-dispatcher': [
     {
       name: 'webhook-dispatcher.events',

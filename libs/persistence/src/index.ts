@@ -5,3 +5,4 @@ export * from './mongo.health';
 export * from './persistence.module';
 export * from './mongo-errors';
 export * from './document-write-lock';
+export * from './find-owned';

@@ -25,7 +25,7 @@ export class OutboxRelayService implements OnApplicationShutdown {
   private readonly running = new Map<string, Promise<void>>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
-  private options: OutboxRelayOptions = { sweepIntervalMs: 2000, sweepAfterMs: 5000 };
+  private options: OutboxRelayOptions = { sweepIntervalMs: 10_000, sweepAfterMs: 5000 };
 
   constructor(
     private readonly publisher: MessagePublisher,
@@ -68,12 +68,15 @@ export class OutboxRelayService implements OnApplicationShutdown {
     const document = await collection.findOne({ _id: id }, { projection: { outbox: 1 } });
     const entries: OutboxEntry[] = document?.outbox ?? [];
     if (entries.length === 0) return;
-    const published: OutboxEntry[] = [];
+    // Sent in order on one confirm channel and confirmed together: order is kept, and only what
+    // the broker confirmed is removed (the rest is sent again later, with the same ids).
+    const results = await Promise.allSettled(
+      entries.map((entry) => this.publisher.publish(entry.kind, JSON.parse(entry.body) as MessageEnvelope)),
+    );
+    const published = entries.filter((_, index) => results[index].status === 'fulfilled');
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     try {
-      for (const entry of entries) {
-        await this.publisher.publish(entry.kind, JSON.parse(entry.body) as MessageEnvelope);
-        published.push(entry);
-      }
+      if (failure) throw failure.reason;
     } finally {
       if (published.length > 0) {
         const removed = await this.writeLock.run(collectionName, id, () =>

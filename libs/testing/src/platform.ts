@@ -54,7 +54,7 @@ export class Platform {
           MESSAGING_URL: simulator.url,
           ALLOW_LOOPBACK_TARGETS: 'true',
           OUTBOUND_RETRY_BACKOFF_MS: '50',
-          TIMER_POLL_INTERVAL_MS: '200',
+          TIMER_POLL_INTERVAL_MS: '500',
           LOG_LEVEL: 'info',
           ...extraEnv[name],
         },

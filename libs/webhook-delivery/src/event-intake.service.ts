@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope } from '@wfp/contracts';
-import { isDuplicateKeyError } from '@wfp/persistence';
+import { findOwnedById, isDuplicateKeyError } from '@wfp/persistence';
 import { ReceivedEvent } from './received-event.schema';
 
 export type IntakeResult = 'recorded' | 'duplicate';
@@ -31,6 +31,6 @@ export class EventIntakeService {
   }
 
   find(organizationId: string, eventId: string) {
-    return this.events.findOne({ _id: eventId, organizationId }).lean().exec();
+    return findOwnedById(this.events, eventId, organizationId);
   }
 }

@@ -32,7 +32,10 @@ export class RunRequest {
   @Prop({ type: [String], default: [] })
   candidateProfileIds!: string[];
 
-  /** Run ids in the order of candidateProfileIds. */
+  @Prop({ default: 0 })
+  contactCount!: number;
+
+  /** The id each item's run gets when it starts (contacts first, then candidateProfileIds). */
   @Prop({ type: [String], default: [] })
   runIds!: string[];
 

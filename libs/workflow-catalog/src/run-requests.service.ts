@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { createEnvelope, newId, RunsStartCommand } from '@wfp/contracts';
+import { ContactsResolveCommand, createEnvelope, newId, runIdFor, type InlineContact } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
 import { OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 
@@ -10,9 +10,13 @@ import { WorkflowsService, type Caller } from './workflows.service';
 
 export interface RunRequestInput {
   triggerSource: 'API';
-  candidateProfileIds: string[];
+  contacts?: InlineContact[];
+  candidateProfileIds?: string[];
   inputs?: Record<string, unknown>;
 }
+
+/** Largest number of items (contacts and candidate profile ids together) in one request. */
+export const MAX_RUN_REQUEST_ITEMS = 1000;
 
 export interface AcceptedRunRequest {
   requestId: string;
@@ -29,37 +33,54 @@ export class RunRequestsService {
   ) {}
 
   /**
-   * Accepts a request to run the workflow's latest published version for each candidate. One
-   * insert stores the request and a `runs.start` command per candidate; runs start asynchronously.
+   * Accepts a request to run the workflow's latest published version for each item (inline
+   * contacts first, then candidate profile ids). One insert stores the request and a
+   * `contacts.resolve` command per item; contact-resolver then claims each candidate and starts
+   * the runs asynchronously.
    */
   async request(caller: Caller, workflowId: string, input: RunRequestInput): Promise<AcceptedRunRequest> {
+    const contacts = input.contacts ?? [];
+    const candidateProfileIds = input.candidateProfileIds ?? [];
+    const items = contacts.length + candidateProfileIds.length;
+    if (items === 0) {
+      throw ApiError.badRequest('Give at least one of contacts or candidateProfileIds', [
+        { field: 'contacts', message: 'contacts or candidateProfileIds must not be empty' },
+      ]);
+    }
+    if (items > MAX_RUN_REQUEST_ITEMS) {
+      throw ApiError.badRequest(`At most ${MAX_RUN_REQUEST_ITEMS} contacts and candidate profile ids per request`, [
+        { field: 'contacts', message: `${items} items given` },
+      ]);
+    }
     const workflow = await this.workflows.findOwned(caller.organizationId, workflowId);
     if (workflow.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be run');
     const version = await this.workflows.latestVersion(caller.organizationId, workflowId);
     if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
 
     const requestId = newId('req');
-    const candidateProfileIds = [...new Set(input.candidateProfileIds)];
-    const runIds = candidateProfileIds.map(() => newId('run'));
     const origin = {
       organizationId: caller.organizationId,
       correlationId: caller.correlationId,
       causationId: requestId,
     };
-    const commands = candidateProfileIds.map((candidateProfileId, index) => {
-      const command: RunsStartCommand = {
-        runId: runIds[index],
-        workflowId,
-        workflowVersionId: version._id,
-        versionNumber: version.versionNumber,
-        workflowExternalId: workflow.externalId,
+    const base = {
+      requestId,
+      workflowId,
+      workflowVersionId: version._id,
+      versionNumber: version.versionNumber,
+      workflowExternalId: workflow.externalId,
+      triggerSource: input.triggerSource,
+      inputs: input.inputs ?? {},
+    };
+    const commands: ContactsResolveCommand[] = [
+      ...contacts.map((contact, index) => ({ ...base, contactIndex: index, contact: { ...contact } })),
+      ...candidateProfileIds.map((candidateProfileId, index) => ({
+        ...base,
+        contactIndex: contacts.length + index,
         candidateProfileId,
-        candidateProfileExternalId: null,
-        triggerSource: input.triggerSource,
-        inputs: input.inputs ?? {},
-      };
-      return toOutboxEntry('commands', createEnvelope(RunsStartCommand, command, origin));
-    });
+      })),
+    ];
+    const runIds = commands.map((command) => runIdFor(requestId, command.contactIndex));
     await this.requests.create({
       _id: requestId,
       organizationId: caller.organizationId,
@@ -69,11 +90,15 @@ export class RunRequestsService {
       triggerSource: input.triggerSource,
       inputs: input.inputs ?? {},
       candidateProfileIds,
+      contactCount: contacts.length,
       runIds,
-      accepted: candidateProfileIds.length,
-      outbox: commands,
+      accepted: commands.length,
+      outbox: commands.map((command) =>
+        toOutboxEntry('commands', createEnvelope(ContactsResolveCommand, command, origin)),
+      ),
     });
-    await this.outbox.relay(this.requests.collection.collectionName, requestId);
-    return { requestId, accepted: candidateProfileIds.length, runIds };
+    // Stored is accepted: the relay (or its sweeper) publishes the commands; the caller need not wait.
+    void this.outbox.relay(this.requests.collection.collectionName, requestId);
+    return { requestId, accepted: commands.length, runIds };
   }
 }

@@ -11,7 +11,13 @@ import {
   type PublishedData,
 } from '@wfp/contracts';
 import { ApiError, decodeCursor, encodeCursor, type Page } from '@wfp/http-kit';
-import { DocumentWriteLock, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
+import {
+  DocumentWriteLock,
+  findOwnedById,
+  isDuplicateKeyError,
+  OutboxRelayService,
+  toOutboxEntry,
+} from '@wfp/persistence';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
@@ -308,7 +314,7 @@ export class WorkflowsService {
 
   /** Reads a workflow of the caller's organization; another organization's id is a plain 404. */
   async findOwned(organizationId: string, workflowId: string): Promise<WorkflowRecord> {
-    const workflow = await this.workflows.findOne({ _id: workflowId, organizationId }, { outbox: 0 }).lean().exec();
+    const workflow = await findOwnedById(this.workflows, workflowId, organizationId, { outbox: 0 });
     if (!workflow) throw ApiError.notFound('Workflow');
     return workflow;
   }

@@ -9,7 +9,13 @@ import {
   type RunCancelledData,
   type RunsCancelCommand,
 } from '@wfp/contracts';
-import { DocumentWriteLock, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
+import {
+  DocumentWriteLock,
+  findOwnedById,
+  isDuplicateKeyError,
+  OutboxRelayService,
+  toOutboxEntry,
+} from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
 import { runCorrelation, runTerminalFields } from './run-events';
 import { Run } from './run.schema';
@@ -41,7 +47,7 @@ export class RunCancellerService {
 
   /** Why a new run of this workflow must not run, or null when it may. */
   async archivedReason(organizationId: string, workflowId: string): Promise<string | null> {
-    const archived = await this.archived.findOne({ _id: workflowId, organizationId }).lean().exec();
+    const archived = await findOwnedById(this.archived, workflowId, organizationId);
     return archived?.reason ?? null;
   }
 
@@ -51,7 +57,7 @@ export class RunCancellerService {
    */
   private async cancelRun(envelope: MessageEnvelope, runId: string, reason: string | undefined): Promise<boolean> {
     for (;;) {
-      const run = await this.runs.findOne({ _id: runId, organizationId: envelope.organizationId }).lean().exec();
+      const run = await findOwnedById(this.runs, runId, envelope.organizationId);
       if (!run || run.status !== 'RUNNING' || run.processedMessageIds.includes(envelope.id)) return false;
       const completedAt = new Date();
       const data: RunCancelledData = {
@@ -68,7 +74,7 @@ export class RunCancellerService {
       const result = await this.writeLock.run(this.runs.collection.collectionName, runId, () =>
         this.runs
           .updateOne(
-            { _id: runId, version: run.version, status: 'RUNNING' },
+            { _id: runId, version: run.version },
             {
               $set: {
                 status: 'CANCELLED',

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { RpcError, type NodeOutcome, type RunsListQuery } from '@wfp/contracts';
+import { findOwnedById } from '@wfp/persistence';
 import { Run, type RunContext } from './run.schema';
 
 /** A run as the API shows it (GET /v1/workflow-runs/:runId). */
@@ -64,10 +65,7 @@ export class RunQueriesService {
   constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
 
   async get(organizationId: string, runId: string): Promise<RunView> {
-    const run = await this.runs
-      .findOne({ _id: runId, organizationId }, { outbox: 0, processedMessageIds: 0 })
-      .lean()
-      .exec();
+    const run = await findOwnedById(this.runs, runId, organizationId, { outbox: 0, processedMessageIds: 0 });
     if (!run) throw new RpcError('NOT_FOUND', 'Workflow run not found');
     return toView(run);
   }

@@ -10,7 +10,7 @@ import {
   type RunsStartCommand,
   type RunStartedData,
 } from '@wfp/contracts';
-import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
+import { findOwnedById, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { VersionNotRegisteredError } from './errors';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation, runTerminalFields } from './run-events';
@@ -98,6 +98,6 @@ export class RunStarterService {
   }
 
   findRun(organizationId: string, runId: string) {
-    return this.runs.findOne({ _id: runId, organizationId }).lean().exec();
+    return findOwnedById(this.runs, runId, organizationId);
   }
 }

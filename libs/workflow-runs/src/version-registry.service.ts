@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope, VersionsRegisterCommand } from '@wfp/contracts';
-import { isDuplicateKeyError } from '@wfp/persistence';
+import { findOwnedById, isDuplicateKeyError } from '@wfp/persistence';
 import { WorkflowVersionCopy } from './workflow-version-copy.schema';
 
 @Injectable()
@@ -27,6 +27,6 @@ export class VersionRegistryService {
   }
 
   find(organizationId: string, workflowVersionId: string) {
-    return this.versions.findOne({ _id: workflowVersionId, organizationId }).lean().exec();
+    return findOwnedById(this.versions, workflowVersionId, organizationId);
   }
 }

@@ -44,7 +44,8 @@ export class RunEvents {
 }
 
 function typeOrder(event: StoredEvent): number {
-  if (event.type === 'WORKFLOW_RUN_STARTED') return 0;
-  if (event.type === 'WORKFLOW_NODE_COMPLETED') return 1;
-  return 2;
+  if (event.type === 'WORKFLOW_CONTACT_RESOLVED') return 0;
+  if (event.type === 'WORKFLOW_RUN_STARTED') return 1;
+  if (event.type === 'WORKFLOW_NODE_COMPLETED') return 2;
+  return 3;
 }

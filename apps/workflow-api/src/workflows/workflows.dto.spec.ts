@@ -79,14 +79,29 @@ describe('CreateWorkflowDto (draft shape, checked at once)', () => {
 });
 
 describe('StartRunsDto', () => {
-  it('takes 1 to 1000 candidate profile ids', async () => {
-    const none = await problems(StartRunsDto, { triggerSource: 'API', candidateProfileIds: [] });
-    expect(none.details?.[0].field).toBe('candidateProfileIds');
+  it('takes up to 1000 candidate profile ids and up to 1000 contacts', async () => {
     const many = await problems(StartRunsDto, {
       triggerSource: 'API',
       candidateProfileIds: Array.from({ length: 1001 }, (_, i) => `cp_${i}`),
     });
     expect(many.details?.[0].field).toBe('candidateProfileIds');
+    const contacts = Array.from({ length: 1000 }, (_, i) => ({ email: `c${i}@example.com` }));
+    await expect(
+      pipe.transform({ triggerSource: 'API', contacts }, { type: 'body', metatype: StartRunsDto }),
+    ).resolves.toBeInstanceOf(StartRunsDto);
+  });
+
+  it('names the index and field of a badly shaped contact', async () => {
+    const body = await problems(StartRunsDto, {
+      triggerSource: 'API',
+      contacts: [{ email: 'a@b.co' }, { email: 'c@d.co' }, { email: 42 }, { phone: '+44' }],
+    });
+    expect(body.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'contacts[2].email' }),
+        { field: 'contacts[3].phone', message: 'contacts[3].phone is not allowed' },
+      ]),
+    );
   });
 
   it('rejects another trigger source', async () => {

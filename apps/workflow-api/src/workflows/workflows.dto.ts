@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  ArrayMinSize,
   IsArray,
   IsDefined,
   IsIn,
@@ -15,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '@wfp/http-kit';
+import { MAX_RUN_REQUEST_ITEMS } from '@wfp/workflow-catalog';
 import { WorkflowDefinitionDto } from './definition.dto';
 
 export class CreateWorkflowDto {
@@ -82,18 +82,58 @@ export class WorkflowDto {
   updatedAt!: string;
 }
 
+export class InlineContactDto {
+  @ApiPropertyOptional({ example: 'ats_42', maxLength: 256 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  externalId?: string;
+
+  @ApiPropertyOptional({ example: 'ada@example.com', maxLength: 320 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ example: '+447911123456', description: 'Any format; stored as E.164', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  phoneNumber?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  firstName?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  lastName?: string;
+}
+
 export class StartRunsDto {
   @ApiProperty({ enum: ['API'] })
   @IsIn(['API'], { message: 'triggerSource must be API' })
   triggerSource!: 'API';
 
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 1000, example: ['cp_abc123'] })
+  @ApiPropertyOptional({ type: [InlineContactDto], maxItems: MAX_RUN_REQUEST_ITEMS })
+  @IsOptional()
   @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
+  @ArrayMaxSize(MAX_RUN_REQUEST_ITEMS)
+  @ValidateNested({ each: true })
+  @Type(() => InlineContactDto)
+  contacts?: InlineContactDto[];
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_RUN_REQUEST_ITEMS, example: ['cp_abc123'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RUN_REQUEST_ITEMS)
   @IsString({ each: true })
   @Length(1, 128, { each: true })
-  candidateProfileIds!: string[];
+  candidateProfileIds?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
@@ -108,7 +148,11 @@ export class AcceptedRunsDto {
   @ApiProperty({ example: 1 })
   accepted!: number;
 
-  @ApiProperty({ type: [String], description: 'Ids of the runs, in the order of candidateProfileIds' })
+  @ApiProperty({
+    type: [String],
+    description:
+      'The id each item’s run gets when it starts (contacts first, then candidateProfileIds); an item that is skipped or fails has no run',
+  })
   runIds!: string[];
 }
 

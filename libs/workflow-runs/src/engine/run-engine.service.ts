@@ -17,7 +17,13 @@ import {
   type RunErrorCode,
   type RunFailedData,
 } from '@wfp/contracts';
-import { DocumentWriteLock, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
+import {
+  DocumentWriteLock,
+  findOwnedById,
+  OutboxRelayService,
+  toOutboxEntry,
+  type OutboxEntry,
+} from '@wfp/persistence';
 import { toEventNodeType, validateNodeConfig, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
 import { runCorrelation, runTerminalFields } from '../run-events';
 import { Run } from '../run.schema';
@@ -62,7 +68,7 @@ export class RunEngineService {
   /** Executes the run from where it stands until it waits or ends. Safe to call repeatedly. */
   async advance(runId: string, organizationId: string, cause: MessageEnvelope): Promise<void> {
     for (let step = 0; step < MAX_SYNC_STEPS; step += 1) {
-      const run = await this.runs.findOne({ _id: runId, organizationId }).lean().exec();
+      const run = await findOwnedById(this.runs, runId, organizationId);
       if (!run || run.status !== 'RUNNING' || run.waiting || !run.currentNodeId) return;
       const graph = await this.graphOf(run);
       const node = graph.nodes.get(run.currentNodeId);
@@ -114,7 +120,7 @@ export class RunEngineService {
   /** The reply window passed without an outcome: the run fails with EXECUTOR_TIMEOUT. */
   async timeOut(runId: string, cause: MessageEnvelope): Promise<void> {
     for (;;) {
-      const run = await this.runs.findOne({ _id: runId }).lean().exec();
+      const run = await this.runs.findById(runId).lean().exec();
       if (!run || run.status !== 'RUNNING' || !run.waiting || !run.wakeAt || run.wakeAt.getTime() > Date.now()) return;
       const graph = await this.graphOf(run);
       const node = graph.nodes.get(run.waiting.nodeId) ?? placeholderNode(run.waiting.nodeId);
@@ -145,7 +151,7 @@ export class RunEngineService {
     cause: MessageEnvelope,
   ): Promise<boolean> {
     for (;;) {
-      const run = await this.runs.findOne({ _id: runId, organizationId }).lean().exec();
+      const run = await findOwnedById(this.runs, runId, organizationId);
       if (!run || run.status !== 'RUNNING') return false;
       const completedAt = new Date();
       const data: RunFailedData = {
@@ -159,7 +165,7 @@ export class RunEngineService {
       const event = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, this.origin(run, cause));
       const written = await this.write(runId, () =>
         this.runs.updateOne(
-          { _id: runId, version: run.version, status: 'RUNNING' },
+          { _id: runId, version: run.version },
           {
             $set: {
               status: 'FAILED',
@@ -203,7 +209,11 @@ export class RunEngineService {
     }
   }
 
-  /** One atomic update for one node's result; false when the run moved meanwhile (reload). */
+  /**
+   * One atomic update for one node's result; false when the run moved meanwhile (reload). The
+   * filter is `_id` + `version` only: the version pins the exact state that was read (RUNNING), and
+   * FerretDB v1 pushes this shape down, where extra fields make it scan the collection.
+   */
   private async apply(
     run: Run,
     node: WorkflowNode,
@@ -303,7 +313,7 @@ export class RunEngineService {
     if (outbox.length > 0) push['outbox'] = { $each: outbox };
     if (Object.keys(push).length > 0) update['$push'] = push;
     const written = await this.write(run._id, () =>
-      this.runs.updateOne({ _id: run._id, version: run.version, status: 'RUNNING' }, update),
+      this.runs.updateOne({ _id: run._id, version: run.version }, update),
     );
     if (written.modifiedCount !== 1) {
       this.logger.debug(`run ${run._id} moved while node ${node.id} ran; reloading`);

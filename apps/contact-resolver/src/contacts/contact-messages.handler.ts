@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  ContactsResolveCommand,
+  parsePayload,
+  RUN_TERMINAL_EVENT_TYPES,
+  WorkflowEventType,
+  type MessageEnvelope,
+  type RunCompletedData,
+} from '@wfp/contracts';
+import { ContactResolverService } from '@wfp/contact-resolution';
+import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+
+/** Message handlers of contact-resolver; the work lives in @wfp/contact-resolution. */
+@MessageHandlers()
+export class ContactMessagesHandler {
+  private readonly logger = new Logger(ContactMessagesHandler.name);
+
+  constructor(private readonly resolver: ContactResolverService) {}
+
+  @EventPattern(ContactsResolveCommand.type)
+  async onResolve(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
+    const payload = parsePayload(ContactsResolveCommand, envelope.payload);
+    const command = { ...envelope, payload };
+    try {
+      const result = await this.resolver.resolve(command);
+      this.logger.log(`item ${payload.contactIndex} of ${payload.requestId} ${result}`);
+    } catch (error) {
+      // Transient errors go back through the queue's retries; when they are spent, the item
+      // fails once, with its event, instead of being dead-lettered silently.
+      if (!context.isFinalAttempt) throw error;
+      this.logger.error(`item ${payload.contactIndex} of ${payload.requestId} failed for good: ${String(error)}`);
+      await this.resolver.recordFailure(command);
+    }
+  }
+
+  @EventPattern([...RUN_TERMINAL_EVENT_TYPES])
+  async onRunEnded(@Payload() envelope: MessageEnvelope<RunCompletedData>): Promise<void> {
+    const { workflowVersionId, candidateProfileId, recordId } = envelope.payload;
+    if (!workflowVersionId || !candidateProfileId) return;
+    await this.resolver.settleClaim(
+      workflowVersionId,
+      candidateProfileId,
+      recordId,
+      envelope.type === WorkflowEventType.RunCompleted,
+    );
+  }
+}

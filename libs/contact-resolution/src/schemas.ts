@@ -1,0 +1,106 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
+import type { OutboxEntry } from '@wfp/persistence';
+
+@Schema({ collection: 'candidate_profiles', versionKey: false, minimize: false, timestamps: true })
+export class CandidateProfile {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true, index: true })
+  organizationId!: string;
+
+  @Prop({ type: String, default: null })
+  externalId!: string | null;
+
+  @Prop({ type: String, default: null })
+  email!: string | null;
+
+  @Prop({ type: String, default: null })
+  phoneNumber!: string | null;
+
+  @Prop({ type: String, default: null })
+  firstName!: string | null;
+
+  @Prop({ type: String, default: null })
+  lastName!: string | null;
+
+  createdAt!: Date;
+}
+export const CandidateProfileSchema = SchemaFactory.createForClass(CandidateProfile);
+
+/**
+ * `_id` = `<org>:<kind>:<value>` (externalId, email or phone) → the profile it identifies. The
+ * unique `_id` is what makes two concurrent contacts for one person resolve to one profile
+ * (no partial unique indexes needed, DESIGN.md section 3).
+ */
+@Schema({ collection: 'profile_keys', versionKey: false })
+export class ProfileKey {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  profileId!: string;
+}
+export const ProfileKeySchema = SchemaFactory.createForClass(ProfileKey);
+
+export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED'] as const;
+
+/**
+ * `_id` = `<workflowVersionId>:<candidateProfileId>`: at most one run per candidate and version
+ * while it is RUNNING or COMPLETED. Failed and cancelled runs delete their claim.
+ */
+@Schema({ collection: 'run_claims', versionKey: false })
+export class RunClaim {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  organizationId!: string;
+
+  @Prop({ required: true })
+  runId!: string;
+
+  @Prop({ type: String, enum: CLAIM_STATUSES, required: true })
+  status!: (typeof CLAIM_STATUSES)[number];
+
+  @Prop({ required: true })
+  claimedAt!: Date;
+}
+export const RunClaimSchema = SchemaFactory.createForClass(RunClaim);
+
+/**
+ * The result of one run-request item, written once together with the messages it causes
+ * (resolved/skipped/failed event, `runs.start`). `_id` is the item's stable dedup key, so a
+ * redelivered command never emits a second event.
+ */
+@Schema({ collection: 'contact_resolutions', versionKey: false, minimize: false, timestamps: true })
+export class ContactResolution {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  organizationId!: string;
+
+  @Prop({ required: true })
+  requestId!: string;
+
+  @Prop({ required: true })
+  contactIndex!: number;
+
+  @Prop({ type: String, enum: ['resolved', 'skipped', 'failed'], required: true })
+  result!: 'resolved' | 'skipped' | 'failed';
+
+  @Prop({ type: String, default: null })
+  runId!: string | null;
+
+  @Prop({ type: String, default: null })
+  candidateProfileId!: string | null;
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  outbox!: OutboxEntry[];
+
+  updatedAt!: Date;
+}
+export const ContactResolutionSchema = SchemaFactory.createForClass(ContactResolution);
+ContactResolutionSchema.index({ organizationId: 1, requestId: 1 });

@@ -1,0 +1,94 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+/** One inline contact of `POST /v1/workflows/:id/runs`, as the caller sent it (shape-checked). */
+export class InlineContact {
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  externalId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  phoneNumber?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  firstName?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  lastName?: string;
+}
+
+/**
+ * Resolve one item of a run request to a candidate profile, claim the (version, candidate) pair
+ * and start the run (consumed by contact-resolver). An item is either an inline `contact` or a
+ * known `candidateProfileId`.
+ */
+export class ContactsResolveCommand {
+  static readonly type = 'contacts.resolve';
+  static readonly schemaVersion = 1;
+
+  @IsString()
+  @MinLength(1)
+  requestId!: string;
+
+  /** Zero-based index of the item within the request (contacts first, then candidateProfileIds). */
+  @IsInt()
+  @Min(0)
+  contactIndex!: number;
+
+  @IsString()
+  @MinLength(1)
+  workflowId!: string;
+
+  @IsString()
+  @MinLength(1)
+  workflowVersionId!: string;
+
+  @IsInt()
+  @Min(1)
+  versionNumber!: number;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  workflowExternalId!: string | null;
+
+  @IsIn(['API'])
+  triggerSource!: 'API';
+
+  @IsOptional()
+  @IsObject()
+  inputs?: Record<string, unknown>;
+
+  @ValidateIf((command: ContactsResolveCommand) => command.candidateProfileId === undefined)
+  @ValidateNested()
+  @Type(() => InlineContact)
+  contact?: InlineContact;
+
+  @ValidateIf((command: ContactsResolveCommand) => command.contact === undefined)
+  @IsString()
+  @MinLength(1)
+  candidateProfileId?: string;
+}
