@@ -178,7 +178,7 @@ Start a run of the demo workflow:
 
   curl -s -X POST ${apiUrl}/v1/workflows/${demo.workflowId}/runs \\
     -H 'Authorization: Bearer ${demo.apiKey}' -H 'content-type: application/json' \\
-    -d '{"triggerSource":"API","candidateProfileIds":["cp_demo_1","cp_demo_fail","cp_demo_optout"]}'
+    -d '{"triggerSource":"API","contacts":[{"email":"ada@example.com","firstName":"Ada"},{"email":"bob+fail@example.com"},{"email":"cy+optout@example.com"},{"email":"not-an-email"}]}'
 
 Then follow the runs (the simulator answers within a second):
 

@@ -2,15 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createEnvelope, ContactsResolveCommand, type MessageEnvelope } from '@wfp/contracts';
 import { ContactResolverService } from '@wfp/contact-resolution';
 import { MessagePublisher } from '@wfp/messaging';
-import {
-  BrokerProbe,
-  deleteBrokerNamespace,
-  dropDatabases,
-  mongoUrlWithDatabase,
-  testInfra,
-  uniqueSuffix,
-  waitFor,
-} from '@wfp/testing';
+import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
 /**
@@ -19,14 +11,8 @@ import { bootstrap } from '../src/bootstrap';
  * WORKFLOW_CONTACT_RESOLUTION_FAILED, and a redelivered command never emits a second event.
  */
 describe('contact-resolver: retries, exhaustion and redelivery', () => {
-  const infra = testInfra();
-  const suffix = uniqueSuffix();
-  const namespace = `t${suffix}`;
-  const database = `resolver_${suffix}`;
-  const retryDelaysMs = [50];
-  const watchQueue = `${namespace}.watch`;
+  let isolated: IsolatedInfra;
   let app: INestApplication;
-  let probe: BrokerProbe;
 
   const command = (requestId: string, contact: ContactsResolveCommand['contact']) =>
     createEnvelope(
@@ -44,37 +30,21 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
       { organizationId: 'org_r' },
     );
 
-  /** Every contact event published so far (drains the watch queue). */
+  /** Every contact event published since the last call. */
   async function drainEvents(): Promise<MessageEnvelope[]> {
-    const events: MessageEnvelope[] = [];
-    for (let message = await probe.take(watchQueue); message; message = await probe.take(watchQueue)) {
-      events.push(JSON.parse(message.content.toString()));
-    }
-    return events.filter((event) => event.type.startsWith('WORKFLOW_CONTACT_'));
+    return (await isolated.takeEvents()).filter((event) => event.type.startsWith('WORKFLOW_CONTACT_'));
   }
 
   beforeAll(async () => {
-    probe = await BrokerProbe.connect(infra.amqpUrl);
-    await probe.listen(watchQueue, `${namespace}.events`, '#');
-    app = await bootstrap({
-      AMQP_URL: infra.amqpUrl,
-      AMQP_NAMESPACE: namespace,
-      AMQP_MAX_ATTEMPTS: '3',
-      AMQP_RETRY_DELAYS_MS: retryDelaysMs.join(','),
-      MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, database),
-      CONTACT_RESOLVER_PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
-    await waitFor(async () => (await probe.stats(`${namespace}.contact-resolver.commands`))?.consumerCount === 1);
+    isolated = await IsolatedInfra.create('resolver');
+    app = await bootstrap(isolated.serviceEnv({ CONTACT_RESOLVER_PORT: '0' }));
+    await isolated.consuming('contact-resolver.commands');
   });
 
   afterAll(async () => {
     jest.restoreAllMocks();
     await app?.close();
-    await probe?.deleteQueue(watchQueue);
-    await probe?.close();
-    await deleteBrokerNamespace(infra.amqpUrl, namespace, retryDelaysMs);
-    await dropDatabases(infra.mongoUrl, [database]);
+    await isolated?.cleanup();
   });
 
   it('emits exactly one WORKFLOW_CONTACT_RESOLUTION_FAILED when the retry budget is spent', async () => {
@@ -111,8 +81,13 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
     await publisher.publish('commands', once);
     await publisher.publish('commands', once);
     await publisher.publish('commands', { ...once, id: 'cmd_other_delivery_same_item' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const events = await drainEvents();
+    const events = await waitFor(async () => {
+      const taken = await drainEvents();
+      return taken.length > 0 ? taken : undefined;
+    });
+    // give any duplicate the time to show up
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    events.push(...(await drainEvents()));
     expect(events.map((event) => event.type)).toEqual(['WORKFLOW_CONTACT_RESOLVED']);
     expect(events[0].payload).toMatchObject({ email: 'twice@example.com', isNewProfile: true, contactIndex: 0 });
   });

@@ -331,11 +331,13 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     });
   });
 
-  it('fires EXECUTOR_TIMEOUT from the stored timer when no reply comes in the window', async () => {
+  it('fires EXECUTOR_TIMEOUT from the stored timer, even after a processor restart', async () => {
     const { workflowId } = await publish(screeningGraph());
     const runId = await startRun(workflowId, 'cp_noreply_1');
     const runs = mongo.db(platform.databases['workflow-processor']).collection('runs');
     await waitFor(() => runs.findOne({ _id: runId as never, 'waiting.nodeId': 'screen' }), { what: 'the run to wait' });
+    // The processor dies while the run waits; the timer is stored, so a new instance fires it.
+    await platform.crashAndRestart('workflow-processor');
     // The reply window (an hour) passes: move the stored timer into the past.
     await runs.updateOne({ _id: runId as never }, { $set: { wakeAt: new Date(Date.now() - 1000) } });
     const { terminal, events: all } = await events.untilTerminal(runId);

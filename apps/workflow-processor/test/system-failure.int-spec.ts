@@ -2,15 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
 import { createEnvelope, RunsStartCommand, VersionsRegisterCommand } from '@wfp/contracts';
 import { MessagePublisher } from '@wfp/messaging';
-import {
-  BrokerProbe,
-  deleteBrokerNamespace,
-  dropDatabases,
-  mongoUrlWithDatabase,
-  testInfra,
-  uniqueSuffix,
-  waitFor,
-} from '@wfp/testing';
+import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { RunEngineService } from '@wfp/workflow-runs';
 import { bootstrap } from '../src/bootstrap';
 
@@ -20,42 +12,22 @@ import { bootstrap } from '../src/bootstrap';
  * budget is spent the run fails with SYSTEM_FAILURE / errorClass SYSTEM instead of staying stuck.
  */
 describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
-  const infra = testInfra();
-  const suffix = uniqueSuffix();
-  const namespace = `t${suffix}`;
-  const database = `processor_${suffix}`;
-  const retryDelaysMs = [50];
+  let isolated: IsolatedInfra;
   let app: INestApplication;
-  let probe: BrokerProbe;
   let mongo: MongoClient;
 
   beforeAll(async () => {
-    probe = await BrokerProbe.connect(infra.amqpUrl);
-    await probe.listen(`${namespace}.watch`, `${namespace}.events`, '#');
-    mongo = await MongoClient.connect(infra.mongoUrl);
-    app = await bootstrap({
-      AMQP_URL: infra.amqpUrl,
-      AMQP_NAMESPACE: namespace,
-      AMQP_MAX_ATTEMPTS: '3',
-      AMQP_RETRY_DELAYS_MS: retryDelaysMs.join(','),
-      MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, database),
-      MESSAGING_URL: 'http://127.0.0.1:9',
-      WORKFLOW_PROCESSOR_PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
-    await waitFor(async () => (await probe.stats(`${namespace}.workflow-processor.commands`))?.consumerCount === 1, {
-      what: 'the processor to consume',
-    });
+    isolated = await IsolatedInfra.create('processor');
+    mongo = await MongoClient.connect(isolated.infra.mongoUrl);
+    app = await bootstrap(isolated.serviceEnv({ MESSAGING_URL: 'http://127.0.0.1:9', WORKFLOW_PROCESSOR_PORT: '0' }));
+    await isolated.consuming('workflow-processor.commands');
   });
 
   afterAll(async () => {
     jest.restoreAllMocks();
     await app?.close();
-    await probe?.deleteQueue(`${namespace}.watch`);
-    await probe?.close();
     await mongo?.close();
-    await deleteBrokerNamespace(infra.amqpUrl, namespace, retryDelaysMs);
-    await dropDatabases(infra.mongoUrl, [database]);
+    await isolated?.cleanup();
   });
 
   it('fails the run with SYSTEM_FAILURE and errorClass SYSTEM after the last attempt', async () => {
@@ -78,7 +50,7 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
         origin,
       ),
     );
-    const runs = mongo.db(database).collection('runs');
+    const runs = mongo.db(isolated.database).collection('runs');
     const start = () =>
       publisher.publish(
         'commands',
@@ -100,7 +72,7 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
     await waitFor(
       () =>
         mongo
-          .db(database)
+          .db(isolated.database)
           .collection('workflow_versions')
           .findOne({ _id: 'wfv_sys' as never }),
       {
@@ -116,14 +88,7 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
     expect(failed).toMatchObject({ errorCode: 'SYSTEM_FAILURE', errorClass: 'SYSTEM', lastFailedNodeId: 'done' });
 
     const terminal = await waitFor(
-      async () => {
-        for (;;) {
-          const message = await probe.take(`${namespace}.watch`);
-          if (!message) return undefined;
-          const envelope = JSON.parse(message.content.toString());
-          if (envelope.type === 'WORKFLOW_RUN_FAILED') return envelope;
-        }
-      },
+      async () => (await isolated.takeEvents()).find((event) => event.type === 'WORKFLOW_RUN_FAILED'),
       { what: 'WORKFLOW_RUN_FAILED' },
     );
     expect(terminal.payload).toMatchObject({

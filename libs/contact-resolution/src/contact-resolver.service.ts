@@ -80,7 +80,7 @@ export class ContactResolverService {
     } else {
       const normalized = normalizeContact(command.contact ?? {}, this.options.defaultRegion);
       if (!normalized.ok) return this.recordFailure(envelope);
-      profile = await this.findOrCreateProfile(organizationId, normalized.contact);
+      profile = await this.findOrCreateProfile(organizationId, normalized.contact, dedupKey);
     }
 
     const runId = runIdFor(command.requestId, command.contactIndex);
@@ -244,40 +244,46 @@ export class ContactResolverService {
     };
   }
 
-  /** Matches externalId, then email, then phone; otherwise creates the profile (one per person). */
-  private async findOrCreateProfile(organizationId: string, contact: NormalizedContact): Promise<ResolvedProfile> {
+  /**
+   * Matches externalId, then email, then phone; otherwise creates the profile (one per person).
+   * `isNew` is true for the item whose key insert created the profile, however often it is run.
+   */
+  private async findOrCreateProfile(
+    organizationId: string,
+    contact: NormalizedContact,
+    itemKey: string,
+  ): Promise<ResolvedProfile> {
     const keys = profileKeys(organizationId, contact);
     for (let attempt = 0; attempt < PROFILE_ATTEMPTS; attempt += 1) {
-      const found = await this.keys
-        .find({ _id: { $in: keys } })
-        .lean()
-        .exec();
-      const byKey = new Map(found.map((key) => [key._id, key.profileId]));
-      const matched = keys.map((key) => byKey.get(key)).find((profileId) => profileId !== undefined);
+      // One lookup per key by _id: FerretDB v1 scans the whole collection for `_id: { $in }`.
+      const found = await Promise.all(keys.map((key) => this.keys.findById(key).lean().exec()));
+      const byKey = new Map(found.filter((key) => key !== null).map((key) => [key._id, key]));
+      const matched = keys.map((key) => byKey.get(key)).find((key) => key !== undefined);
       if (matched) {
         await this.attachKeys(
           keys.filter((key) => !byKey.has(key)),
-          matched,
+          matched.profileId,
+          matched.createdBy,
         );
-        const profile = await this.ensureProfile(matched, organizationId, contact);
+        const profile = await this.ensureProfile(matched.profileId, organizationId, contact);
         return {
-          id: matched,
+          id: matched.profileId,
           externalId: profile.externalId,
           email: profile.email,
           phoneNumber: profile.phoneNumber,
-          isNew: false,
+          isNew: matched.createdBy === itemKey,
         };
       }
       const profileId = newId('cp');
       try {
         // The first key decides: whoever inserts it owns the person; the loser matches next round.
-        await this.keys.create({ _id: keys[0], profileId });
+        await this.keys.create({ _id: keys[0], profileId, createdBy: itemKey });
       } catch (error) {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
       const profile = await this.ensureProfile(profileId, organizationId, contact);
-      await this.attachKeys(keys.slice(1), profileId);
+      await this.attachKeys(keys.slice(1), profileId, itemKey);
       return {
         id: profileId,
         externalId: profile.externalId,
@@ -302,10 +308,10 @@ export class ContactResolverService {
     };
   }
 
-  private async attachKeys(keys: string[], profileId: string): Promise<void> {
+  private async attachKeys(keys: string[], profileId: string, createdBy: string | null): Promise<void> {
     for (const key of keys) {
       try {
-        await this.keys.create({ _id: key, profileId });
+        await this.keys.create({ _id: key, profileId, createdBy });
       } catch (error) {
         // Already someone's key: the first match stays authoritative.
         if (!isDuplicateKeyError(error)) throw error;

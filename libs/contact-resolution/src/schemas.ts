@@ -41,6 +41,13 @@ export class ProfileKey {
 
   @Prop({ required: true })
   profileId!: string;
+
+  /**
+   * Dedup key of the run-request item that created the profile. It makes `isNewProfile` a fact
+   * about the item, so a redelivered or concurrently repeated item reports the same answer.
+   */
+  @Prop({ type: String, default: null })
+  createdBy!: string | null;
 }
 export const ProfileKeySchema = SchemaFactory.createForClass(ProfileKey);
 

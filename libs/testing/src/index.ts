@@ -4,3 +4,4 @@ export * from './broker-probe';
 export * from './service-process';
 export * from './platform';
 export * from './messaging-simulator';
+export * from './isolated-infra';
