@@ -14,3 +14,4 @@ export * from './events/event-payloads';
 export * from './ids';
 export * from './broker-topology';
 export * from './events/event-schemas';
+export * from './commands/workflow-version-ref';

@@ -12,6 +12,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { WorkflowVersionRef } from './workflow-version-ref';
 
 /** One inline contact of `POST /v1/workflows/:id/runs`, as the caller sent it (shape-checked). */
 export class InlineContact {
@@ -46,7 +47,7 @@ export class InlineContact {
  * and start the run (consumed by contact-resolver). An item is either an inline `contact` or a
  * known `candidateProfileId`.
  */
-export class ContactsResolveCommand {
+export class ContactsResolveCommand extends WorkflowVersionRef {
   static readonly type = 'contacts.resolve';
   static readonly schemaVersion = 1;
 
@@ -58,22 +59,6 @@ export class ContactsResolveCommand {
   @IsInt()
   @Min(0)
   contactIndex!: number;
-
-  @IsString()
-  @MinLength(1)
-  workflowId!: string;
-
-  @IsString()
-  @MinLength(1)
-  workflowVersionId!: string;
-
-  @IsInt()
-  @Min(1)
-  versionNumber!: number;
-
-  @ValidateIf((_, value) => value !== null)
-  @IsString()
-  workflowExternalId!: string | null;
 
   @IsIn(['API'])
   triggerSource!: 'API';

@@ -1,33 +1,18 @@
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
+import { WorkflowVersionRef } from './workflow-version-ref';
 
 /**
  * Start one run of a published workflow version for one candidate (consumed by workflow-processor).
  * The processor holds its own copy of every published version (VersionsRegisterCommand), so the
  * run is pinned to an immutable graph without a call back to the gateway.
  */
-export class RunsStartCommand {
+export class RunsStartCommand extends WorkflowVersionRef {
   static readonly type = 'runs.start';
   static readonly schemaVersion = 1;
 
   @IsString()
   @MinLength(1)
   runId!: string;
-
-  @IsString()
-  @MinLength(1)
-  workflowId!: string;
-
-  @IsString()
-  @MinLength(1)
-  workflowVersionId!: string;
-
-  @IsInt()
-  @Min(1)
-  versionNumber!: number;
-
-  @ValidateIf((_, value) => value !== null)
-  @IsString()
-  workflowExternalId!: string | null;
 
   @IsString()
   @MinLength(1)
