@@ -18,6 +18,19 @@ const waitingGraph = {
   ],
 };
 
+/** Fails at once: its webhook target refuses connections (DOWNSTREAM_SERVICE_ERROR). */
+const failingGraph = {
+  startNodeId: 'call',
+  nodes: [
+    {
+      id: 'call',
+      type: 'webhook',
+      config: { method: 'POST', url: 'http://127.0.0.1:9/unreachable', timeoutSeconds: 1, retries: 0 },
+      transitions: { onSuccess: null },
+    },
+  ],
+};
+
 /** Completes at once. */
 const instantGraph = { startNodeId: 'done', nodes: [{ id: 'done', type: 'output', config: { value: 1 } }] };
 
@@ -217,6 +230,24 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       received().findOne({ type: 'WORKFLOW_CONTACT_RESOLVED', 'data.recordId': third.runIds[0] }),
     );
     expect(resolved.data.isNewProfile).toBe(false);
+  });
+
+  it('releases the claim when the run fails, so the candidate can run again', async () => {
+    const { workflowId } = await publish(failingGraph);
+    const first = await requestRuns(workflowId, { contacts: [{ externalId: 'fails_once' }] });
+    const failed = await waitFor(() =>
+      received().findOne({ type: 'WORKFLOW_RUN_FAILED', 'data.recordId': first.runIds[0] }),
+    );
+    expect(failed.data.errorCode).toBe('DOWNSTREAM_SERVICE_ERROR');
+    const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
+    await waitFor(async () => (await claims.countDocuments({ runId: first.runIds[0] })) === 0, {
+      what: 'the claim release',
+    });
+    const second = await requestRuns(workflowId, { contacts: [{ externalId: 'fails_once' }] });
+    const resolved = await waitFor(() =>
+      received().findOne({ type: 'WORKFLOW_CONTACT_RESOLVED', 'data.recordId': second.runIds[0] }),
+    );
+    expect(resolved.data.candidateProfileId).toBe(failed.data.candidateProfileId);
   });
 
   it('keeps a completed run’s claim: the candidate is skipped with existingRunStatus COMPLETED', async () => {

@@ -30,16 +30,27 @@ describe('commands validate themselves', () => {
 
   it('check the shared version fields on every command that carries them', () => {
     const broken = { ...version, versionNumber: 0, workflowVersionId: '' };
-    for (const [schema, extra] of [
-      [
-        RunsStartCommand,
-        { runId: 'r', candidateProfileId: 'c', candidateProfileExternalId: null, triggerSource: 'API' },
-      ],
-      [VersionsRegisterCommand, { definition: {} }],
-      [ContactsResolveCommand, { requestId: 'q', contactIndex: 0, triggerSource: 'API', candidateProfileId: 'c' }],
-    ] as const) {
-      const problems = problemsOf(() => parsePayload(schema, { ...broken, ...extra }));
-      expect(problems).toEqual(
+    const parsers = [
+      () =>
+        parsePayload(RunsStartCommand, {
+          ...broken,
+          runId: 'r',
+          candidateProfileId: 'c',
+          candidateProfileExternalId: null,
+          triggerSource: 'API',
+        }),
+      () => parsePayload(VersionsRegisterCommand, { ...broken, definition: {} }),
+      () =>
+        parsePayload(ContactsResolveCommand, {
+          ...broken,
+          requestId: 'q',
+          contactIndex: 0,
+          triggerSource: 'API',
+          candidateProfileId: 'c',
+        }),
+    ];
+    for (const parse of parsers) {
+      expect(problemsOf(parse)).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^versionNumber: /),
           expect.stringMatching(/^workflowVersionId: /),
