@@ -15,3 +15,4 @@ export * from './ids';
 export * from './broker-topology';
 export * from './events/event-schemas';
 export * from './commands/workflow-version-ref';
+export * from './cursor';

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { parseCursor, type CursorPosition } from '@wfp/contracts';
 import { ApiError } from './api-error';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -28,21 +29,13 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export function encodeCursor(position: Record<string, string | number>): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
-}
-
 /** Decodes a cursor made by encodeCursor; anything else is a 400 naming `cursor`. */
-export function decodeCursor<T extends Record<string, string | number>>(
+export function decodeCursor<T extends CursorPosition>(
   cursor: string,
   isPosition: (value: Record<string, unknown>) => value is T,
 ): T {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && isPosition(value as Record<string, unknown>)) return value as T;
-  } catch {
-    // fall through to the error below
-  }
+  const position = parseCursor(cursor, isPosition);
+  if (position) return position;
   throw ApiError.badRequest('cursor is not a cursor returned by this API', [
     { field: 'cursor', message: 'cursor is invalid' },
   ]);

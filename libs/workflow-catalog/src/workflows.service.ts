@@ -3,6 +3,10 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import {
   createEnvelope,
+  encodeCursor,
+  isNewestFirstPosition,
+  newestFirstAfter,
+  newestFirstCursor,
   newId,
   RunsCancelCommand,
   VersionsRegisterCommand,
@@ -10,7 +14,7 @@ import {
   WorkflowEventType,
   type PublishedData,
 } from '@wfp/contracts';
-import { ApiError, decodeCursor, encodeCursor, type Page } from '@wfp/http-kit';
+import { ApiError, decodeCursor, type Page } from '@wfp/http-kit';
 import {
   DocumentWriteLock,
   findOwnedById,
@@ -51,16 +55,6 @@ export interface ListQuery {
   cursor?: string;
   status?: WorkflowStatus;
 }
-
-interface WorkflowPosition extends Record<string, string | number> {
-  createdAt: string;
-  id: string;
-}
-
-const isWorkflowPosition = (value: Record<string, unknown>): value is WorkflowPosition =>
-  typeof value['createdAt'] === 'string' &&
-  typeof value['id'] === 'string' &&
-  !Number.isNaN(Date.parse(value['createdAt']));
 
 interface VersionPosition extends Record<string, string | number> {
   versionNumber: number;
@@ -122,11 +116,7 @@ export class WorkflowsService {
   async list(organizationId: string, query: ListQuery): Promise<Page<WorkflowView>> {
     const filter: Record<string, unknown> = { organizationId };
     if (query.status) filter['status'] = query.status;
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor, isWorkflowPosition);
-      const createdAt = new Date(after.createdAt);
-      filter['$or'] = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: after.id } }];
-    }
+    if (query.cursor) Object.assign(filter, newestFirstAfter(decodeCursor(query.cursor, isNewestFirstPosition)));
     const workflows = await this.workflows
       .find(filter, { outbox: 0 })
       .sort({ createdAt: -1, _id: -1 })
@@ -141,10 +131,7 @@ export class WorkflowsService {
     const last = page.at(-1);
     return {
       data: page.map((workflow) => this.toView(workflow, latest.get(workflow._id) ?? null)),
-      nextCursor:
-        workflows.length > query.limit && last
-          ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last._id })
-          : null,
+      nextCursor: workflows.length > query.limit && last ? newestFirstCursor(last) : null,
     };
   }
 

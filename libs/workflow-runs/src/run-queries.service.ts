@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { RpcError, type NodeOutcome, type RunsListQuery } from '@wfp/contracts';
+import {
+  isNewestFirstPosition,
+  newestFirstAfter,
+  newestFirstCursor,
+  parseCursor,
+  RpcError,
+  type NodeOutcome,
+  type RunsListQuery,
+} from '@wfp/contracts';
 import { findOwnedById } from '@wfp/persistence';
 import { Run, type RunContext } from './run.schema';
 
@@ -37,29 +45,6 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
-function encodeCursor(run: Pick<Run, 'createdAt' | '_id'>): string {
-  return Buffer.from(JSON.stringify({ createdAt: run.createdAt.toISOString(), id: run._id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      createdAt?: unknown;
-      id?: unknown;
-    };
-    if (
-      typeof value.createdAt === 'string' &&
-      typeof value.id === 'string' &&
-      !Number.isNaN(Date.parse(value.createdAt))
-    ) {
-      return { createdAt: new Date(value.createdAt), id: value.id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
-}
-
 @Injectable()
 export class RunQueriesService {
   constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
@@ -76,8 +61,9 @@ export class RunQueriesService {
     if (query.workflowId) filter['workflowId'] = query.workflowId;
     if (query.status) filter['status'] = query.status;
     if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      filter['$or'] = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }];
+      const after = parseCursor(query.cursor, isNewestFirstPosition);
+      if (!after) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
+      Object.assign(filter, newestFirstAfter(after));
     }
     const runs = await this.runs
       .find(filter, { outbox: 0, processedMessageIds: 0 })
@@ -87,7 +73,7 @@ export class RunQueriesService {
       .exec();
     const page = runs.slice(0, query.limit);
     const last = page.at(-1);
-    return { data: page.map(toView), nextCursor: runs.length > query.limit && last ? encodeCursor(last) : null };
+    return { data: page.map(toView), nextCursor: runs.length > query.limit && last ? newestFirstCursor(last) : null };
   }
 }
 
