@@ -420,6 +420,16 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
           'GET /v1/workflow-runs/{runId}',
           'POST /v1/workflow-runs/{runId}/cancel',
           'POST /v1/conversations/{conversationId}/outcome',
+          'POST /v1/webhook-endpoints',
+          'GET /v1/webhook-endpoints',
+          'GET /v1/webhook-endpoints/{id}',
+          'PATCH /v1/webhook-endpoints/{id}',
+          'DELETE /v1/webhook-endpoints/{id}',
+          'POST /v1/webhook-endpoints/{id}/rotate-secret',
+          'POST /v1/webhook-endpoints/{id}/test',
+          'POST /v1/webhook-endpoints/{id}/recover',
+          'GET /v1/webhook-endpoints/{id}/deliveries',
+          'POST /v1/webhook-deliveries/{id}/replay',
         ].sort(),
       );
       for (const { route, operation } of routes.filter((entry) => entry.route.includes('/v1/'))) {

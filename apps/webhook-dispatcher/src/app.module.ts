@@ -3,7 +3,8 @@ import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
 import { createLoggerModule, HealthModule } from '@wfp/observability';
 import { PersistenceModule } from '@wfp/persistence';
 import { WebhookDeliveryModule } from '@wfp/webhook-delivery';
-import type { DispatcherConfig } from './dispatcher.config';
+import { deliveryOptionsFrom, type DispatcherConfig } from './dispatcher.config';
+import { WebhookRequestsHandler } from './endpoints/webhook-requests.handler';
 import { WorkflowEventsHandler } from './events/workflow-events.handler';
 
 export const SERVICE_NAME = 'webhook-dispatcher';
@@ -18,9 +19,9 @@ export class AppModule {
         MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'webhook_dispatcher' }),
         HealthModule,
-        WebhookDeliveryModule,
+        WebhookDeliveryModule.register(deliveryOptionsFrom(config)),
       ],
-      controllers: [WorkflowEventsHandler],
+      controllers: [WorkflowEventsHandler, WebhookRequestsHandler],
     };
   }
 }

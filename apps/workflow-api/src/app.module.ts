@@ -3,6 +3,7 @@ import { ApiAccessModule } from '@wfp/api-access';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
 import { createLoggerModule, HealthModule } from '@wfp/observability';
 import { PersistenceModule } from '@wfp/persistence';
+import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
 import type { ApiConfig } from './api.config';
 import {
@@ -13,6 +14,8 @@ import {
 import { EventTypesController } from './event-types/event-types.controller';
 import { OrgsController } from './orgs/orgs.controller';
 import { WorkflowRunsController } from './runs/workflow-runs.controller';
+import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 
 export const SERVICE_NAME = 'workflow-api';
@@ -33,6 +36,7 @@ export class AppModule {
           rateLimitWindowMs: config.API_RATE_LIMIT_WINDOW_MS,
         }),
         WorkflowCatalogModule,
+        WebhookSubscriptionsModule,
       ],
       controllers: [
         OrgsController,
@@ -40,6 +44,8 @@ export class AppModule {
         WorkflowRunsController,
         ConversationsController,
         EventTypesController,
+        WebhookEndpointsController,
+        WebhookDeliveriesController,
       ],
       providers: [
         { provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET },

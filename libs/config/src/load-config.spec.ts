@@ -2,7 +2,7 @@ import { Expose } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { BaseServiceConfig } from './base-service.config';
 import { ConfigValidationError, loadConfig } from './load-config';
-import { ToInt } from './transforms';
+import { ToDurationListMs, ToInt } from './transforms';
 
 class ExampleConfig extends BaseServiceConfig {
   @Expose()
@@ -24,6 +24,26 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
   }
   return [];
 }
+
+class ScheduleConfig extends BaseServiceConfig {
+  @Expose()
+  @ToDurationListMs()
+  @IsInt({ each: true, message: 'SCHEDULE must be a comma-separated list of durations' })
+  SCHEDULE: number[] = [0];
+}
+
+describe('ToDurationListMs', () => {
+  it('reads ms, s, m and h, and bare numbers as milliseconds', () => {
+    const config = loadConfig(ScheduleConfig, { ...required, SCHEDULE: '0, 250ms,5s,5m,2h,1500' });
+    expect(config.SCHEDULE).toEqual([0, 250, 5000, 300_000, 7_200_000, 1500]);
+  });
+
+  it('leaves anything else for validation to name', () => {
+    expect(() => loadConfig(ScheduleConfig, { ...required, SCHEDULE: '5s,soon' })).toThrow(
+      /SCHEDULE must be a comma-separated list of durations/,
+    );
+  });
+});
 
 describe('loadConfig', () => {
   it('applies defaults and converts types', () => {

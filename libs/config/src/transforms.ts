@@ -21,3 +21,13 @@ export const ToIntList = () =>
     const items = value.split(',').map((item) => item.trim());
     return items.every((item) => /^\d+$/.test(item)) ? items.map(Number) : value;
   });
+
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `0,5s,5m,2h` (a bare number is milliseconds) into milliseconds; anything else stays a string. */
+export const ToDurationListMs = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    const items = value.split(',').map((item) => /^(\d+)(ms|s|m|h)?$/.exec(item.trim()));
+    return items.every(Boolean) ? items.map((match) => Number(match![1]) * DURATION_UNIT_MS[match![2] ?? 'ms']) : value;
+  });

@@ -1,4 +1,4 @@
-import { SERVICE_QUEUES, SERVICE_RPC, type ExchangeKind, type ServiceName } from './topology';
+import { SERVICE_PARKING_QUEUES, SERVICE_QUEUES, SERVICE_RPC, type ExchangeKind, type ServiceName } from './topology';
 
 /**
  * Pure description of the broker objects one service declares (DESIGN.md section 2):
@@ -120,6 +120,11 @@ export function buildServiceTopology(options: {
       deadLetterQueue,
       retryQueues: options.retryDelaysMs.map((delay) => retryQueueName(queue, delay)),
     });
+  }
+  for (const parking of SERVICE_PARKING_QUEUES[options.service]) {
+    const queue = queueName(namespace, parking.name);
+    queues.push({ name: queue, arguments: { ...typeArgument } });
+    bindings.push({ queue, exchange: deadLetterExchange, routingKey: parking.routingKey });
   }
   let rpcQueue: string | null = null;
   if (SERVICE_RPC[options.service].length > 0) {

@@ -8,6 +8,7 @@ export * from './commands/runs-resume.command';
 export * from './commands/versions-register.command';
 export * from './queries/run-queries';
 export * from './queries/rpc-error';
+export * from './queries/webhook-requests';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/event-payloads';

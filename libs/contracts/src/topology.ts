@@ -5,6 +5,19 @@ import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
 import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './queries/run-queries';
+import {
+  WebhookDeliveriesListRequest,
+  WebhookDeliveriesReplayRequest,
+  WebhookDeliveryDeadLettered,
+  WebhookEndpointsCreateRequest,
+  WebhookEndpointsDeleteRequest,
+  WebhookEndpointsGetRequest,
+  WebhookEndpointsListRequest,
+  WebhookEndpointsRecoverRequest,
+  WebhookEndpointsRotateSecretRequest,
+  WebhookEndpointsTestRequest,
+  WebhookEndpointsUpdateRequest,
+} from './queries/webhook-requests';
 
 /**
  * Which service consumes what (DESIGN.md section 2). Each service declares its own queues from
@@ -12,6 +25,9 @@ import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './quer
  * configured namespace, e.g. `wf.commands`, `wf.workflow-processor.commands`.
  */
 export type ExchangeKind = 'commands' | 'events' | 'rpc';
+
+/** Where a publisher can send a message: a shared exchange, or the dead-letter exchange (parking queues). */
+export type PublishTarget = Exclude<ExchangeKind, 'rpc'> | 'dead-letter';
 
 export interface QueueBinding {
   exchange: ExchangeKind;
@@ -63,5 +79,34 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
   'workflow-api': [],
   'workflow-processor': [RunsGetQuery.type, RunsListQuery.type, ConversationsOutcomeRequest.type],
   'contact-resolver': [],
-  'webhook-dispatcher': [],
+  'webhook-dispatcher': [
+    WebhookEndpointsCreateRequest.type,
+    WebhookEndpointsListRequest.type,
+    WebhookEndpointsGetRequest.type,
+    WebhookEndpointsUpdateRequest.type,
+    WebhookEndpointsDeleteRequest.type,
+    WebhookEndpointsRotateSecretRequest.type,
+    WebhookEndpointsTestRequest.type,
+    WebhookEndpointsRecoverRequest.type,
+    WebhookDeliveriesListRequest.type,
+    WebhookDeliveriesReplayRequest.type,
+  ],
+};
+
+/**
+ * Queues a service fills but nobody consumes: SREs watch their depth and inspect them. Each is
+ * bound to the dead-letter exchange with the message type as routing key.
+ */
+export interface ParkingQueue {
+  /** Queue name without the namespace prefix. */
+  name: string;
+  routingKey: string;
+}
+
+export const SERVICE_PARKING_QUEUES: Record<ServiceName, ParkingQueue[]> = {
+  'workflow-api': [],
+  'workflow-processor': [],
+  'contact-resolver': [],
+  // Deliveries that spent their retry schedule (DESIGN.md section 7); replay takes them back.
+  'webhook-dispatcher': [{ name: 'webhook-dispatcher.deliveries.dlq', routingKey: WebhookDeliveryDeadLettered.type }],
 };

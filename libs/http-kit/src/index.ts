@@ -4,3 +4,4 @@ export * from './validation';
 export * from './correlation-id.decorator';
 export * from './pagination';
 export * from './api-error-responses';
+export * from './rpc-errors';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AmqpConnection } from './amqp-connection';
 import { declareExchanges } from './declare-topology';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { exchangeName, type ExchangeKind, type MessageEnvelope } from '@wfp/contracts';
+import { exchangeName, type MessageEnvelope, type PublishTarget } from '@wfp/contracts';
 
 /** The broker accepted the message but no queue was bound for it, so nobody would ever receive it. */
 export class UnroutableMessageError extends Error {
@@ -46,13 +46,14 @@ export class MessagePublisher {
         await declareExchanges(channel, [
           { name: exchangeName(options.namespace, 'commands'), type: 'topic' },
           { name: exchangeName(options.namespace, 'events'), type: 'topic' },
+          { name: exchangeName(options.namespace, 'dead-letter'), type: 'direct' },
         ]);
       },
     });
   }
 
-  /** Publishes to the commands or events exchange; the routing key is the message type. */
-  async publish(kind: ExchangeKind, envelope: MessageEnvelope): Promise<void> {
+  /** Publishes to the commands, events or dead-letter exchange; the routing key is the message type. */
+  async publish(kind: PublishTarget, envelope: MessageEnvelope): Promise<void> {
     const exchange = exchangeName(this.options.namespace, kind);
     const publishId = randomUUID();
     try {

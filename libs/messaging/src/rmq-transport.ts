@@ -164,8 +164,9 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     channel.ack(message);
   }
 
-  private toRpcError(error: unknown): { code: RpcError['code']; message: string } {
-    if (error instanceof RpcError) return { code: error.code, message: error.message };
+  private toRpcError(error: unknown): { code: RpcError['code']; message: string; field?: string } {
+    if (error instanceof RpcError)
+      return { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
     if (error instanceof InvalidMessageError) return { code: 'BAD_REQUEST', message: error.message };
     // Unexpected failures are logged here; the caller only learns that it failed.
     this.log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

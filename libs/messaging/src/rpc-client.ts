@@ -77,7 +77,11 @@ export class RpcClient {
       const reply = JSON.parse(message.content.toString('utf8')) as RpcReply;
       if (reply.ok) this.settle(message.properties.correlationId, reply.data);
       else
-        this.settle(message.properties.correlationId, undefined, new RpcError(reply.error.code, reply.error.message));
+        this.settle(
+          message.properties.correlationId,
+          undefined,
+          new RpcError(reply.error.code, reply.error.message, reply.error.field),
+        );
     } catch {
       this.settle(message.properties.correlationId, undefined, new RpcError('INTERNAL', 'unreadable reply'));
     }

@@ -1,16 +1,26 @@
-import { type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
 
+/** The service's name as given to createLoggerModule; MetricsRegistry uses it as the `service` label. */
+export const SERVICE_NAME_TOKEN = Symbol('SERVICE_NAME_TOKEN');
+
+/** Frequent operational requests (probes, scrapes) that would drown the request log. */
+const UNLOGGED_PATHS = ['/health', '/metrics'];
+
+@Module({})
+class ObservabilityLoggerModule {}
+
 /**
  * JSON logs through pino. Each HTTP request gets a correlation id (the caller's `X-Correlation-Id`
  * when it sends a sane one), which is echoed back and logged with every line of the request.
+ * Also provides the service name (SERVICE_NAME_TOKEN) to the whole application.
  */
 export function createLoggerModule(options: { service: string; level: string }): DynamicModule {
-  return LoggerModule.forRoot({
+  const pino = LoggerModule.forRoot({
     pinoHttp: {
       level: options.level,
       base: { service: options.service },
@@ -22,11 +32,18 @@ export function createLoggerModule(options: { service: string; level: string }):
         return id;
       },
       customAttributeKeys: { reqId: 'correlationId' },
-      autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+      autoLogging: { ignore: (request) => UNLOGGED_PATHS.some((path) => request.url?.startsWith(path) ?? false) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: {
         req: (request: { method: string; url: string }) => ({ method: request.method, url: request.url }),
       },
     },
   });
+  return {
+    module: ObservabilityLoggerModule,
+    global: true,
+    imports: [pino],
+    providers: [{ provide: SERVICE_NAME_TOKEN, useValue: options.service }],
+    exports: [SERVICE_NAME_TOKEN],
+  };
 }

@@ -1,2 +1,3 @@
 export * from './address-policy';
 export * from './guarded-agent';
+export * from './read-body';

@@ -1,4 +1,4 @@
-import type { ExchangeKind, MessageEnvelope } from '@wfp/contracts';
+import type { MessageEnvelope, PublishTarget } from '@wfp/contracts';
 
 /**
  * A message waiting to be published, stored inside the document whose change caused it, so the
@@ -8,11 +8,11 @@ import type { ExchangeKind, MessageEnvelope } from '@wfp/contracts';
  */
 export interface OutboxEntry {
   id: string;
-  kind: ExchangeKind;
+  kind: PublishTarget;
   body: string;
 }
 
-export function toOutboxEntry(kind: ExchangeKind, envelope: MessageEnvelope): OutboxEntry {
+export function toOutboxEntry(kind: PublishTarget, envelope: MessageEnvelope): OutboxEntry {
   return { id: envelope.id, kind, body: JSON.stringify(envelope) };
 }
 

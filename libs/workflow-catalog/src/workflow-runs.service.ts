@@ -1,14 +1,13 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   ConversationsOutcomeRequest,
   createEnvelope,
-  RpcError,
   RunsCancelCommand,
   RunsGetQuery,
   RunsListQuery,
   type ConversationsOutcomeResult,
 } from '@wfp/contracts';
-import { ApiError } from '@wfp/http-kit';
+import { ApiError, rethrowRpcErrorAsHttp } from '@wfp/http-kit';
 import { MessagePublisher, RpcClient } from '@wfp/messaging';
 import type { Caller } from './workflows.service';
 
@@ -22,24 +21,8 @@ export interface RunPage {
 /** How long the gateway waits for the processor before answering 503. */
 export const RUN_READ_TIMEOUT_MS = 5000;
 
-/** Maps a failed request to the processor onto the HTTP answer; never leaks its detail. */
-function toHttp(error: unknown): never {
-  if (error instanceof RpcError) {
-    switch (error.code) {
-      case 'NOT_FOUND':
-        throw ApiError.notFound('Workflow run');
-      case 'BAD_REQUEST':
-        throw ApiError.badRequest(error.message);
-      case 'CONFLICT':
-        throw ApiError.conflict(error.message);
-      case 'UNAVAILABLE':
-        throw ApiError.serviceUnavailable('workflow-processor is not answering; retry shortly');
-      default:
-        throw new ApiError(HttpStatus.BAD_GATEWAY, 'workflow-processor failed to answer');
-    }
-  }
-  throw error;
-}
+/** How a failed request to the processor reads at the gateway; never its internal detail. */
+const toHttp = rethrowRpcErrorAsHttp({ resource: 'Workflow run', service: 'workflow-processor' });
 
 /** Run reads and commands at the gateway: reads go to the owning service by request/reply. */
 @Injectable()

@@ -13,7 +13,9 @@ export class WorkflowEventsHandler {
 
   @EventPattern(ALL_WORKFLOW_EVENT_TYPES)
   async onWorkflowEvent(@Payload() envelope: MessageEnvelope): Promise<void> {
-    const result = await this.intake.record(envelope);
-    this.logger.log(`${envelope.type} ${envelope.id} ${result}`);
+    const result = await this.intake.take(envelope);
+    this.logger.log(
+      `${envelope.type} ${envelope.id}${result.firstTime ? '' : ' (again)'}: ${result.deliveries} new deliveries`,
+    );
   }
 }

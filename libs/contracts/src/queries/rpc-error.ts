@@ -7,6 +7,8 @@ export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
+    /** The request field at fault, for a BAD_REQUEST the caller passes on to its own caller. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'RpcError';
@@ -14,4 +16,4 @@ export class RpcError extends Error {
 }
 
 export type RpcReply<T = unknown> =
-  { ok: true; data: T } | { ok: false; error: { code: RpcErrorCode; message: string } };
+  { ok: true; data: T } | { ok: false; error: { code: RpcErrorCode; message: string; field?: string } };

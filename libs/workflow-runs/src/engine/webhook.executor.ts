@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { request, type Agent } from 'undici';
-import { assertUrlAllowed, createGuardedAgent, ForbiddenTargetError } from '@wfp/outbound-http';
+import { assertUrlAllowed, createGuardedAgent, ForbiddenTargetError, readBodyLimited } from '@wfp/outbound-http';
 import {
   DEFAULT_WEBHOOK_RETRIES,
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
@@ -128,7 +128,7 @@ export class WebhookExecutor implements OnApplicationShutdown {
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await readLimited(response.body);
+        const { text } = await readBodyLimited(response.body, MAX_RESPONSE_BYTES);
         const durationMs = Date.now() - started;
         const status = response.statusCode;
         const body = parseBody(text, String(response.headers['content-type'] ?? ''));
@@ -176,18 +176,4 @@ export class WebhookExecutor implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.agent.close();
   }
-}
-
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy?.();
-      break;
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

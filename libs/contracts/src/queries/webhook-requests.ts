@@ -1,0 +1,243 @@
+import 'reflect-metadata';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { ALL_WORKFLOW_EVENT_TYPES } from '../events/workflow-event-type';
+
+/**
+ * Request/reply messages answered by webhook-dispatcher, which owns endpoints and deliveries
+ * (DESIGN.md sections 1 and 7). The gateway checks the HTTP shape first; these checks guard the
+ * dispatcher against any other caller.
+ */
+
+/** The test event `POST /v1/webhook-endpoints/:id/test` sends; it is not a workflow event. */
+export const WEBHOOK_TEST_EVENT_TYPE = 'WEBHOOK_TEST';
+
+export const WEBHOOK_URL_MAX_LENGTH = 2048;
+export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;
+/** Longest grace period a rotated-out secret keeps signing. */
+export const WEBHOOK_MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+export const WEBHOOK_DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+
+export class WebhookEndpointsCreateRequest {
+  static readonly type = 'webhook-endpoints.create';
+  static readonly schemaVersion = 1;
+
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  @IsString()
+  url!: string;
+
+  @IsOptional()
+  @IsIn(ALL_WORKFLOW_EVENT_TYPES, { each: true })
+  @ArrayUnique()
+  @ArrayMaxSize(ALL_WORKFLOW_EVENT_TYPES.length)
+  @IsArray()
+  eventTypes?: string[];
+
+  @IsOptional()
+  @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH)
+  @IsString()
+  description?: string;
+}
+
+export class WebhookEndpointRef {
+  @MinLength(1)
+  @IsString()
+  endpointId!: string;
+}
+
+export class WebhookEndpointsGetRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.get';
+  static readonly schemaVersion = 1;
+}
+
+export class WebhookEndpointsDeleteRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.delete';
+  static readonly schemaVersion = 1;
+}
+
+export class WebhookEndpointsTestRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.test';
+  static readonly schemaVersion = 1;
+}
+
+export class WebhookEndpointsListRequest {
+  static readonly type = 'webhook-endpoints.list';
+  static readonly schemaVersion = 1;
+
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  limit!: number;
+
+  @IsOptional()
+  @MaxLength(512)
+  @IsString()
+  cursor?: string;
+}
+
+/** Only the fields given change; `enabled: true` also clears why it was disabled. */
+export class WebhookEndpointsUpdateRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.update';
+  static readonly schemaVersion = 1;
+
+  @IsOptional()
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  @IsString()
+  url?: string;
+
+  @IsOptional()
+  @IsIn(ALL_WORKFLOW_EVENT_TYPES, { each: true })
+  @ArrayUnique()
+  @ArrayMaxSize(ALL_WORKFLOW_EVENT_TYPES.length)
+  @IsArray()
+  eventTypes?: string[];
+
+  @IsOptional()
+  @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH)
+  @IsString()
+  description?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class WebhookEndpointsRotateSecretRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.rotate-secret';
+  static readonly schemaVersion = 1;
+
+  /** How long the previous secret keeps signing (both signatures are sent meanwhile). */
+  @IsOptional()
+  @Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS)
+  @Min(0)
+  @IsInt()
+  gracePeriodSeconds?: number;
+}
+
+export class WebhookEndpointsRecoverRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-endpoints.recover';
+  static readonly schemaVersion = 1;
+
+  /** Failed deliveries created at or after this time are sent again. */
+  @IsISO8601()
+  since!: string;
+}
+
+export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+export class WebhookDeliveriesListRequest extends WebhookEndpointRef {
+  static readonly type = 'webhook-deliveries.list';
+  static readonly schemaVersion = 1;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_DELIVERY_STATUSES)
+  status?: WebhookDeliveryStatus;
+
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  limit!: number;
+
+  @IsOptional()
+  @MaxLength(512)
+  @IsString()
+  cursor?: string;
+}
+
+export class WebhookDeliveriesReplayRequest {
+  static readonly type = 'webhook-deliveries.replay';
+  static readonly schemaVersion = 1;
+
+  @MinLength(1)
+  @IsString()
+  deliveryId!: string;
+}
+
+/** Why an endpoint stopped receiving deliveries. */
+export const WEBHOOK_DISABLED_REASONS = ['MANUAL', 'GONE', 'FAILING'] as const;
+export type WebhookDisabledReason = (typeof WEBHOOK_DISABLED_REASONS)[number];
+
+/** An endpoint as the API shows it; its secrets are only ever shown when made. */
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  /** Empty: every event type. */
+  eventTypes: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: WebhookDisabledReason | null;
+  disabledAt: string | null;
+  /** When deliveries to it started failing without a success since (null when healthy). */
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreatedWebhookEndpointView extends WebhookEndpointView {
+  secret: string;
+}
+
+export interface RotatedSecretView {
+  secret: string;
+  /** Until when the previous secret keeps signing, or null if the rotation had no grace period. */
+  previousSecretExpiresAt: string | null;
+}
+
+export interface WebhookAttemptView {
+  attemptNumber: number;
+  attemptedAt: string;
+  /** null when no HTTP answer came (timeout, connection error, refused target). */
+  statusCode: number | null;
+  durationMs: number;
+  /** The start of the answer's body (truncated). */
+  responseBody: string | null;
+  /** Why no usable answer came, e.g. TIMEOUT, CONNECTION_ERROR, FORBIDDEN_TARGET. */
+  error: string | null;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: WebhookDeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  createdAt: string;
+  updatedAt: string;
+  attempts: WebhookAttemptView[];
+}
+
+export interface WebhookPage<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Published to the dispatcher's delivery DLQ when a delivery has spent its schedule. */
+export class WebhookDeliveryDeadLettered {
+  static readonly type = 'webhook.delivery.dead-lettered';
+  static readonly schemaVersion = 1;
+
+  deliveryId!: string;
+  endpointId!: string;
+  eventId!: string;
+  eventType!: string;
+  attemptCount!: number;
+  lastStatusCode!: number | null;
+  reason!: 'RETRIES_EXHAUSTED' | 'ENDPOINT_GONE' | 'ENDPOINT_DISABLED';
+}

@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import {
+  createEnvelope,
+  isNewestFirstPosition,
+  newestFirstAfter,
+  newestFirstCursor,
+  parseCursor,
+  RpcError,
+  WEBHOOK_TEST_EVENT_TYPE,
+  type WebhookDeliveriesListRequest,
+  type WebhookDeliveryView,
+  type WebhookPage,
+} from '@wfp/contracts';
+import { DocumentWriteLock } from '@wfp/persistence';
+import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
+import { deliveryIdFor, EventIntakeService } from '../event-intake.service';
+import { DELIVERIES_COLLECTION, DeliveryWorker, NO_LEASE } from './delivery-worker.service';
+import { DeliveryMetrics } from './delivery-metrics';
+import { EndpointCircuitBreakers } from './endpoint-circuit-breakers';
+import { WebhookDelivery } from './webhook-delivery.schema';
+
+export function toDeliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
+  return {
+    id: delivery._id,
+    endpointId: delivery.endpointId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    lastStatusCode: delivery.lastStatusCode,
+    createdAt: delivery.createdAt.toISOString(),
+    updatedAt: delivery.updatedAt.toISOString(),
+    attempts: delivery.attempts.map((attempt) => ({
+      attemptNumber: attempt.attemptNumber,
+      attemptedAt: attempt.attemptedAt.toISOString(),
+      statusCode: attempt.statusCode,
+      durationMs: attempt.durationMs,
+      responseBody: attempt.responseBody,
+      error: attempt.error,
+    })),
+  };
+}
+
+/** The delivery log, and sending again: replay one delivery, recover an endpoint, test it. */
+@Injectable()
+export class WebhookDeliveriesService {
+  constructor(
+    @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly intake: EventIntakeService,
+    private readonly worker: DeliveryWorker,
+    private readonly writeLock: DocumentWriteLock,
+    private readonly breakers: EndpointCircuitBreakers,
+    private readonly metrics: DeliveryMetrics,
+  ) {}
+
+  /** Deletes the endpoint with its delivery log; deliveries in flight are dropped when they finish. */
+  async deleteEndpoint(organizationId: string, endpointId: string): Promise<void> {
+    await this.endpoints.delete(organizationId, endpointId);
+    await this.deliveries.deleteMany({ endpointId }).exec();
+    this.breakers.forget(endpointId);
+    this.metrics.forgetCircuit(endpointId);
+  }
+
+  async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {
+    await this.endpoints.get(organizationId, request.endpointId);
+    const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
+    if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
+    const items = (await this.deliveries
+      .find({
+        endpointId: request.endpointId,
+        ...(request.status ? { status: request.status } : {}),
+        ...(position ? newestFirstAfter(position) : {}),
+      })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(request.limit + 1)
+      .lean()
+      .exec()) as WebhookDelivery[];
+    const page = items.slice(0, request.limit);
+    return {
+      data: page.map(toDeliveryView),
+      nextCursor: items.length > request.limit ? newestFirstCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  /** Sends a finished delivery again, with a fresh retry schedule (same event id). */
+  async replay(organizationId: string, deliveryId: string): Promise<{ deliveryId: string; status: 'PENDING' }> {
+    const delivery = (await this.deliveries.findById(deliveryId).lean().exec()) as WebhookDelivery | null;
+    if (!delivery || delivery.organizationId !== organizationId)
+      throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
+    if (delivery.status === 'PENDING') throw new RpcError('CONFLICT', 'The delivery is pending already');
+    await this.assertEnabled(organizationId, delivery.endpointId);
+    await this.reopen(delivery._id, delivery.endpointId);
+    return { deliveryId, status: 'PENDING' };
+  }
+
+  /** Sends again every failed delivery of the endpoint made at or after `since`. */
+  async recover(organizationId: string, endpointId: string, since: Date): Promise<{ recovered: number }> {
+    await this.assertEnabled(organizationId, endpointId);
+    const failed = (await this.deliveries
+      .find({ endpointId, status: 'FAILED', createdAt: { $gte: since } }, { _id: 1 })
+      .lean()
+      .exec()) as Array<{ _id: string }>;
+    for (const { _id } of failed) await this.reopen(_id, endpointId);
+    return { recovered: failed.length };
+  }
+
+  /** Sends a WEBHOOK_TEST event to this endpoint only, whatever its event-type filter. */
+  async test(organizationId: string, endpointId: string): Promise<{ deliveryId: string; eventId: string }> {
+    const endpoint = await this.assertEnabled(organizationId, endpointId);
+    const envelope = createEnvelope(
+      { type: WEBHOOK_TEST_EVENT_TYPE, schemaVersion: 1 },
+      { endpointId, organizationId, message: 'This is a test event from the workflow platform.' },
+      { organizationId },
+    );
+    const { event } = await this.intake.record(envelope);
+    await this.intake.deliver(event, endpoint);
+    return { deliveryId: deliveryIdFor(event._id, endpointId), eventId: event._id };
+  }
+
+  private async assertEnabled(organizationId: string, endpointId: string) {
+    const endpoint = await this.endpoints.get(organizationId, endpointId);
+    if (!endpoint.enabled)
+      throw new RpcError('CONFLICT', 'The endpoint is disabled; enable it (PATCH enabled: true) first');
+    return endpoint;
+  }
+
+  /** Back to pending with a new round of the schedule; the attempt log is kept. */
+  private async reopen(deliveryId: string, endpointId: string): Promise<void> {
+    const startNow = this.worker.canStart(endpointId);
+    await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
+      this.deliveries
+        .updateOne(
+          { _id: deliveryId },
+          {
+            $set: {
+              status: 'PENDING',
+              roundAttempts: 0,
+              failureReason: null,
+              nextAttemptAt: new Date(),
+              leaseUntil: startNow ? this.worker.leaseFromNow() : NO_LEASE,
+            },
+          },
+        )
+        .exec(),
+    );
+    if (startNow) this.worker.start(deliveryId, endpointId);
+  }
+}

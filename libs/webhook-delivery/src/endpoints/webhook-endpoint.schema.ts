@@ -1,0 +1,58 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { WebhookDisabledReason } from '@wfp/contracts';
+
+/** A signing secret; during a rotation the previous one signs too until it expires. */
+export class EndpointSecret {
+  @Prop({ required: true })
+  value!: string;
+
+  @Prop({ required: true })
+  createdAt!: Date;
+
+  /** null for the current secret. */
+  @Prop({ type: Date, default: null })
+  expiresAt!: Date | null;
+}
+
+/** A subscriber: where an organization's events are delivered, and how they are signed. */
+@Schema({ collection: 'webhook_endpoints', versionKey: false, minimize: false, timestamps: true })
+export class WebhookEndpoint {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  organizationId!: string;
+
+  @Prop({ required: true })
+  url!: string;
+
+  /** Empty: every event type. */
+  @Prop({ type: [String], default: [] })
+  eventTypes!: string[];
+
+  @Prop({ type: String, default: null })
+  description!: string | null;
+
+  @Prop({ required: true })
+  enabled!: boolean;
+
+  @Prop({ type: String, default: null })
+  disabledReason!: WebhookDisabledReason | null;
+
+  @Prop({ type: Date, default: null })
+  disabledAt!: Date | null;
+
+  /** Newest first. Stored in the clear: signing needs them (encrypt at rest with the database). */
+  @Prop({ type: [EndpointSecret], _id: false, required: true })
+  secrets!: EndpointSecret[];
+
+  /** First failure since the last success; disabling after a long failing period reads it. */
+  @Prop({ type: Date, default: null })
+  failingSince!: Date | null;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const WebhookEndpointSchema = SchemaFactory.createForClass(WebhookEndpoint);
+WebhookEndpointSchema.index({ organizationId: 1, createdAt: -1, _id: -1 });

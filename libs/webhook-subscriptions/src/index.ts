@@ -1,0 +1,2 @@
+export * from './webhook-endpoints.service';
+export * from './webhook-subscriptions.module';
