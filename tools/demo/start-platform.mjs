@@ -20,6 +20,8 @@ const messagingSecret = process.env.MESSAGING_CALLBACK_SECRET ?? DEV_MESSAGING_S
 const apiPort = Number(process.env.WORKFLOW_API_PORT ?? 3000);
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 3100);
 const messagingUrl = process.env.MESSAGING_URL ?? `http://127.0.0.1:${simulatorPort}`;
+const sinkPort = Number(process.env.WEBHOOK_SINK_PORT ?? 3200);
+const sinkUrl = `http://127.0.0.1:${sinkPort}/webhooks`;
 
 const services = [
   { name: 'workflow-processor', portVariable: 'WORKFLOW_PROCESSOR_PORT', port: 3002 },
@@ -50,6 +52,20 @@ function startSimulator() {
       console.error(`[start] messaging-simulator exited (${signal ?? code}); see .data/logs/messaging-simulator.log`);
       stopAll(1);
     }
+  });
+  children.push(child);
+}
+
+/** The demo organization's webhook endpoint: verifies each delivery's signature and prints it. */
+function startSink(secret) {
+  const child = spawn(process.execPath, [path.join(root, 'tools/webhook-sink/sink.mjs')], {
+    env: { ...process.env, WEBHOOK_SINK_PORT: String(sinkPort), WEBHOOK_SINK_SECRETS: secret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => process.stdout.write(chunk));
+  child.stderr.on('data', (chunk) => process.stderr.write(`[sink] ${chunk}`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`[start] webhook sink exited (${signal ?? code}); deliveries to it will be retried`);
   });
   children.push(child);
 }
@@ -109,12 +125,31 @@ async function call(method, url, token, body) {
 
 const demoDefinition = JSON.parse(readFileSync(path.join(root, 'tools/demo/screening-workflow.json'), 'utf8'));
 
+/** Subscribes the sink to every event of the demo organization; returns its signing secret. */
+async function subscribeSink(apiUrl, apiKey) {
+  const endpoint = await call('POST', `${apiUrl}/v1/webhook-endpoints`, apiKey, {
+    url: sinkUrl,
+    description: 'npm start webhook sink',
+  });
+  if (endpoint.status !== 201)
+    throw new Error(`could not subscribe the webhook sink: ${JSON.stringify(endpoint.body)}`);
+  return { webhookEndpointId: endpoint.body.id, webhookSecret: endpoint.body.secret };
+}
+
 /** Reuses the demo organization of an earlier start when its key still works. */
 async function seedDemo(apiUrl) {
   if (existsSync(demoFile)) {
     const saved = JSON.parse(readFileSync(demoFile, 'utf8'));
     const probe = await call('GET', `${apiUrl}/v1/workflows/${saved.workflowId}`, saved.apiKey);
-    if (probe.status === 200) return saved;
+    if (probe.status === 200) {
+      const endpoint = saved.webhookEndpointId
+        ? await call('GET', `${apiUrl}/v1/webhook-endpoints/${saved.webhookEndpointId}`, saved.apiKey)
+        : { status: 404 };
+      if (endpoint.status === 200 && endpoint.body.url === sinkUrl) return saved;
+      const demo = { ...saved, ...(await subscribeSink(apiUrl, saved.apiKey)) };
+      writeFileSync(demoFile, JSON.stringify(demo, null, 2));
+      return demo;
+    }
   }
   const org = await call('POST', `${apiUrl}/v1/orgs`, adminToken, { name: 'Demo organization' });
   if (org.status !== 201) throw new Error(`could not create the demo organization: ${JSON.stringify(org.body)}`);
@@ -126,7 +161,12 @@ async function seedDemo(apiUrl) {
   if (workflow.status !== 201) throw new Error(`could not create the demo workflow: ${JSON.stringify(workflow.body)}`);
   const version = await call('POST', `${apiUrl}/v1/workflows/${workflow.body.id}/publish`, org.body.apiKey);
   if (version.status !== 201) throw new Error(`could not publish the demo workflow: ${JSON.stringify(version.body)}`);
-  const demo = { organizationId: org.body.id, apiKey: org.body.apiKey, workflowId: workflow.body.id };
+  const demo = {
+    organizationId: org.body.id,
+    apiKey: org.body.apiKey,
+    workflowId: workflow.body.id,
+    ...(await subscribeSink(apiUrl, org.body.apiKey)),
+  };
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
   return demo;
 }
@@ -157,6 +197,7 @@ try {
   await Promise.all(services.map((service) => waitReady(service.name, urls[service.name])));
   const apiUrl = urls['workflow-api'];
   const demo = await seedDemo(apiUrl);
+  startSink(demo.webhookSecret);
   const adminNote = process.env.ADMIN_TOKEN
     ? '(from ADMIN_TOKEN)'
     : '(development default; set ADMIN_TOKEN to change it)';
@@ -169,6 +210,8 @@ Workflow platform is running.
   Demo org:       ${demo.organizationId}
   Demo API key:   ${demo.apiKey}
   Demo workflow:  ${demo.workflowId} (published)
+  Webhook sink:   ${sinkUrl} (endpoint ${demo.webhookEndpointId}; verifies signatures, prints each event below;
+                  GET http://127.0.0.1:${sinkPort}/events lists them)
   Services:       ${Object.entries(urls)
     .map(([name, url]) => `${name} ${url}`)
     .join(', ')}
@@ -183,6 +226,10 @@ Start a run of the demo workflow:
 Then follow the runs (the simulator answers within a second):
 
   curl -s '${apiUrl}/v1/workflow-runs?workflowId=${demo.workflowId}' -H 'Authorization: Bearer ${demo.apiKey}'
+
+Every event is delivered, signed, to the sink ([sink] lines). Its delivery log:
+
+  curl -s ${apiUrl}/v1/webhook-endpoints/${demo.webhookEndpointId}/deliveries -H 'Authorization: Bearer ${demo.apiKey}'
 
 Read the workflow:
 

@@ -19,6 +19,7 @@ const DISPATCHER_ENV = {
   WEBHOOK_BREAKER_MIN_REQUESTS: '3',
   WEBHOOK_BREAKER_WINDOW_MS: '10000',
   WEBHOOK_BREAKER_RESET_MS: '1500',
+  WEBHOOK_ENDPOINT_CONCURRENCY: '4',
 };
 
 interface Delivery {
@@ -380,6 +381,45 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     expect(waited.every((d) => d.status === 'SUCCEEDED')).toBe(true);
     // Held back while open: the twenty waiting deliveries were not attempts against the broken endpoint.
     expect(waited.filter((d) => d.attempts.some((a) => a.statusCode === 500)).length).toBeLessThanOrEqual(3);
+  });
+
+  it('runs endpoints concurrently over keep-alive connections; a slow endpoint holds up only itself', async () => {
+    receiver.on('/slow', () => ({ status: 200, delayMs: 1000 }));
+    receiver.on('/fast', () => ({ status: 200 }));
+    const events = ['WORKFLOW_RUN_FAILED'];
+    const slow = await createEndpoint('/slow', { eventTypes: events });
+    await createEndpoint('/fast', { eventTypes: events });
+    const exchange = `${platform.namespace}.events`;
+    const started = Date.now();
+    for (let i = 0; i < 20; i += 1) {
+      const envelope = createEnvelope(
+        { type: 'WORKFLOW_RUN_FAILED', schemaVersion: 1 },
+        { recordId: `run_load_${i}`, organizationId },
+        { organizationId },
+      );
+      await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
+    }
+    const fast = await waitFor(
+      () => (receiver.requestsTo('/fast').length === 20 ? receiver.requestsTo('/fast') : null),
+      {
+        timeoutMs: 10_000,
+        what: 'the fast endpoint to receive all twenty',
+      },
+    );
+    // The fast endpoint is done long before the slow one could have answered five times in a row.
+    expect(Math.max(...fast.map((r) => r.receivedAt)) - started).toBeLessThan(2500);
+    expect(receiver.requestsTo('/slow').length).toBeLessThan(20);
+    // Bounded per endpoint: at most WEBHOOK_ENDPOINT_CONCURRENCY (4) requests at the slow one per second.
+    const slowRequests = await waitFor(
+      () => (receiver.requestsTo('/slow').length === 20 ? receiver.requestsTo('/slow') : null),
+      { timeoutMs: 20_000, what: 'the slow endpoint to receive all twenty' },
+    );
+    const firstSecond = slowRequests.filter((r) => r.receivedAt - slowRequests[0].receivedAt < 900);
+    expect(firstSecond.length).toBeLessThanOrEqual(4);
+    // Keep-alive: connections are reused, never one per delivery.
+    expect(new Set(fast.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4);
+    expect(new Set(slowRequests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4);
+    await waitFor(async () => (await deliveries(slow.id, 'SUCCEEDED')).length === 20, { what: 'the slow log' });
   });
 
   it('delivers an event the broker delivers twice only once per endpoint', async () => {

@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   headers: http.IncomingHttpHeaders;
   body: string;
   receivedAt: number;
+  /** The client's port: one per connection, so distinct ports count connections (keep-alive). */
+  remotePort: number;
 }
 
 interface Answer {
@@ -58,6 +60,7 @@ export class HttpReceiver {
       headers: request.headers,
       body,
       receivedAt: Date.now(),
+      remotePort: request.socket.remotePort ?? 0,
     };
     this.requests.push(received);
     const answer: Answer = (this.routes.get(url.pathname) ?? (() => ({ status: 404 })))(received);
