@@ -88,6 +88,10 @@ describe('processor durability: SIGKILL at any point loses nothing and redoes no
     const org = await createOrganization(platform.apiUrl, 'Crashy');
     const runIds = await startRuns(platform, org.apiKey, chain(receiver.url), 30);
     await waitFor(() => receiver.requests.length >= 20, { what: 'runs to be under way' });
+    // SIGKILL, then let the receiver read what the dead process had already sent: a request it
+    // sent before dying must not count as made after the kill.
+    await platform.services['workflow-processor'].kill();
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
     await platform.crashAndRestart('workflow-processor');
 

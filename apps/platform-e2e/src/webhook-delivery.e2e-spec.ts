@@ -15,7 +15,7 @@ const definition = JSON.parse(
 const DISPATCHER_ENV = {
   WEBHOOK_RETRY_SCHEDULE: '0,250ms,500ms,1s',
   WEBHOOK_POLL_INTERVAL_MS: '100',
-  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_TIMEOUT_MS: '5000',
   WEBHOOK_BREAKER_MIN_REQUESTS: '3',
   WEBHOOK_BREAKER_WINDOW_MS: '10000',
   WEBHOOK_BREAKER_RESET_MS: '1500',
@@ -361,7 +361,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     const openedAt = Date.now();
     for (let i = 0; i < 20; i += 1) sent.push((await sendTest(tripping.id)).deliveryId);
     const steadyTest = await sendTest(steady.id);
-    await untilStatus(steady.id, steadyTest.deliveryId, 'SUCCEEDED', 3000);
+    await untilStatus(steady.id, steadyTest.deliveryId, 'SUCCEEDED', 10_000);
     await new Promise((resolve) => setTimeout(resolve, 3000 - (Date.now() - openedAt)));
     const attemptsWhileOpen = receiver.requestsTo('/tripping').length - before;
     const perMinute = (attemptsWhileOpen * 60_000) / (Date.now() - openedAt);
@@ -384,14 +384,14 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
   });
 
   it('runs endpoints concurrently over keep-alive connections; a slow endpoint holds up only itself', async () => {
-    receiver.on('/slow', () => ({ status: 200, delayMs: 1000 }));
+    const SLOW_MS = 3000;
+    receiver.on('/slow', () => ({ status: 200, delayMs: SLOW_MS }));
     receiver.on('/fast', () => ({ status: 200 }));
     const events = ['WORKFLOW_RUN_FAILED'];
     const slow = await createEndpoint('/slow', { eventTypes: events });
     await createEndpoint('/fast', { eventTypes: events });
     const exchange = `${platform.namespace}.events`;
-    const started = Date.now();
-    for (let i = 0; i < 20; i += 1) {
+    for (let i = 0; i < 12; i += 1) {
       const envelope = createEnvelope(
         { type: 'WORKFLOW_RUN_FAILED', schemaVersion: 1 },
         { recordId: `run_load_${i}`, organizationId },
@@ -399,27 +399,24 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
       );
       await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
     }
-    const fast = await waitFor(
-      () => (receiver.requestsTo('/fast').length === 20 ? receiver.requestsTo('/fast') : null),
-      {
-        timeoutMs: 10_000,
-        what: 'the fast endpoint to receive all twenty',
-      },
+    // The fast endpoint gets all twelve while the slow one still holds its first four (each takes 3 s).
+    const slowCountWhenFastDone = await waitFor(
+      () => (receiver.requestsTo('/fast').length === 12 ? receiver.requestsTo('/slow').length : null),
+      { timeoutMs: 10_000, what: 'the fast endpoint to receive all twelve' },
     );
-    // The fast endpoint is done long before the slow one could have answered five times in a row.
-    expect(Math.max(...fast.map((r) => r.receivedAt)) - started).toBeLessThan(2500);
-    expect(receiver.requestsTo('/slow').length).toBeLessThan(20);
-    // Bounded per endpoint: at most WEBHOOK_ENDPOINT_CONCURRENCY (4) requests at the slow one per second.
+    expect(slowCountWhenFastDone).toBeLessThanOrEqual(4);
+
     const slowRequests = await waitFor(
-      () => (receiver.requestsTo('/slow').length === 20 ? receiver.requestsTo('/slow') : null),
-      { timeoutMs: 20_000, what: 'the slow endpoint to receive all twenty' },
+      () => (receiver.requestsTo('/slow').length === 12 ? receiver.requestsTo('/slow') : null),
+      { timeoutMs: 30_000, what: 'the slow endpoint to receive all twelve' },
     );
-    const firstSecond = slowRequests.filter((r) => r.receivedAt - slowRequests[0].receivedAt < 900);
-    expect(firstSecond.length).toBeLessThanOrEqual(4);
-    // Keep-alive: connections are reused, never one per delivery.
-    expect(new Set(fast.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4);
-    expect(new Set(slowRequests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4);
-    await waitFor(async () => (await deliveries(slow.id, 'SUCCEEDED')).length === 20, { what: 'the slow log' });
+    // Bounded per endpoint: WEBHOOK_ENDPOINT_CONCURRENCY (4) at a time, the next only after an answer.
+    const firstBatch = slowRequests.filter((r) => r.receivedAt < slowRequests[0].receivedAt + SLOW_MS - 500);
+    expect(firstBatch).toHaveLength(4);
+    // Keep-alive: connections are reused (a new connection per delivery would give 24 ports).
+    const ports = [...receiver.requestsTo('/fast'), ...slowRequests].map((r) => r.remotePort);
+    expect(new Set(ports).size).toBeLessThan(ports.length / 2);
+    await waitFor(async () => (await deliveries(slow.id, 'SUCCEEDED')).length === 12, { what: 'the slow log' });
   });
 
   it('delivers an event the broker delivers twice only once per endpoint', async () => {

@@ -37,10 +37,9 @@ export class DeliverySender implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(@Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions) {
-    this.agent = createGuardedAgent(
-      { allowLoopback: options.allowLoopback },
-      { connections: options.endpointConcurrency },
-    );
+    // Per origin, not per endpoint: several endpoints can share a host, and one slow endpoint must
+    // not hold the connections another needs. EndpointSlots bounds each endpoint.
+    this.agent = createGuardedAgent({ allowLoopback: options.allowLoopback }, { connections: options.maxConcurrency });
   }
 
   async send(delivery: SignedDelivery): Promise<AttemptOutcome> {
