@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callableWorkflows } from './callable-workflows.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const logsDir = path.join(root, '.data/logs');
@@ -136,6 +137,23 @@ async function subscribeSink(apiUrl, apiKey) {
   return { webhookEndpointId: endpoint.body.id, webhookSecret: endpoint.body.secret };
 }
 
+/** The four callable workflows of the seed, published; their webhook nodes call the sink's demo targets. */
+async function seedCallables(apiUrl, apiKey) {
+  const callables = {};
+  for (const [name, { description, definition }] of Object.entries(callableWorkflows(`http://127.0.0.1:${sinkPort}`))) {
+    const workflow = await call('POST', `${apiUrl}/v1/workflows`, apiKey, {
+      name: `Callable: ${name}`,
+      description,
+      definition,
+    });
+    if (workflow.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(workflow.body)}`);
+    const version = await call('POST', `${apiUrl}/v1/workflows/${workflow.body.id}/publish`, apiKey);
+    if (version.status !== 201) throw new Error(`could not publish ${name}: ${JSON.stringify(version.body)}`);
+    callables[name] = workflow.body.id;
+  }
+  return callables;
+}
+
 /** Reuses the demo organization of an earlier start when its key still works. */
 async function seedDemo(apiUrl) {
   if (existsSync(demoFile)) {
@@ -145,8 +163,10 @@ async function seedDemo(apiUrl) {
       const endpoint = saved.webhookEndpointId
         ? await call('GET', `${apiUrl}/v1/webhook-endpoints/${saved.webhookEndpointId}`, saved.apiKey)
         : { status: 404 };
-      if (endpoint.status === 200 && endpoint.body.url === sinkUrl) return saved;
-      const demo = { ...saved, ...(await subscribeSink(apiUrl, saved.apiKey)) };
+      const demo = { ...saved };
+      if (endpoint.status !== 200 || endpoint.body.url !== sinkUrl)
+        Object.assign(demo, await subscribeSink(apiUrl, saved.apiKey));
+      demo.callables ??= await seedCallables(apiUrl, saved.apiKey);
       writeFileSync(demoFile, JSON.stringify(demo, null, 2));
       return demo;
     }
@@ -166,6 +186,7 @@ async function seedDemo(apiUrl) {
     apiKey: org.body.apiKey,
     workflowId: workflow.body.id,
     ...(await subscribeSink(apiUrl, org.body.apiKey)),
+    callables: await seedCallables(apiUrl, org.body.apiKey),
   };
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
   return demo;
@@ -230,6 +251,18 @@ Then follow the runs (the simulator answers within a second):
 Every event is delivered, signed, to the sink ([sink] lines). Its delivery log:
 
   curl -s ${apiUrl}/v1/webhook-endpoints/${demo.webhookEndpointId}/deliveries -H 'Authorization: Bearer ${demo.apiKey}'
+
+Call the four callable workflows (answers within ?wait= seconds; the result also goes, signed,
+to the sink as WORKFLOW_CALL_RESULT because webhookUrl is the demo's registered endpoint):
+
+${Object.entries(demo.callables)
+  .map(
+    ([name, id]) => `  # ${name}
+  curl -s -X POST '${apiUrl}/v1/workflows/${id}/call?wait=10' \\
+    -H 'Authorization: Bearer ${demo.apiKey}' -H 'content-type: application/json' \\
+    -d '{"inputs":{"conversationId":"conv_1","webhookUrl":"${sinkUrl}"},"responseMeta":{"webhook":"demo"}}'`,
+  )
+  .join('\n\n')}
 
 Read the workflow:
 

@@ -413,6 +413,7 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
           'GET /v1/workflows/{id}/versions',
           'POST /v1/workflows/{id}/archive',
           'POST /v1/workflows/{id}/runs',
+          'POST /v1/workflows/{id}/call',
           'GET /v1/event-types',
           'GET /health/live',
           'GET /health/ready',

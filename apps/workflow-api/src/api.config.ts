@@ -38,4 +38,12 @@ export class ApiConfig extends BaseServiceConfig {
   @Expose()
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'API_BODY_LIMIT must look like 512kb or 2mb' })
   API_BODY_LIMIT = '2mb';
+
+  /** Longest `?wait=` of POST /v1/workflows/:id/call, in seconds. */
+  @Expose()
+  @ToInt()
+  @Min(1, { message: 'CALL_MAX_WAIT_SECONDS must be between 1 and 300' })
+  @Max(300, { message: 'CALL_MAX_WAIT_SECONDS must be between 1 and 300' })
+  @IsInt({ message: 'CALL_MAX_WAIT_SECONDS must be an integer' })
+  CALL_MAX_WAIT_SECONDS = 30;
 }

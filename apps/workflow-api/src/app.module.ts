@@ -16,7 +16,7 @@ import { OrgsController } from './orgs/orgs.controller';
 import { WorkflowRunsController } from './runs/workflow-runs.controller';
 import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
-import { WorkflowsController } from './workflows/workflows.controller';
+import { CALL_MAX_WAIT_SECONDS, WorkflowsController } from './workflows/workflows.controller';
 
 export const SERVICE_NAME = 'workflow-api';
 
@@ -49,6 +49,7 @@ export class AppModule {
       ],
       providers: [
         { provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET },
+        { provide: CALL_MAX_WAIT_SECONDS, useValue: config.CALL_MAX_WAIT_SECONDS },
         MessagingSignatureGuard,
       ],
     };

@@ -1,15 +1,12 @@
 import {
   applyDecorators,
   HttpException,
-  HttpStatus,
   Injectable,
   UseInterceptors,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -39,10 +36,7 @@ function canonicalJson(value: unknown): string {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(
-    private readonly store: IdempotencyStore,
-    private readonly reflector: Reflector,
-  ) {}
+  constructor(private readonly store: IdempotencyStore) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -59,12 +53,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (!principal) throw new Error('Idempotency-Key needs an authenticated route');
     const fingerprint = createHash('sha256')
       .update(
-        `${request.method} ${request.route?.path ?? request.path} ${request.path}\n${canonicalJson(request.body)}`,
+        `${request.method} ${request.route?.path ?? request.path} ${request.originalUrl}\n${canonicalJson(request.body)}`,
       )
       .digest('hex');
-    const successStatus =
-      this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ??
-      (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
 
     return from(this.store.begin(principal.organizationId, key, fingerprint)).pipe(
       mergeMap((start) => {
@@ -79,11 +70,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
           case 'replay':
             response.setHeader('Idempotent-Replayed', 'true');
             if (start.statusCode >= 400) throw new HttpException(start.body as object, start.statusCode);
+            response.status(start.statusCode);
             return of(start.body);
           case 'started':
             return next.handle().pipe(
               mergeMap(async (body: unknown) => {
-                await this.store.complete(start.id, successStatus, body);
+                // The status the route answered with: its @HttpCode, or one it chose (a call's 200 or 202).
+                await this.store.complete(start.id, response.statusCode, body);
                 return body;
               }),
               catchError(async (error: unknown) => {

@@ -11,6 +11,7 @@ export * from './queries/rpc-error';
 export * from './queries/webhook-requests';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
+export * from './events/call-result';
 export * from './events/event-payloads';
 export * from './ids';
 export * from './broker-topology';

@@ -1,3 +1,4 @@
+import { WorkflowCallResult } from './events/call-result';
 import { ALL_WORKFLOW_EVENT_TYPES, RUN_TERMINAL_EVENT_TYPES } from './events/workflow-event-type';
 import { ContactsResolveCommand } from './commands/contacts-resolve.command';
 import { RunsCancelCommand } from './commands/runs-cancel.command';
@@ -11,6 +12,7 @@ import {
   WebhookDeliveryDeadLettered,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
+  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
@@ -69,7 +71,10 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
   'webhook-dispatcher': [
     {
       name: 'webhook-dispatcher.events',
-      bindings: ALL_WORKFLOW_EVENT_TYPES.map((routingKey) => ({ exchange: 'events' as const, routingKey })),
+      bindings: [...ALL_WORKFLOW_EVENT_TYPES, WorkflowCallResult.type].map((routingKey) => ({
+        exchange: 'events' as const,
+        routingKey,
+      })),
     },
   ],
 };
@@ -83,6 +88,7 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
     WebhookEndpointsCreateRequest.type,
     WebhookEndpointsListRequest.type,
     WebhookEndpointsGetRequest.type,
+    WebhookEndpointsFindByUrlRequest.type,
     WebhookEndpointsUpdateRequest.type,
     WebhookEndpointsDeleteRequest.type,
     WebhookEndpointsRotateSecretRequest.type,

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { MessageEnvelope } from '@wfp/contracts';
+import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
 import { isDuplicateKeyError } from '@wfp/persistence';
 import { DeliveryWorker, NO_LEASE } from './delivery/delivery-worker.service';
 import { WebhookDelivery } from './delivery/webhook-delivery.schema';
@@ -42,6 +42,26 @@ export class EventIntakeService {
     const subscribers = await this.endpoints.subscribers(event.organizationId, event.type);
     const made = await Promise.all(subscribers.map((endpoint) => this.deliver(event, endpoint)));
     return { firstTime, deliveries: made.filter(Boolean).length };
+  }
+
+  /**
+   * A called workflow's result, for the endpoint the caller named by `inputs.webhookUrl`: stored as
+   * a WORKFLOW_CALL_RESULT event (same id as the message) and delivered to that endpoint only.
+   */
+  async takeCallResult(envelope: MessageEnvelope<WorkflowCallResult>): Promise<IntakeResult> {
+    const { webhookEndpointId, runId, workflowId, workflowVersionId, result, responseMeta } = envelope.payload;
+    if (!webhookEndpointId) return { firstTime: false, deliveries: 0 };
+    const endpoint = await this.endpoints.findById(webhookEndpointId);
+    if (!endpoint || endpoint.organizationId !== envelope.organizationId) {
+      this.logger.warn(`call result of ${runId}: endpoint ${webhookEndpointId} is gone; nothing to deliver`);
+      return { firstTime: false, deliveries: 0 };
+    }
+    const { event, firstTime } = await this.record({
+      ...envelope,
+      type: WORKFLOW_CALL_RESULT_EVENT,
+      payload: { runId, workflowId, workflowVersionId, ...result, responseMeta },
+    });
+    return { firstTime, deliveries: (await this.deliver(event, endpoint)) ? 1 : 0 };
   }
 
   /** Stores the event once; the broker may deliver it again (same id), which changes nothing. */

@@ -4,6 +4,8 @@ import {
   WebhookDeliveriesReplayRequest,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
+  RpcError,
+  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
@@ -69,6 +71,17 @@ export class WebhookEndpointsService {
   get(caller: Caller, endpointId: string): Promise<WebhookEndpointView> {
     const request: WebhookEndpointsGetRequest = { endpointId };
     return this.ask(WebhookEndpointsGetRequest.type, request, caller, ENDPOINT);
+  }
+
+  /** The enabled endpoint registered with exactly this URL, or null when there is none. */
+  async findEnabledByUrl(caller: Caller, url: string): Promise<WebhookEndpointView | null> {
+    const request: WebhookEndpointsFindByUrlRequest = { url };
+    return this.rpc
+      .request<WebhookEndpointView>(WebhookEndpointsFindByUrlRequest.type, request, caller, WEBHOOK_RPC_TIMEOUT_MS)
+      .catch((error: unknown) => {
+        if (error instanceof RpcError && error.code === 'NOT_FOUND') return null;
+        return rethrowRpcErrorAsHttp(ENDPOINT)(error);
+      });
   }
 
   update(caller: Caller, request: WebhookEndpointsUpdateRequest): Promise<WebhookEndpointView> {

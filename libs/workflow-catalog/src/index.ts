@@ -4,3 +4,4 @@ export * from './workflows.service';
 export * from './run-requests.service';
 export * from './workflow-catalog.module';
 export * from './workflow-runs.service';
+export * from './workflow-calls.service';

@@ -2,6 +2,9 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { InjectModel, MongooseModule } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { OutboxRelayService } from '@wfp/persistence';
+import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
+import { CallCompletionsService } from './call-completions.service';
+import { WorkflowCallsService } from './workflow-calls.service';
 import { RunRequest, RunRequestSchema } from './run-request.schema';
 import { RunRequestsService } from './run-requests.service';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
@@ -15,9 +18,10 @@ import { WorkflowsService } from './workflows.service';
       { name: WorkflowVersion.name, schema: WorkflowVersionSchema },
       { name: RunRequest.name, schema: RunRequestSchema },
     ]),
+    WebhookSubscriptionsModule,
   ],
-  providers: [WorkflowsService, RunRequestsService, WorkflowRunsService],
-  exports: [WorkflowsService, RunRequestsService, WorkflowRunsService],
+  providers: [WorkflowsService, RunRequestsService, WorkflowRunsService, WorkflowCallsService, CallCompletionsService],
+  exports: [WorkflowsService, RunRequestsService, WorkflowRunsService, WorkflowCallsService],
 })
 export class WorkflowCatalogModule implements OnModuleInit {
   constructor(

@@ -14,3 +14,4 @@ export * from './node-configs/output-config';
 export * from './node-config';
 export { nodeTargets } from './graph-analysis';
 export * from './publish-validation';
+export * from './input-validation';

@@ -17,6 +17,7 @@ import {
   toOutboxEntry,
 } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
+import { callResultEvents, endOf } from './call-results';
 import { runCorrelation, runTerminalFields } from './run-events';
 import { Run } from './run.schema';
 
@@ -66,11 +67,15 @@ export class RunCancellerService {
         outcome: 'cancelled',
         ...(reason ? { cancellationReason: reason } : {}),
       };
-      const event = createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, {
+      const origin = {
         organizationId: envelope.organizationId,
         correlationId: envelope.correlationId,
         causationId: envelope.id,
-      });
+      };
+      const event = createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, origin);
+      const outbox = [event, ...callResultEvents(run, { ...endOf(run), status: 'CANCELLED' }, origin)].map((message) =>
+        toOutboxEntry('events', message),
+      );
       const result = await this.writeLock.run(this.runs.collection.collectionName, runId, () =>
         this.runs
           .updateOne(
@@ -85,7 +90,7 @@ export class RunCancellerService {
                 wakeAt: null,
               },
               $inc: { version: 1 },
-              $push: { outbox: toOutboxEntry('events', event), processedMessageIds: envelope.id },
+              $push: { outbox: { $each: outbox }, processedMessageIds: envelope.id },
             },
           )
           .exec(),

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import {
+  callResultOf,
+  type CallResult,
   isNewestFirstPosition,
   newestFirstAfter,
   newestFirstCursor,
@@ -11,6 +13,7 @@ import {
   type RunsListQuery,
 } from '@wfp/contracts';
 import { findOwnedById } from '@wfp/persistence';
+import { endOf } from './call-results';
 import { Run, type RunContext } from './run.schema';
 
 /** A run as the API shows it (GET /v1/workflow-runs/:runId). */
@@ -21,8 +24,9 @@ export interface RunView {
   workflowVersionId: string;
   versionNumber: number;
   workflowExternalId: string | null;
-  candidateProfileId: string;
+  candidateProfileId: string | null;
   candidateProfileExternalId: string | null;
+  triggerSource: string;
   status: Run['status'];
   outcome: Run['outcome'];
   currentNodeId: string | null;
@@ -36,6 +40,8 @@ export interface RunView {
   cancellationReason: string | null;
   outputReached: boolean;
   output: unknown;
+  /** For a called workflow that has ended: its end state as the call API reports it. */
+  callResult: CallResult | null;
   nodes: NodeOutcome[];
   context: RunContext;
 }
@@ -87,6 +93,7 @@ function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
     workflowExternalId: run.workflowExternalId,
     candidateProfileId: run.candidateProfileId,
     candidateProfileExternalId: run.candidateProfileExternalId,
+    triggerSource: run.triggerSource,
     status: run.status,
     outcome: run.outcome ?? null,
     currentNodeId: run.currentNodeId,
@@ -106,6 +113,7 @@ function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
     cancellationReason: run.cancellationReason ?? null,
     outputReached: run.outputReached ?? false,
     output: run.output ?? null,
+    callResult: run.call && run.status !== 'RUNNING' ? callResultOf(endOf(run)) : null,
     nodes: run.nodes,
     context: run.context,
   };

@@ -13,6 +13,7 @@ import {
 import { findOwnedById, isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { VersionNotRegisteredError } from './errors';
 import { RunCancellerService } from './run-canceller.service';
+import { callResultEvents } from './call-results';
 import { runCorrelation, runTerminalFields } from './run-events';
 import { Run, type RunContext } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
@@ -53,7 +54,7 @@ export class RunStarterService {
       causationId: envelope.id,
     };
     const started: RunStartedData = runCorrelation(identity, startedAt);
-    const events = [createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin)];
+    const events: MessageEnvelope[] = [createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin)];
     // A request accepted just before its workflow was archived: the run starts and is cancelled at once.
     const archivedReason = await this.canceller.archivedReason(envelope.organizationId, version.workflowId);
     if (archivedReason) {
@@ -64,6 +65,21 @@ export class RunStarterService {
         cancellationReason: archivedReason,
       };
       events.push(createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), cancelled, origin));
+      const call = command.call ?? null;
+      events.push(
+        ...callResultEvents(
+          { ...identity, call },
+          {
+            status: 'CANCELLED',
+            outputReached: false,
+            output: null,
+            errorCode: null,
+            lastFailedNodeId: null,
+            failedStatusCode: null,
+          },
+          origin,
+        ),
+      );
     }
     const context: RunContext = {
       initialize: { inputs: command.inputs ?? {} },
@@ -82,6 +98,7 @@ export class RunStarterService {
         nodes: [],
         currentNodeId: archivedReason ? null : ((version.definition as { startNodeId?: string }).startNodeId ?? null),
         contact: command.contact ?? null,
+        call: command.call ?? null,
         startedAt,
         version: 0,
         processedMessageIds: [envelope.id],

@@ -40,8 +40,9 @@ export class Run {
   @Prop({ type: String, default: null })
   workflowExternalId!: string | null;
 
-  @Prop({ required: true })
-  candidateProfileId!: string;
+  /** null for a called workflow, which runs on inputs alone. */
+  @Prop({ type: String, default: null })
+  candidateProfileId!: string | null;
 
   @Prop({ type: String, default: null })
   candidateProfileExternalId!: string | null;
@@ -52,6 +53,10 @@ export class Run {
 
   @Prop({ required: true })
   triggerSource!: string;
+
+  /** Set for a called workflow: where its result goes and what to echo (WorkflowCallResult). */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  call!: RunCall | null;
 
   @Prop({ type: String, required: true, enum: RUN_STATUSES })
   status!: RunStatus;
@@ -130,6 +135,11 @@ export class Run {
 
   createdAt!: Date;
   updatedAt!: Date;
+}
+
+export interface RunCall {
+  webhookEndpointId: string | null;
+  responseMeta: Record<string, unknown> | null;
 }
 
 export interface RunWaiting {

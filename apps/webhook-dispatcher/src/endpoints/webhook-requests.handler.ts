@@ -5,6 +5,7 @@ import {
   WebhookDeliveriesReplayRequest,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
+  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
@@ -46,6 +47,12 @@ export class WebhookRequestsHandler {
   async get(@Payload() envelope: MessageEnvelope): Promise<WebhookEndpointView> {
     const { endpointId } = parsePayload(WebhookEndpointsGetRequest, envelope.payload);
     return toEndpointView(await this.endpoints.get(envelope.organizationId, endpointId));
+  }
+
+  @MessagePattern(WebhookEndpointsFindByUrlRequest.type)
+  async findByUrl(@Payload() envelope: MessageEnvelope): Promise<WebhookEndpointView> {
+    const { url } = parsePayload(WebhookEndpointsFindByUrlRequest, envelope.payload);
+    return toEndpointView(await this.endpoints.findEnabledByUrl(envelope.organizationId, url));
   }
 
   @MessagePattern(WebhookEndpointsUpdateRequest.type)

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ALL_WORKFLOW_EVENT_TYPES, type MessageEnvelope } from '@wfp/contracts';
+import { ALL_WORKFLOW_EVENT_TYPES, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
 import { MessageHandlers } from '@wfp/messaging';
 import { EventIntakeService } from '@wfp/webhook-delivery';
 
@@ -17,5 +17,11 @@ export class WorkflowEventsHandler {
     this.logger.log(
       `${envelope.type} ${envelope.id}${result.firstTime ? '' : ' (again)'}: ${result.deliveries} new deliveries`,
     );
+  }
+
+  @EventPattern(WorkflowCallResult.type)
+  async onCallResult(@Payload() envelope: MessageEnvelope<WorkflowCallResult>): Promise<void> {
+    const result = await this.intake.takeCallResult(envelope);
+    if (result.deliveries > 0) this.logger.log(`call result of ${envelope.payload.runId} queued for its webhook`);
   }
 }

@@ -1,12 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { instanceToPlain } from 'class-transformer';
 import { ApiKeyAuth, Idempotent, Principal, type ApiPrincipal } from '@wfp/api-access';
-import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE, PageQueryDto } from '@wfp/http-kit';
-import { RunRequestsService, WorkflowsService, type Caller } from '@wfp/workflow-catalog';
+import { ApiError, ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE, PageQueryDto } from '@wfp/http-kit';
+import { RunRequestsService, WorkflowCallsService, WorkflowsService, type Caller } from '@wfp/workflow-catalog';
 import type { WorkflowDefinitionDto } from './definition.dto';
 import {
   AcceptedRunsDto,
+  CallAcceptedDto,
+  CallResultDto,
+  CallWorkflowDto,
+  CallWorkflowQueryDto,
   CreateWorkflowDto,
   ListWorkflowsQueryDto,
   ReplaceDraftDto,
@@ -22,6 +27,9 @@ function plainDefinition(definition: WorkflowDefinitionDto): Record<string, unkn
   return instanceToPlain(definition, { exposeUnsetFields: false });
 }
 
+/** The longest `?wait=` a call may ask for (CALL_MAX_WAIT_SECONDS). */
+export const CALL_MAX_WAIT_SECONDS = Symbol('CALL_MAX_WAIT_SECONDS');
+
 function caller(principal: ApiPrincipal, correlationId: string): Caller {
   return { organizationId: principal.organizationId, keyId: principal.keyId, correlationId };
 }
@@ -34,6 +42,8 @@ export class WorkflowsController {
   constructor(
     private readonly workflows: WorkflowsService,
     private readonly runRequests: RunRequestsService,
+    private readonly calls: WorkflowCallsService,
+    @Inject(CALL_MAX_WAIT_SECONDS) private readonly maxWaitSeconds: number,
   ) {}
 
   @Post()
@@ -140,5 +150,31 @@ export class WorkflowsController {
     @Body() body: StartRunsDto,
   ): Promise<AcceptedRunsDto> {
     return this.runRequests.request(caller(principal, correlationId), id, body);
+  }
+
+  @Post(':id/call')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Call the workflow as a function: run it on inputs, answer its result if it ends within ?wait=',
+  })
+  @ApiOkResponse({ type: CallResultDto, description: 'The run ended within the wait' })
+  @ApiAcceptedResponse({ type: CallAcceptedDto, description: 'Still running (or no wait asked): read it later' })
+  @ApiErrorResponses(404, 409, 422)
+  async call(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Param('id') id: string,
+    @Query() query: CallWorkflowQueryDto,
+    @Body() body: CallWorkflowDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CallResultDto | CallAcceptedDto> {
+    const wait = query.wait ?? 0;
+    if (wait > this.maxWaitSeconds) {
+      const message = `wait must be between 0 and ${this.maxWaitSeconds} seconds`;
+      throw ApiError.badRequest(message, [{ field: 'wait', message }]);
+    }
+    const answer = await this.calls.call(caller(principal, correlationId), id, body, wait);
+    response.status(answer.httpStatus);
+    return answer.body;
   }
 }

@@ -5,14 +5,17 @@ import {
   IsArray,
   IsDefined,
   IsIn,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
   Matches,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
+import { CALL_STATUSES } from '@wfp/contracts';
 import { PageQueryDto } from '@wfp/http-kit';
 import { MAX_RUN_REQUEST_ITEMS } from '@wfp/workflow-catalog';
 import { WorkflowDefinitionDto } from './definition.dto';
@@ -193,4 +196,67 @@ export class VersionPageDto {
 
   @ApiProperty({ type: String, nullable: true })
   nextCursor!: string | null;
+}
+
+export class CallWorkflowDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The workflow’s declared inputs; `webhookUrl` (the URL of one of your webhook endpoints) also sends the result there, signed',
+    example: { conversationId: 'conv_1', webhookUrl: 'https://hooks.example/results' },
+  })
+  @IsObject({ message: 'inputs must be an object' })
+  inputs!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Echoed unchanged with the result delivered to webhookUrl',
+  })
+  @IsOptional()
+  @IsObject({ message: 'responseMeta must be an object' })
+  responseMeta?: Record<string, unknown>;
+}
+
+export class CallWorkflowQueryDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    description: 'Seconds to wait for the run to end (at most CALL_MAX_WAIT_SECONDS); 0 or absent answers 202 at once',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(0, { message: 'wait must be between 0 and the configured maximum' })
+  @IsInt({ message: 'wait must be a whole number of seconds' })
+  wait?: number;
+}
+
+export class CallErrorDto {
+  @ApiProperty({ example: 'EXECUTOR_FAILED', description: 'The run’s errorCode, or CANCELLED' })
+  code!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'send-email' })
+  nodeId!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 400 })
+  statusCode!: number | null;
+}
+
+export class CallResultDto {
+  @ApiProperty({ example: 'run_5f0c…' })
+  runId!: string;
+
+  @ApiProperty({ enum: CALL_STATUSES })
+  status!: (typeof CALL_STATUSES)[number];
+
+  @ApiPropertyOptional({ description: 'The rendered value of the output node (output_reached)' })
+  output?: unknown;
+
+  @ApiPropertyOptional({ type: CallErrorDto })
+  error?: CallErrorDto;
+}
+
+export class CallAcceptedDto {
+  @ApiProperty({ example: 'run_5f0c…', description: 'Read the result later at GET /v1/workflow-runs/:runId' })
+  runId!: string;
 }

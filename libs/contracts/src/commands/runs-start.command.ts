@@ -1,5 +1,17 @@
-import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { WorkflowVersionRef } from './workflow-version-ref';
+
+export class RunCallDto {
+  /** The organization's endpoint registered for `inputs.webhookUrl`, if the caller gave one. */
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  webhookEndpointId!: string | null;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsObject()
+  responseMeta!: Record<string, unknown> | null;
+}
 
 /**
  * Start one run of a published workflow version for one candidate (consumed by workflow-processor).
@@ -14,16 +26,18 @@ export class RunsStartCommand extends WorkflowVersionRef {
   @MinLength(1)
   runId!: string;
 
+  /** null for a called workflow (`POST /v1/workflows/:id/call`): it runs on inputs alone. */
+  @ValidateIf((_, value) => value !== null)
   @IsString()
   @MinLength(1)
-  candidateProfileId!: string;
+  candidateProfileId!: string | null;
 
   @ValidateIf((_, value) => value !== null)
   @IsString()
   candidateProfileExternalId!: string | null;
 
-  @IsIn(['API'])
-  triggerSource!: 'API';
+  @IsIn(['API', 'CALL'])
+  triggerSource!: 'API' | 'CALL';
 
   @IsOptional()
   @IsObject()
@@ -33,4 +47,10 @@ export class RunsStartCommand extends WorkflowVersionRef {
   @IsOptional()
   @IsObject()
   contact?: { email: string | null; phoneNumber: string | null };
+
+  /** Set for a called workflow: its result is emitted as WorkflowCallResult when the run ends. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RunCallDto)
+  call?: RunCallDto;
 }

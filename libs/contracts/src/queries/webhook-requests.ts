@@ -63,6 +63,16 @@ export class WebhookEndpointsGetRequest extends WebhookEndpointRef {
   static readonly schemaVersion = 1;
 }
 
+/** The enabled endpoint of the organization with exactly this URL (callable workflows' webhookUrl). */
+export class WebhookEndpointsFindByUrlRequest {
+  static readonly type = 'webhook-endpoints.find-by-url';
+  static readonly schemaVersion = 1;
+
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  @IsString()
+  url!: string;
+}
+
 export class WebhookEndpointsDeleteRequest extends WebhookEndpointRef {
   static readonly type = 'webhook-endpoints.delete';
   static readonly schemaVersion = 1;

@@ -102,6 +102,20 @@ export class WebhookEndpointsService {
     return endpoint;
   }
 
+  /** The organization's enabled endpoint with exactly this URL (written as the endpoint stores it). */
+  async findEnabledByUrl(organizationId: string, url: string): Promise<WebhookEndpoint> {
+    let normalized: string;
+    try {
+      normalized = new URL(url).toString();
+    } catch {
+      throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
+    }
+    const endpoints = (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
+    const endpoint = endpoints.find((candidate) => candidate.enabled && candidate.url === normalized);
+    if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
+    return endpoint;
+  }
+
   /** Any instance's current view of the endpoint (no organization check: the caller holds its id). */
   findById(endpointId: string): Promise<WebhookEndpoint | null> {
     return this.endpoints.findById(endpointId).lean().exec() as Promise<WebhookEndpoint | null>;

@@ -16,6 +16,13 @@ export class OutreachExecutor {
   constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {}
 
   async execute(node: WorkflowNode, run: Run, idempotencyKey: string): Promise<NodeResult> {
+    // A called workflow runs on inputs alone: there is nobody to reach out to.
+    if (run.candidateProfileId === null)
+      return {
+        type: 'failed',
+        errorCode: 'INVALID_NODE_CONFIG',
+        step: { error: 'the run has no candidate to contact' },
+      };
     const config = node.config as unknown as OutreachConfig;
     const replyWindowSeconds = config.replyWindowSeconds ?? DEFAULT_REPLY_WINDOW_SECONDS;
     const body = JSON.stringify({

@@ -25,6 +25,7 @@ import {
   type OutboxEntry,
 } from '@wfp/persistence';
 import { toEventNodeType, validateNodeConfig, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
+import { callResultEvents, endOf } from '../call-results';
 import { runCorrelation, runTerminalFields } from '../run-events';
 import { Run } from '../run.schema';
 import { VersionRegistryService } from '../version-registry.service';
@@ -162,7 +163,10 @@ export class RunEngineService {
         ...(errorClass ? { errorClass } : {}),
         ...(run.currentNodeId ? { lastFailedNodeId: run.currentNodeId } : {}),
       };
-      const event = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, this.origin(run, cause));
+      const origin = this.origin(run, cause);
+      const event = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, origin);
+      const end = { ...endOf(run), status: 'FAILED' as const, errorCode, lastFailedNodeId: run.currentNodeId };
+      const outbox = [event, ...callResultEvents(run, end, origin)].map((message) => toOutboxEntry('events', message));
       const written = await this.write(runId, () =>
         this.runs.updateOne(
           { _id: runId, version: run.version },
@@ -178,7 +182,7 @@ export class RunEngineService {
               wakeAt: null,
             },
             $inc: { version: 1 },
-            $push: { outbox: toOutboxEntry('events', event) },
+            $push: { outbox: { $each: outbox } },
           },
         ),
       );
@@ -288,6 +292,18 @@ export class RunEngineService {
         outbox.push(
           toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin)),
         );
+        const reached = routed && result.output !== undefined;
+        for (const callResult of callResultEvents(
+          run,
+          {
+            ...endOf(run),
+            status: 'COMPLETED',
+            outputReached: reached || run.outputReached,
+            output: reached ? result.output : run.output,
+          },
+          origin,
+        ))
+          outbox.push(toOutboxEntry('events', callResult));
       } else {
         const failedStatusCode = routed ? (result.failedStatusCode ?? null) : null;
         Object.assign(set, {
@@ -306,6 +322,9 @@ export class RunEngineService {
           lastFailedNodeId: node.id,
         };
         outbox.push(toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, origin)));
+        const end = { ...endOf(run), status: 'FAILED' as const, errorCode: next.errorCode, lastFailedNodeId: node.id };
+        for (const callResult of callResultEvents(run, { ...end, failedStatusCode }, origin))
+          outbox.push(toOutboxEntry('events', callResult));
       }
     }
 

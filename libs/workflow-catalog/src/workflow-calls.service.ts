@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { createEnvelope, newId, RunsStartCommand, type CallResult } from '@wfp/contracts';
+import { ApiError } from '@wfp/http-kit';
+import { MessagePublisher } from '@wfp/messaging';
+import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { inputProblems, type WorkflowDefinition } from '@wfp/workflow-graph';
+import { CallCompletionsService } from './call-completions.service';
+import { WorkflowsService, type Caller } from './workflows.service';
+
+export interface WorkflowCallInput {
+  inputs: Record<string, unknown>;
+  responseMeta?: Record<string, unknown>;
+}
+
+/** 200 when the run ended within the wait, 202 (with only the run id) otherwise. */
+export type WorkflowCallAnswer =
+  { httpStatus: 200; body: { runId: string } & CallResult } | { httpStatus: 202; body: { runId: string } };
+
+/**
+ * Calls a workflow as a function (seeds/callable-workflows-demo.txt): its latest published version
+ * runs on the given inputs alone (no candidate), and the caller waits for the result, or gets it
+ * later from GET /v1/workflow-runs/:runId or, with `inputs.webhookUrl`, as a signed delivery.
+ */
+@Injectable()
+export class WorkflowCallsService {
+  constructor(
+    private readonly workflows: WorkflowsService,
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly publisher: MessagePublisher,
+    private readonly completions: CallCompletionsService,
+  ) {}
+
+  async call(
+    caller: Caller,
+    workflowId: string,
+    input: WorkflowCallInput,
+    waitSeconds: number,
+  ): Promise<WorkflowCallAnswer> {
+    const workflow = await this.workflows.findOwned(caller.organizationId, workflowId);
+    if (workflow.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be called');
+    const version = await this.workflows.latestVersion(caller.organizationId, workflowId);
+    if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
+
+    const definition = version.definition as unknown as WorkflowDefinition;
+    const problems = inputProblems(definition.inputs, input.inputs);
+    if (problems.length > 0) throw ApiError.badRequest(problems.map((problem) => problem.message).join('; '), problems);
+
+    let webhookEndpointId: string | null = null;
+    const webhookUrl = input.inputs['webhookUrl'];
+    if (typeof webhookUrl === 'string') {
+      const endpoint = await this.endpoints.findEnabledByUrl(caller, webhookUrl);
+      if (!endpoint) {
+        const message =
+          'inputs.webhookUrl must be the URL of an enabled webhook endpoint of this organization ' +
+          '(register it with POST /v1/webhook-endpoints; its secret signs the result)';
+        throw ApiError.unprocessable(message, [{ field: 'inputs.webhookUrl', message }]);
+      }
+      webhookEndpointId = endpoint.id;
+    }
+
+    const runId = newId('run');
+    const command: RunsStartCommand = {
+      runId,
+      workflowId,
+      workflowVersionId: version._id,
+      versionNumber: version.versionNumber,
+      workflowExternalId: workflow.externalId,
+      candidateProfileId: null,
+      candidateProfileExternalId: null,
+      triggerSource: 'CALL',
+      inputs: input.inputs,
+      call: { webhookEndpointId, responseMeta: input.responseMeta ?? null },
+    };
+    // Waiting starts before the run does, so a run that ends at once is not missed.
+    const waiter = waitSeconds > 0 ? this.completions.expect(runId) : null;
+    try {
+      await this.publisher.publish(
+        'commands',
+        createEnvelope(RunsStartCommand, command, { ...caller, causationId: runId }),
+      );
+    } catch {
+      waiter?.cancel();
+      throw ApiError.serviceUnavailable('The call could not be queued; retry shortly');
+    }
+    const result = waiter ? await waiter.result(waitSeconds * 1000) : null;
+    return result ? { httpStatus: 200, body: { runId, ...result } } : { httpStatus: 202, body: { runId } };
+  }
+}
