@@ -420,6 +420,7 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
           'GET /v1/workflow-runs',
           'GET /v1/workflow-runs/{runId}',
           'POST /v1/workflow-runs/{runId}/cancel',
+          'POST /v1/workflow-runs/{runId}/retry',
           'POST /v1/conversations/{conversationId}/outcome',
           'POST /v1/webhook-endpoints',
           'GET /v1/webhook-endpoints',

@@ -6,6 +6,7 @@ import {
   contactDedupKey,
   createEnvelope,
   newId,
+  RpcError,
   runIdFor,
   RunsStartCommand,
   workflowEvent,
@@ -13,6 +14,9 @@ import {
   type ContactResolutionFailedData,
   type ContactResolutionSkippedData,
   type ContactResolvedData,
+  type ClaimAnswer,
+  type ClaimsAcquireRequest,
+  type ClaimsReleaseRequest,
   type ContactsResolveCommand,
   type MessageEnvelope,
 } from '@wfp/contracts';
@@ -172,6 +176,38 @@ export class ContactResolverService {
       if (completed) await this.claims.updateOne({ _id: claimId, runId }, { $set: { status: 'COMPLETED' } }).exec();
       else await this.claims.deleteOne({ _id: claimId, runId }).exec();
     });
+  }
+
+  /**
+   * Holds (version, candidate) for a run that did not come through resolution (a retry of a failed
+   * run). Acquired when free or already held by that run; otherwise the holder is reported.
+   */
+  async acquireClaim(organizationId: string, request: ClaimsAcquireRequest): Promise<ClaimAnswer> {
+    const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
+    let holder = await this.claim(organizationId, request.workflowVersionId, request.candidateProfileId, request.runId);
+    if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
+    if (request.replacesRunId && holder.runId === request.replacesRunId) {
+      // The failed run's end has not reached us yet: its claim passes to the retry, and the late
+      // release (which names the failed run) then finds nothing to delete.
+      await this.writeLock.run(this.claims.collection.collectionName, claimId, () =>
+        this.claims
+          .updateOne(
+            { _id: claimId, runId: request.replacesRunId },
+            { $set: { runId: request.runId, status: 'RUNNING', claimedAt: new Date() } },
+          )
+          .exec(),
+      );
+      holder = (await this.claims.findById(claimId).lean().exec()) ?? holder;
+    }
+    return { acquired: holder.runId === request.runId, holderRunId: holder.runId, holderStatus: holder.status };
+  }
+
+  /** Gives a claim back, if the run still holds it (a retry that could not be started). */
+  async releaseClaim(organizationId: string, request: ClaimsReleaseRequest): Promise<void> {
+    const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
+    await this.writeLock.run(this.claims.collection.collectionName, claimId, () =>
+      this.claims.deleteOne({ _id: claimId, organizationId, runId: request.runId, status: 'RUNNING' }).exec(),
+    );
   }
 
   private contactFields(command: ContactsResolveCommand, profile: ResolvedProfile) {

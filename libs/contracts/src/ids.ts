@@ -17,3 +17,8 @@ export function runIdFor(requestId: string, index: number): string {
 export function contactDedupKey(organizationId: string, requestId: string, index: number): string {
   return `contact_${createHash('sha256').update(`${organizationId}:${requestId}:${index}`).digest('hex').slice(0, 24)}`;
 }
+
+/** The id of the run that retries a failed run: derived, so repeated or concurrent retries name one run. */
+export function retryRunIdFor(failedRunId: string): string {
+  return `run_${createHash('sha256').update(`${failedRunId}:retry`).digest('hex').slice(0, 24)}`;
+}

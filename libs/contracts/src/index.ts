@@ -9,6 +9,7 @@ export * from './commands/versions-register.command';
 export * from './queries/run-queries';
 export * from './queries/rpc-error';
 export * from './queries/webhook-requests';
+export * from './queries/run-retry';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/call-result';

@@ -6,6 +6,7 @@ import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
 import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './queries/run-queries';
+import { ClaimsAcquireRequest, ClaimsReleaseRequest, RunsRetryRequest } from './queries/run-retry';
 import {
   WebhookDeliveriesListRequest,
   WebhookDeliveriesReplayRequest,
@@ -82,8 +83,13 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
 /** Request/reply message types each service answers on its `<namespace>.<service>.rpc` queue. */
 export const SERVICE_RPC: Record<ServiceName, string[]> = {
   'workflow-api': [],
-  'workflow-processor': [RunsGetQuery.type, RunsListQuery.type, ConversationsOutcomeRequest.type],
-  'contact-resolver': [],
+  'workflow-processor': [
+    RunsGetQuery.type,
+    RunsListQuery.type,
+    ConversationsOutcomeRequest.type,
+    RunsRetryRequest.type,
+  ],
+  'contact-resolver': [ClaimsAcquireRequest.type, ClaimsReleaseRequest.type],
   'webhook-dispatcher': [
     WebhookEndpointsCreateRequest.type,
     WebhookEndpointsListRequest.type,

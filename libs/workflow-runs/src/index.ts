@@ -14,3 +14,5 @@ export * from './engine/routing';
 export * from './engine/run-scope';
 export * from './engine/run-engine.service';
 export * from './engine/run-timers.service';
+export * from './run-retrier.service';
+export * from './run-retry';

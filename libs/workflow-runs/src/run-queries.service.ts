@@ -38,6 +38,9 @@ export interface RunView {
   lastFailedNodeId: string | null;
   failedStatusCode: number | null;
   cancellationReason: string | null;
+  /** The failed run this one retries, and the run that retries this one. */
+  retryOfRunId: string | null;
+  retriedByRunId: string | null;
   outputReached: boolean;
   output: unknown;
   /** For a called workflow that has ended: its end state as the call API reports it. */
@@ -111,6 +114,8 @@ function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
     lastFailedNodeId: run.lastFailedNodeId ?? null,
     failedStatusCode: run.failedStatusCode ?? null,
     cancellationReason: run.cancellationReason ?? null,
+    retryOfRunId: run.retryOfRunId ?? null,
+    retriedByRunId: run.retriedByRunId ?? null,
     outputReached: run.outputReached ?? false,
     output: run.output ?? null,
     callResult: run.call && run.status !== 'RUNNING' ? callResultOf(endOf(run)) : null,

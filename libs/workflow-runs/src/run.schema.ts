@@ -122,6 +122,14 @@ export class Run {
   @Prop({ type: String, default: null })
   cancellationReason!: string | null;
 
+  /** The failed run this one retries (it resumed at that run's lastFailedNodeId). */
+  @Prop({ type: String, default: null })
+  retryOfRunId!: string | null;
+
+  /** The run that retries this failed one. */
+  @Prop({ type: String, default: null })
+  retriedByRunId!: string | null;
+
   /** Optimistic concurrency: every update matches on it and increments it. */
   @Prop({ required: true, default: 0 })
   version!: number;

@@ -10,6 +10,7 @@ import { RunTimersService } from './engine/run-timers.service';
 import { WebhookExecutor } from './engine/webhook.executor';
 import { RunQueriesService } from './run-queries.service';
 import { RunCancellerService } from './run-canceller.service';
+import { RunRetrierService } from './run-retrier.service';
 import { RunStarterService } from './run-starter.service';
 import { Run, RunSchema } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
@@ -29,6 +30,7 @@ export class WorkflowRunsModule implements OnModuleInit {
     const services = [
       RunStarterService,
       RunCancellerService,
+      RunRetrierService,
       VersionRegistryService,
       RunEngineService,
       RunTimersService,

@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  ClaimsAcquireRequest,
+  ClaimsReleaseRequest,
   ContactsResolveCommand,
   parsePayload,
   RUN_TERMINAL_EVENT_TYPES,
   WorkflowEventType,
+  type ClaimAnswer,
   type MessageEnvelope,
   type RunCompletedData,
 } from '@wfp/contracts';
@@ -44,5 +47,16 @@ export class ContactMessagesHandler {
       recordId,
       envelope.type === WorkflowEventType.RunCompleted,
     );
+  }
+
+  @MessagePattern(ClaimsAcquireRequest.type)
+  onClaimAcquire(@Payload() envelope: MessageEnvelope): Promise<ClaimAnswer> {
+    return this.resolver.acquireClaim(envelope.organizationId, parsePayload(ClaimsAcquireRequest, envelope.payload));
+  }
+
+  @MessagePattern(ClaimsReleaseRequest.type)
+  async onClaimRelease(@Payload() envelope: MessageEnvelope): Promise<{ released: true }> {
+    await this.resolver.releaseClaim(envelope.organizationId, parsePayload(ClaimsReleaseRequest, envelope.payload));
+    return { released: true };
   }
 }

@@ -43,8 +43,11 @@ export class RunDto {
   @ApiProperty()
   versionNumber!: number;
 
-  @ApiProperty()
-  candidateProfileId!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'null for a called workflow' })
+  candidateProfileId!: string | null;
+
+  @ApiProperty({ enum: ['API', 'CALL'] })
+  triggerSource!: string;
 
   @ApiProperty({ type: String, nullable: true, description: 'The node to run next or the node waited on' })
   currentNodeId!: string | null;
@@ -67,8 +70,22 @@ export class RunDto {
   @ApiProperty({ type: String, nullable: true })
   cancellationReason!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: 'The failed run this run retries' })
+  retryOfRunId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The run that retries this failed run' })
+  retriedByRunId!: string | null;
+
   @ApiProperty({ description: 'The output node value, for callable workflows', nullable: true })
   output!: unknown;
+
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'For a called workflow that has ended: { status, output?, error? } as the call API answers it',
+  })
+  callResult!: Record<string, unknown> | null;
 
   @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'NodeOutcome records in order' })
   nodes!: unknown[];
@@ -95,4 +112,9 @@ export class CancellingRunDto {
 
   @ApiProperty({ example: 'CANCELLING' })
   status!: string;
+}
+
+export class RetriedRunDto {
+  @ApiProperty({ description: 'The new run (retryOfRunId = the failed run); the same for every retry of that run' })
+  runId!: string;
 }

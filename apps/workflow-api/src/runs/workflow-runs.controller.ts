@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyAuth, Principal, type ApiPrincipal } from '@wfp/api-access';
+import { ApiKeyAuth, Idempotent, Principal, type ApiPrincipal } from '@wfp/api-access';
 import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE } from '@wfp/http-kit';
 import { WorkflowRunsService } from '@wfp/workflow-catalog';
-import { CancelRunDto, CancellingRunDto, ListRunsQueryDto, RunDto, RunPageDto } from './runs.dto';
+import { CancelRunDto, CancellingRunDto, ListRunsQueryDto, RetriedRunDto, RunDto, RunPageDto } from './runs.dto';
 
 @ApiTags('workflow runs')
 @ApiKeyAuth()
@@ -55,5 +55,21 @@ export class WorkflowRunsController {
     @Body() body: CancelRunDto,
   ): Promise<CancellingRunDto> {
     return this.runs.cancel({ ...principal, correlationId }, runId, body.reason);
+  }
+
+  @Post(':runId/retry')
+  @HttpCode(202)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Retry a FAILED run: a new run resumes at the node that failed, nothing done before is done again',
+  })
+  @ApiAcceptedResponse({ type: RetriedRunDto })
+  @ApiErrorResponses(404, 409)
+  retry(
+    @Principal() principal: ApiPrincipal,
+    @CorrelationId() correlationId: string,
+    @Param('runId') runId: string,
+  ): Promise<RetriedRunDto> {
+    return this.runs.retry({ ...principal, correlationId }, runId);
   }
 }

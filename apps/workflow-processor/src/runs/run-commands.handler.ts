@@ -7,6 +7,8 @@ import {
   RunsGetQuery,
   RunsListQuery,
   RunsResumeCommand,
+  RunsRetryRequest,
+  type RunRetryAnswer,
   RunsStartCommand,
   VersionsRegisterCommand,
   type ConversationsOutcomeResult,
@@ -17,6 +19,7 @@ import {
   RunCancellerService,
   RunEngineService,
   RunQueriesService,
+  RunRetrierService,
   RunStarterService,
   VersionRegistryService,
   type RunPage,
@@ -34,6 +37,7 @@ export class RunCommandsHandler {
     private readonly canceller: RunCancellerService,
     private readonly engine: RunEngineService,
     private readonly queries: RunQueriesService,
+    private readonly retrier: RunRetrierService,
   ) {}
 
   @EventPattern(VersionsRegisterCommand.type)
@@ -73,6 +77,11 @@ export class RunCommandsHandler {
   async onRunsList(@Payload() envelope: MessageEnvelope): Promise<RunPage> {
     const payload = parsePayload(RunsListQuery, envelope.payload);
     return this.queries.list(envelope.organizationId, payload);
+  }
+
+  @MessagePattern(RunsRetryRequest.type)
+  onRunsRetry(@Payload() envelope: MessageEnvelope): Promise<RunRetryAnswer> {
+    return this.retrier.retry({ ...envelope, payload: parsePayload(RunsRetryRequest, envelope.payload) });
   }
 
   @MessagePattern(ConversationsOutcomeRequest.type)
