@@ -13,6 +13,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -193,9 +194,37 @@ function ensureFerretBuilt() {
   renameSync(built, ferretBinary); // atomic: a concurrent `up` never runs a half-written binary
 }
 
+/**
+ * A crash of FerretDB while it creates a database can leave a SQLite file without FerretDB's
+ * metadata table, and FerretDB then refuses to start at all ("no such table:
+ * _ferretdb_collections"). Such a file holds no table at all, so no data: move it aside.
+ */
+async function quarantineEmptyDatabases() {
+  if (!existsSync(ferretDir)) return;
+  const { DatabaseSync } = await import('node:sqlite');
+  for (const file of readdirSync(ferretDir).filter((name) => name.endsWith('.sqlite'))) {
+    const full = path.join(ferretDir, file);
+    let tables;
+    try {
+      const database = new DatabaseSync(full, { readOnly: true });
+      tables = database.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get().n;
+      database.close();
+    } catch {
+      continue; // unreadable here: leave it for FerretDB to judge
+    }
+    if (tables > 0) continue;
+    const quarantine = path.join(dataDir, 'ferretdb-quarantine');
+    mkdirSync(quarantine, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm'])
+      if (existsSync(full + suffix)) renameSync(full + suffix, path.join(quarantine, file + suffix));
+    log(`moved the empty database file ${file} (left by a crash) to .data/ferretdb-quarantine`);
+  }
+}
+
 async function startFerret() {
   ensureFerretBuilt();
   mkdirSync(ferretDir, { recursive: true });
+  await quarantineEmptyDatabases();
   log(`starting FerretDB ${FERRETDB_VERSION} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in .data/ferretdb)`);
   const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
   const child = spawn(
