@@ -25,7 +25,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dataDir = path.join(root, '.data');
+// INFRA_DATA_DIR (with INFRA_AMQP_PORT / INFRA_MONGO_PORT) runs a second, separate pair of servers,
+// e.g. for the fault tests, which restart them under load without disturbing anything else.
+const dataDir = process.env.INFRA_DATA_DIR ? path.resolve(process.env.INFRA_DATA_DIR) : path.join(root, '.data');
 const stateFile = path.join(dataDir, 'infra-state.json');
 const envFile = path.join(dataDir, 'infra.env');
 
@@ -147,7 +149,7 @@ async function startRabbit() {
     ),
   );
   writeFileSync(path.join(rabbitDir, 'enabled_plugins'), '[].\n');
-  log(`starting RabbitMQ on 127.0.0.1:${RABBITMQ_PORT} (data in .data/rabbitmq)`);
+  log(`starting RabbitMQ on 127.0.0.1:${RABBITMQ_PORT} (data in ${path.relative(root, rabbitDir)})`);
   // Run as the current user (root here) rather than through Debian's su wrapper, so data stays in .data/.
   run(path.join(RABBIT_BIN, 'rabbitmq-server'), ['-detached'], { env: rabbitEnv(), quiet: true });
   await waitFor(() => canConnect('127.0.0.1', RABBITMQ_PORT), 'RabbitMQ', 60_000);
@@ -225,7 +227,9 @@ async function startFerret() {
   ensureFerretBuilt();
   mkdirSync(ferretDir, { recursive: true });
   await quarantineEmptyDatabases();
-  log(`starting FerretDB ${FERRETDB_VERSION} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in .data/ferretdb)`);
+  log(
+    `starting FerretDB ${FERRETDB_VERSION} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in ${path.relative(root, ferretDir)})`,
+  );
   const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
   const child = spawn(
     ferretBinary,
@@ -285,7 +289,7 @@ async function up() {
 
   writeState(state);
   writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n`);
-  log(`ready: AMQP_URL and MONGO_URL written to .data/infra.env`);
+  log(`ready: AMQP_URL and MONGO_URL written to ${path.relative(root, envFile)}`);
 }
 
 function isAlive(pid) {
@@ -330,10 +334,30 @@ async function status() {
   );
 }
 
-const commands = { up, down, status };
+/** Stops and starts the RabbitMQ this data directory's `up` started (fault tests). */
+async function restartBroker() {
+  if (!readState().rabbitmq) throw new Error('restart-broker: no RabbitMQ was started by `infra up` here');
+  stopRabbit();
+  await waitFor(async () => !(await canConnect('127.0.0.1', RABBITMQ_PORT)), 'RabbitMQ shutdown', 60_000);
+  await startRabbit();
+  log('RabbitMQ restarted');
+}
+
+/** Kills (SIGKILL, as a crash would) and starts again the FerretDB this data directory's `up` started. */
+async function restartStore() {
+  const state = readState();
+  if (!state.ferretdb) throw new Error('restart-store: no FerretDB was started by `infra up` here');
+  if (isAlive(state.ferretdb.pid)) process.kill(state.ferretdb.pid, 'SIGKILL');
+  await waitFor(async () => !isAlive(state.ferretdb.pid), 'FerretDB exit', 10_000);
+  state.ferretdb = { ...state.ferretdb, pid: await startFerret(), startedAt: new Date().toISOString() };
+  writeState(state);
+  log(`FerretDB restarted (pid ${state.ferretdb.pid})`);
+}
+
+const commands = { up, down, status, 'restart-broker': restartBroker, 'restart-store': restartStore };
 const command = commands[process.argv[2]];
 if (!command) {
-  console.error('usage: infra.mjs up|down|status');
+  console.error('usage: infra.mjs up|down|status|restart-broker|restart-store');
   process.exit(2);
 }
 command().catch((error) => {

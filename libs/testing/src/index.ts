@@ -5,3 +5,4 @@ export * from './service-process';
 export * from './platform';
 export * from './messaging-simulator';
 export * from './isolated-infra';
+export * from './dedicated-infra';

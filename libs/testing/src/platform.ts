@@ -1,4 +1,12 @@
-import { deleteBrokerNamespace, dropDatabases, mongoUrlWithDatabase, testInfra, uniqueSuffix } from './test-infra';
+import {
+  deleteBrokerNamespace,
+  dropDatabases,
+  mongoUrlWithDatabase,
+  testInfra,
+  uniqueSuffix,
+  type TestInfra,
+} from './test-infra';
+import { MongoClient } from 'mongodb';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
@@ -21,10 +29,15 @@ export class Platform {
     readonly simulator: MessagingSimulator,
     private readonly amqpUrl: string,
     private readonly mongoUrl: string,
+    private readonly retryDelaysMs: number[],
   ) {}
 
-  static async start(extraEnv: Partial<Record<PlatformService, Record<string, string>>> = {}): Promise<Platform> {
-    const infra = testInfra();
+  static async start(
+    extraEnv: Partial<Record<PlatformService, Record<string, string>>> = {},
+    options: { infra?: TestInfra; retryDelaysMs?: number[] } = {},
+  ): Promise<Platform> {
+    const infra = options.infra ?? testInfra();
+    const retryDelaysMs = options.retryDelaysMs ?? TEST_RETRY_DELAYS_MS;
     const suffix = uniqueSuffix();
     const namespace = `e2e${suffix}`;
     const names: PlatformService[] = ['workflow-processor', 'webhook-dispatcher', 'contact-resolver', 'workflow-api'];
@@ -47,7 +60,7 @@ export class Platform {
         {
           AMQP_URL: infra.amqpUrl,
           AMQP_NAMESPACE: namespace,
-          AMQP_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
+          AMQP_RETRY_DELAYS_MS: retryDelaysMs.join(','),
           MONGO_URL: mongoUrlWithDatabase(infra.mongoUrl, databases[name]),
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           MESSAGING_CALLBACK_SECRET: TEST_MESSAGING_SECRET,
@@ -61,7 +74,15 @@ export class Platform {
         ports[name],
       );
     }
-    const platform = new Platform(namespace, databases, services, simulator, infra.amqpUrl, infra.mongoUrl);
+    const platform = new Platform(
+      namespace,
+      databases,
+      services,
+      simulator,
+      infra.amqpUrl,
+      infra.mongoUrl,
+      retryDelaysMs,
+    );
     try {
       await Promise.all(names.map((name) => services[name].ready()));
     } catch (error) {
@@ -93,6 +114,26 @@ export class Platform {
     return this.services['workflow-api'].url;
   }
 
+  /** Ids of every event the dispatcher has taken in (what receivers should get). */
+  async receivedEventIds(): Promise<string[]> {
+    const client = await MongoClient.connect(this.mongoUrl);
+    try {
+      const events = await client
+        .db(this.databases['webhook-dispatcher'])
+        .collection<{ _id: string }>('received_events')
+        .find({}, { projection: { _id: 1 } })
+        .toArray();
+      return events.map((event) => event._id);
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** AMQP_URL of the broker the services use (for assertions). */
+  get brokerUrl(): string {
+    return this.amqpUrl;
+  }
+
   /** MONGO_URL of the server holding every service's database (for assertions). */
   get mongoServerUrl(): string {
     return this.mongoUrl;
@@ -106,7 +147,7 @@ export class Platform {
       Object.entries(this.services).map(async ([name, service]) => [name, await service.stop()] as const),
     );
     await this.simulator.stop();
-    await deleteBrokerNamespace(this.amqpUrl, this.namespace, TEST_RETRY_DELAYS_MS).catch(() => undefined);
+    await deleteBrokerNamespace(this.amqpUrl, this.namespace, this.retryDelaysMs).catch(() => undefined);
     await dropDatabases(this.mongoUrl, Object.values(this.databases)).catch(() => undefined);
     return Object.fromEntries(codes) as Record<PlatformService, number | null>;
   }

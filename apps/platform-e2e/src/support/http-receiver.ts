@@ -27,7 +27,8 @@ export class HttpReceiver {
 
   private constructor(private readonly server: http.Server) {}
 
-  static async start(): Promise<HttpReceiver> {
+  /** Listens on `port` (0: any free one); a stopped receiver can be started again on its old port. */
+  static async start(port = 0): Promise<HttpReceiver> {
     const holder: { receiver?: HttpReceiver } = {};
     const server = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -36,12 +37,16 @@ export class HttpReceiver {
     });
     const receiver = new HttpReceiver(server);
     holder.receiver = receiver;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   on(path: string, responder: Responder): void {
