@@ -216,11 +216,21 @@ describe('fault test: crashes and restarts under load lose nothing', () => {
       { timeoutMs: 60_000, intervalMs: 500, what: 'every queue to drain' },
     );
 
+    // Deliveries that failed while the receiver was away wait for their next scheduled attempt.
+    const dispatcherEvents = await platform.receivedEventIds();
+    const missingNow = () => {
+      const seen = new Set(receiver.received.map((event) => event.eventId));
+      return dispatcherEvents.filter((eventId) => !seen.has(eventId));
+    };
+    await waitFor(() => missingNow().length === 0, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'every event at the receiver',
+    }).catch(() => undefined);
     const terminal = terminalOf();
     const ids = receiver.received.map((event) => event.eventId);
     const distinct = new Set(ids);
-    const dispatcherEvents = await platform.receivedEventIds();
-    const missing = dispatcherEvents.filter((eventId) => !distinct.has(eventId));
+    const missing = missingNow();
     const deadLettered: Record<string, number> = {};
     for (const queue of deadLetter) deadLettered[queue] = (await probe.stats(queue))?.messageCount ?? 0;
     const counts = {

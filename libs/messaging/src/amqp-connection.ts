@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as amqp from 'amqp-connection-manager';
 import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
+import type { Channel } from 'amqplib';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /**
@@ -33,12 +34,32 @@ export class AmqpConnection implements OnApplicationShutdown {
     return this.manager.isConnected();
   }
 
-  /** Channels are closed by this class at shutdown, before the connection they live on. */
+  /**
+   * Channels are closed by this class at shutdown, before the connection they live on. A channel
+   * the broker closes with an error (e.g. an ack for an unknown delivery tag) is not re-created by
+   * amqp-connection-manager until the connection itself reconnects, which would leave its
+   * consumers silently dead: such an error forces that reconnect.
+   */
   createChannel(options: CreateChannelOpts): ChannelWrapper {
-    const channel = this.manager.createChannel(options);
+    const setup = options.setup as ((channel: Channel) => Promise<unknown>) | undefined;
+    const channel = this.manager.createChannel({
+      ...options,
+      setup: async (raw: Channel) => {
+        raw.on('error', (error: Error) => this.onChannelError(options.name ?? 'unnamed', error));
+        if (setup) await setup(raw);
+      },
+    });
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     return channel;
+  }
+
+  private onChannelError(name: string, error: Error): void {
+    if (this.closing) return;
+    this.logger.error(
+      `the broker closed channel ${name} (${error.message}); reconnecting to set every channel up again`,
+    );
+    this.manager.reconnect();
   }
 
   onApplicationShutdown(): Promise<void> {

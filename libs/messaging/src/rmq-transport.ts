@@ -33,6 +33,9 @@ export type DeadLetterReason = 'malformed' | 'no-handler' | 'invalid-payload' | 
 export class RmqTransport extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(RmqTransport.name);
   private channel: ChannelWrapper | null = null;
+  /** Which raw channel (counted per (re)connect) delivered each message in flight. */
+  private generation = 0;
+  private readonly deliveredOn = new WeakMap<ConsumeMessage, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
 
@@ -50,6 +53,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       name: 'consumer',
       confirm: true,
       setup: async (ch: ConfirmChannel) => {
+        this.generation += 1;
         await declareTopology(ch, topology);
         await ch.prefetch(this.options.prefetch);
       },
@@ -59,7 +63,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       // Not awaited: a service starts (and reports not-ready) while the broker is unreachable,
       // and the consumer attaches once the connection is up.
       channel
-        .consume(workQueue.queue, (message) => this.track(this.handle(channel, workQueue, message)), {
+        .consume(workQueue.queue, (message) => this.track(this.handle(channel, workQueue, this.received(message))), {
           noAck: false,
           prefetch: this.options.prefetch,
         })
@@ -68,7 +72,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     if (topology.rpcQueue) {
       const rpcQueue = topology.rpcQueue;
       channel
-        .consume(rpcQueue, (message) => this.track(this.answer(channel, message)), {
+        .consume(rpcQueue, (message) => this.track(this.answer(channel, this.received(message))), {
           noAck: false,
           prefetch: this.options.prefetch,
         })
@@ -94,6 +98,23 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.channel as T;
+  }
+
+  private received(message: ConsumeMessage): ConsumeMessage {
+    this.deliveredOn.set(message, this.generation);
+    return message;
+  }
+
+  /**
+   * Whether the message can still be settled: a message delivered on a channel that has since
+   * closed is requeued by the broker, and acking its tag on the new channel would close that one.
+   */
+  private settleable(message: ConsumeMessage): boolean {
+    if (this.deliveredOn.get(message) === this.generation) return true;
+    this.log.warn(
+      `${String(message.properties.messageId)} came on a channel that has closed; the broker delivers it again`,
+    );
+    return false;
   }
 
   private track(work: Promise<void>): void {
@@ -128,7 +149,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     } catch (error) {
       return this.onHandlerError(channel, workQueue, message, envelope, attempt, error);
     }
-    channel.ack(message);
+    if (this.settleable(message)) channel.ack(message);
   }
 
   /**
@@ -161,7 +182,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     } catch (error) {
       this.log.warn(`cannot reply to ${String(correlationId)}: ${String(error)}`);
     }
-    channel.ack(message);
+    if (this.settleable(message)) channel.ack(message);
   }
 
   private toRpcError(error: unknown): { code: RpcError['code']; message: string; field?: string } {
@@ -239,11 +260,11 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
         timestamp: properties.timestamp,
         headers: { ...properties.headers, ...headers },
       });
-      channel.ack(message);
+      if (this.settleable(message)) channel.ack(message);
     } catch (error) {
       // The broker did not take the copy: leave the original for redelivery instead of losing it.
       this.log.error(`cannot move ${properties.messageId} to ${routingKey}: ${String(error)}`);
-      if (!this.closing) channel.nack(message, false, true);
+      if (!this.closing && this.settleable(message)) channel.nack(message, false, true);
     }
   }
 }
