@@ -26,11 +26,8 @@ export interface RunRetryAnswer {
   created: boolean;
 }
 
-/** Holds (version, candidate) for a run, as contact resolution does for a new run. */
-export class ClaimsAcquireRequest {
-  static readonly type = 'claims.acquire';
-  static readonly schemaVersion = 1;
-
+/** A claim on (version, candidate) and the run it is for: what both claim requests name. */
+export abstract class ClaimRef {
   @MinLength(1)
   @IsString()
   workflowVersionId!: string;
@@ -42,6 +39,12 @@ export class ClaimsAcquireRequest {
   @MinLength(1)
   @IsString()
   runId!: string;
+}
+
+/** Holds (version, candidate) for a run, as contact resolution does for a new run. */
+export class ClaimsAcquireRequest extends ClaimRef {
+  static readonly type = 'claims.acquire';
+  static readonly schemaVersion = 1;
 
   /** The failed run being retried: its claim, if the resolver has not released it yet, passes on. */
   @IsOptional()
@@ -58,19 +61,7 @@ export interface ClaimAnswer {
 }
 
 /** Gives the claim back if the given run still holds it (a retry that could not be started). */
-export class ClaimsReleaseRequest {
+export class ClaimsReleaseRequest extends ClaimRef {
   static readonly type = 'claims.release';
   static readonly schemaVersion = 1;
-
-  @MinLength(1)
-  @IsString()
-  workflowVersionId!: string;
-
-  @MinLength(1)
-  @IsString()
-  candidateProfileId!: string;
-
-  @MinLength(1)
-  @IsString()
-  runId!: string;
 }

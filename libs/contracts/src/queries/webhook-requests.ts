@@ -31,24 +31,37 @@ export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;
 export const WEBHOOK_MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 export const WEBHOOK_DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 
+/** Applies property decorators as if written above each other, the first one on top. */
+function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => {
+    for (const decorate of [...decorators].reverse()) decorate(target, key);
+  };
+}
+
+/** The rules an endpoint's fields follow in both create and update. */
+const IsEndpointUrl = () => stacked(MaxLength(WEBHOOK_URL_MAX_LENGTH), IsString());
+const IsEventTypeFilter = () =>
+  stacked(
+    IsIn(ALL_WORKFLOW_EVENT_TYPES, { each: true }),
+    ArrayUnique(),
+    ArrayMaxSize(ALL_WORKFLOW_EVENT_TYPES.length),
+    IsArray(),
+  );
+const IsEndpointDescription = () => stacked(MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH), IsString());
+
 export class WebhookEndpointsCreateRequest {
   static readonly type = 'webhook-endpoints.create';
   static readonly schemaVersion = 1;
 
-  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
-  @IsString()
+  @IsEndpointUrl()
   url!: string;
 
   @IsOptional()
-  @IsIn(ALL_WORKFLOW_EVENT_TYPES, { each: true })
-  @ArrayUnique()
-  @ArrayMaxSize(ALL_WORKFLOW_EVENT_TYPES.length)
-  @IsArray()
+  @IsEventTypeFilter()
   eventTypes?: string[];
 
   @IsOptional()
-  @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH)
-  @IsString()
+  @IsEndpointDescription()
   description?: string;
 }
 
@@ -104,20 +117,15 @@ export class WebhookEndpointsUpdateRequest extends WebhookEndpointRef {
   static readonly schemaVersion = 1;
 
   @IsOptional()
-  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
-  @IsString()
+  @IsEndpointUrl()
   url?: string;
 
   @IsOptional()
-  @IsIn(ALL_WORKFLOW_EVENT_TYPES, { each: true })
-  @ArrayUnique()
-  @ArrayMaxSize(ALL_WORKFLOW_EVENT_TYPES.length)
-  @IsArray()
+  @IsEventTypeFilter()
   eventTypes?: string[];
 
   @IsOptional()
-  @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH)
-  @IsString()
+  @IsEndpointDescription()
   description?: string;
 
   @IsOptional()

@@ -110,8 +110,9 @@ export class WebhookEndpointsService {
     } catch {
       throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     }
-    const endpoints = (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
-    const endpoint = endpoints.find((candidate) => candidate.enabled && candidate.url === normalized);
+    const endpoint = (await this.ofOrganization(organizationId)).find(
+      (candidate) => candidate.enabled && candidate.url === normalized,
+    );
     if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     return endpoint;
   }
@@ -123,8 +124,12 @@ export class WebhookEndpointsService {
 
   /** The endpoints of an organization that take this event type. */
   async subscribers(organizationId: string, eventType: string): Promise<WebhookEndpoint[]> {
-    const endpoints = (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
-    return endpoints.filter((endpoint) => isSubscribed(endpoint, eventType));
+    return (await this.ofOrganization(organizationId)).filter((endpoint) => isSubscribed(endpoint, eventType));
+  }
+
+  /** Every endpoint of the organization (a handful: filtered here rather than by the store). */
+  private async ofOrganization(organizationId: string): Promise<WebhookEndpoint[]> {
+    return (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
   }
 
   async update(organizationId: string, request: WebhookEndpointsUpdateRequest): Promise<WebhookEndpointView> {
