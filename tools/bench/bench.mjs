@@ -425,8 +425,9 @@ function bottlenecks(figures) {
   const { e2e, gateway, dispatcher, baselines } = figures;
   const store =
     `the store does ${baselines.storeUpdatesPerSecond} single-document updates/s on a small collection but only ` +
-    `${baselines.storeUpdatesPerSecondAt5000Docs}/s on one of 5,000 documents (FerretDB v1 on SQLite finds the document ` +
-    `to update by scanning the collection, so every update slows as runs, events and deliveries accumulate)`;
+    `${baselines.storeUpdatesPerSecondAt5000Docs}/s on one of 5,000 documents (FerretDB v1.24 on SQLite ` +
+    `indexes _id as _ferretdb_sjson->"_id" but looks it up as _ferretdb_sjson->'$._id', so SQLite scans the ` +
+    `collection for every update by _id, and every update slows as runs, events and deliveries accumulate)`;
   if (e2e.runsPerSecond < TARGETS.runsPerSecond)
     notes.push(
       `e2e ${e2e.runsPerSecond} runs/s < ${TARGETS.runsPerSecond}: store-bound — a run makes about 10 updates across ` +

@@ -6,3 +6,4 @@ export * from './platform';
 export * from './messaging-simulator';
 export * from './isolated-infra';
 export * from './dedicated-infra';
+export * from './service-memory';
