@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiAccessModule } from '@wfp/api-access';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
-import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { createLoggerModule } from '@wfp/observability';
+import { HealthModule } from '@wfp/service-runtime';
 import { PersistenceModule } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';

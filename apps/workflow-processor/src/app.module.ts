@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
-import { createLoggerModule, HealthModule } from '@wfp/observability';
+import { createLoggerModule } from '@wfp/observability';
+import { HealthModule } from '@wfp/service-runtime';
 import { PersistenceModule } from '@wfp/persistence';
 import { WorkflowRunsModule } from '@wfp/workflow-runs';
 import type { ProcessorConfig } from './processor.config';

@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Model } from 'mongoose';
+import type { Counter } from 'prom-client';
+import { MetricsRegistry } from '@wfp/observability';
 import {
   contactDedupKey,
   createEnvelope,
@@ -66,7 +68,16 @@ export class ContactResolverService {
     private readonly outbox: OutboxRelayService,
     private readonly writeLock: DocumentWriteLock,
     @Inject(RESOLVER_OPTIONS) private readonly options: ResolverOptions,
-  ) {}
+    @Optional() registry: MetricsRegistry = new MetricsRegistry(),
+  ) {
+    this.resolutionsRecorded = registry.counter({
+      name: 'contact_resolutions_total',
+      help: 'Contacts resolved into a run, skipped (the candidate already has one) or failed, counted once each.',
+      labelNames: ['result'],
+    });
+  }
+
+  private readonly resolutionsRecorded: Counter<'result'>;
 
   async resolve(envelope: MessageEnvelope<ContactsResolveCommand>): Promise<ResolutionResult> {
     const command = envelope.payload;
@@ -260,6 +271,7 @@ export class ContactResolverService {
         candidateProfileId,
         outbox,
       });
+      this.resolutionsRecorded.inc({ result });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       // recorded by an earlier delivery: its event, not a second one

@@ -1,4 +1,4 @@
-import { buildServiceTopology, retryDelayFor } from './broker-topology';
+import { buildServiceTopology, describeServiceQueues, retryDelayFor } from './broker-topology';
 
 describe('buildServiceTopology', () => {
   const topology = buildServiceTopology({
@@ -78,5 +78,36 @@ describe('retryDelayFor', () => {
   it('walks the schedule and repeats its last delay', () => {
     const delays = [100, 200, 400];
     expect([1, 2, 3, 4, 9].map((n) => retryDelayFor(n, delays))).toEqual([100, 200, 400, 400, 400]);
+  });
+});
+
+describe('describeServiceQueues', () => {
+  const describe_ = (service: 'webhook-dispatcher' | 'workflow-processor') =>
+    describeServiceQueues(
+      buildServiceTopology({ namespace: 'wf', service, queueType: 'classic', retryDelaysMs: [1000, 5000, 5000] }),
+    );
+
+  it('names each work queue, its DLQ (pointing back at it) and its distinct retry queues', () => {
+    const queues = describe_('workflow-processor');
+    const work = queues.filter((queue) => queue.kind === 'work');
+    expect(work.length).toBeGreaterThan(0);
+    for (const { name } of work) {
+      expect(queues).toContainEqual({ name: `${name}.dlq`, kind: 'dlq', deadLetterOf: name });
+      expect(queues.filter((queue) => queue.kind === 'retry' && queue.name.startsWith(`${name}.retry.`))).toHaveLength(
+        2,
+      );
+    }
+    expect(queues.filter((queue) => queue.kind === 'rpc')).toEqual([
+      { name: 'wf.workflow-processor.rpc', kind: 'rpc', deadLetterOf: null },
+    ]);
+    expect(new Set(queues.map((queue) => queue.name)).size).toBe(queues.length);
+  });
+
+  it("lists the dispatcher's parking queue as a DLQ that belongs to no work queue", () => {
+    expect(describe_('webhook-dispatcher')).toContainEqual({
+      name: 'wf.webhook-dispatcher.deliveries.dlq',
+      kind: 'dlq',
+      deadLetterOf: null,
+    });
   });
 });

@@ -136,3 +136,33 @@ export function buildServiceTopology(options: {
   }
   return { exchanges, queues, bindings, workQueues, rpcQueue };
 }
+
+export type QueueKind = 'work' | 'retry' | 'dlq' | 'rpc';
+
+export interface QueueDescription {
+  name: string;
+  kind: QueueKind;
+  /** For a DLQ of a work queue: that queue; null for a parking queue (it collects notices). */
+  deadLetterOf: string | null;
+}
+
+/**
+ * Every queue a service declares, by what it is for: what SREs watch (work and retry backlog,
+ * DLQ depth, request queue) and what the DLQ admin operations may touch.
+ */
+export function describeServiceQueues(topology: ServiceTopology): QueueDescription[] {
+  const described: QueueDescription[] = [];
+  for (const workQueue of topology.workQueues) {
+    described.push({ name: workQueue.queue, kind: 'work', deadLetterOf: null });
+    described.push({ name: workQueue.deadLetterQueue, kind: 'dlq', deadLetterOf: workQueue.queue });
+    for (const retry of new Set(workQueue.retryQueues))
+      described.push({ name: retry, kind: 'retry', deadLetterOf: null });
+  }
+  const known = new Set(described.map((queue) => queue.name));
+  for (const queue of topology.queues) {
+    if (known.has(queue.name)) continue;
+    if (queue.name === topology.rpcQueue) described.push({ name: queue.name, kind: 'rpc', deadLetterOf: null });
+    else described.push({ name: queue.name, kind: 'dlq', deadLetterOf: null });
+  }
+  return described;
+}

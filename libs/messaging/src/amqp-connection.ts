@@ -54,6 +54,23 @@ export class AmqpConnection implements OnApplicationShutdown {
     return channel;
   }
 
+  /**
+   * Runs `work` on a channel of its own, closed afterwards. For inspecting queues that may not
+   * exist (the broker closes a channel on a failed passive check): an error there must not force
+   * the reconnect that an error on a managed channel does.
+   */
+  async withTemporaryChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    const connection = this.manager.connection;
+    if (!connection) throw new Error('not connected to the message broker');
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   private onChannelError(name: string, error: Error): void {
     if (this.closing) return;
     this.logger.error(

@@ -8,3 +8,4 @@ export * from './amqp.health';
 export * from './messaging.module';
 export * from './rethrow-exception.filter';
 export * from './rpc-client';
+export * from './messaging-metrics';

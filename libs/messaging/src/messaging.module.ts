@@ -8,6 +8,8 @@ import { MessagePublisher } from './message-publisher';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { RmqTransport } from './rmq-transport';
 import { RpcClient } from './rpc-client';
+import { MessagingMetrics } from './messaging-metrics';
+import { LogContext } from '@wfp/observability';
 
 export function messagingOptionsFromConfig(config: BaseServiceConfig, service: ServiceName): MessagingOptions {
   return {
@@ -34,14 +36,31 @@ export class MessagingModule {
         MessagePublisher,
         RpcClient,
         AmqpHealthIndicator,
+        MessagingMetrics,
       ],
-      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator],
+      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator, MessagingMetrics],
     };
   }
 }
 
 /** Attaches this service's message consumers; call before `app.startAllMicroservices()`. */
 export function connectMessageConsumers(app: INestApplication): void {
-  const transport = new RmqTransport(app.get(AmqpConnection), app.get<MessagingOptions>(MESSAGING_OPTIONS));
+  const transport = new RmqTransport(
+    app.get(AmqpConnection),
+    app.get<MessagingOptions>(MESSAGING_OPTIONS),
+    app.get(MessagingMetrics),
+    logContextOf(app),
+  );
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
+}
+
+/** The application's LogContext (createLoggerModule provides it); without one, handlers log without bindings. */
+function logContextOf(app: INestApplication): (<T>(bindings: Record<string, unknown>, fn: () => T) => T) | undefined {
+  let logContext: LogContext;
+  try {
+    logContext = app.get(LogContext, { strict: false });
+  } catch {
+    return undefined;
+  }
+  return (bindings, fn) => logContext.run(bindings, fn);
 }

@@ -7,6 +7,7 @@ import { AmqpConnection } from './amqp-connection';
 import { declareTopology } from './declare-topology';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
+import type { HandlingOutcome, MessagingMetrics } from './messaging-metrics';
 import {
   buildServiceTopology,
   exchangeName,
@@ -25,6 +26,15 @@ export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 
 export type DeadLetterReason = 'malformed' | 'no-handler' | 'invalid-payload' | 'retries-exhausted';
 
+function envelopeOf(message: ConsumeMessage): MessageEnvelope | undefined {
+  try {
+    const parsed: unknown = JSON.parse(message.content.toString('utf8'));
+    return isMessageEnvelope(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Nest transport over RabbitMQ with the guarantees of DESIGN.md section 2: manual acks after the
  * handler's work is stored, bounded retries through delay queues, and a DLQ for what cannot succeed.
@@ -42,6 +52,9 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   constructor(
     private readonly connection: AmqpConnection,
     private readonly options: MessagingOptions,
+    private readonly metrics?: MessagingMetrics,
+    /** Runs a handler with the message's correlation id on every log line (LogContext.run). */
+    private readonly logContext: <T>(bindings: Record<string, unknown>, fn: () => T) => T = (_bindings, fn) => fn(),
   ) {
     super();
   }
@@ -72,7 +85,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     if (topology.rpcQueue) {
       const rpcQueue = topology.rpcQueue;
       channel
-        .consume(rpcQueue, (message) => this.track(this.answer(channel, this.received(message))), {
+        .consume(rpcQueue, (message) => this.track(this.answer(channel, rpcQueue, this.received(message))), {
           noAck: false,
           prefetch: this.options.prefetch,
         })
@@ -124,13 +137,26 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
 
   private async handle(channel: ChannelWrapper, workQueue: WorkQueueTopology, message: ConsumeMessage): Promise<void> {
     const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(message.content.toString('utf8'));
-    } catch {
-      return this.deadLetter(channel, workQueue, message, 'malformed', attempt);
-    }
-    if (!isMessageEnvelope(envelope)) return this.deadLetter(channel, workQueue, message, 'malformed', attempt);
+    const envelope = envelopeOf(message);
+    const done = this.metrics?.received(workQueue.queue, envelope?.type ?? 'malformed') ?? (() => undefined);
+    if (!envelope) return done(await this.deadLetter(channel, workQueue, message, 'malformed', attempt));
+    await this.logContext(
+      { correlationId: envelope.correlationId, messageId: envelope.id, messageType: envelope.type },
+      async () => {
+        const outcome = await this.dispatch(channel, workQueue, message, envelope, attempt);
+        this.log.debug(`${envelope.type} from ${workQueue.queue}: ${outcome}`);
+        done(outcome);
+      },
+    );
+  }
+
+  private async dispatch(
+    channel: ChannelWrapper,
+    workQueue: WorkQueueTopology,
+    message: ConsumeMessage,
+    envelope: MessageEnvelope,
+    attempt: number,
+  ): Promise<HandlingOutcome> {
     const handler = this.getHandlerByPattern(envelope.type);
     if (!handler) return this.deadLetter(channel, workQueue, message, 'no-handler', attempt);
 
@@ -150,27 +176,39 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       return this.onHandlerError(channel, workQueue, message, envelope, attempt, error);
     }
     if (this.settleable(message)) channel.ack(message);
+    return 'acked';
   }
 
   /**
    * Answers a request/reply message (`@MessagePattern`). Requests are never retried or
    * dead-lettered: the caller has a timeout, and a failure is answered as an error code.
    */
-  private async answer(channel: ChannelWrapper, message: ConsumeMessage): Promise<void> {
+  private async answer(channel: ChannelWrapper, queue: string, message: ConsumeMessage): Promise<void> {
+    const envelope = envelopeOf(message);
+    const done = this.metrics?.received(queue, envelope?.type ?? 'malformed') ?? (() => undefined);
+    const bindings = envelope
+      ? { correlationId: envelope.correlationId, messageId: envelope.id, messageType: envelope.type }
+      : {};
     let reply: RpcReply;
     try {
-      const envelope: unknown = JSON.parse(message.content.toString('utf8'));
-      if (!isMessageEnvelope(envelope)) throw new RpcError('BAD_REQUEST', 'the request is not a message envelope');
-      const handler = this.getHandlerByPattern(envelope.type);
-      if (!handler || handler.isEventHandler) throw new RpcError('BAD_REQUEST', `no handler answers ${envelope.type}`);
-      const context = new MessageContext([
-        { queue: 'rpc', attempt: 1, maxAttempts: 1, redelivered: message.fields.redelivered, envelope },
-      ]);
-      const result = await handler(envelope, context);
-      reply = { ok: true, data: await lastValueFrom(this.transformToObservable(result), { defaultValue: null }) };
+      reply = await this.logContext(bindings, async (): Promise<RpcReply> => {
+        if (!envelope) throw new RpcError('BAD_REQUEST', 'the request is not a message envelope');
+        const handler = this.getHandlerByPattern(envelope.type);
+        if (!handler || handler.isEventHandler)
+          throw new RpcError('BAD_REQUEST', `no handler answers ${envelope.type}`);
+        const context = new MessageContext([
+          { queue: 'rpc', attempt: 1, maxAttempts: 1, redelivered: message.fields.redelivered, envelope },
+        ]);
+        const result = await handler(envelope, context);
+        return { ok: true, data: await lastValueFrom(this.transformToObservable(result), { defaultValue: null }) };
+      });
     } catch (error) {
       reply = { ok: false, error: this.toRpcError(error) };
     }
+    done(reply.ok ? 'answered' : 'failed');
+    this.logContext(bindings, () =>
+      this.log.debug(`${envelope?.type ?? 'malformed request'} from ${queue}: ${reply.ok ? 'answered' : 'failed'}`),
+    );
     const { replyTo, correlationId } = message.properties;
     try {
       if (replyTo) {
@@ -201,7 +239,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     envelope: MessageEnvelope,
     attempt: number,
     error: unknown,
-  ): Promise<void> {
+  ): Promise<HandlingOutcome> {
     const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (error instanceof InvalidMessageError) {
       this.log.warn(`${envelope.type} ${envelope.id} is invalid and is dead-lettered: ${description}`);
@@ -218,6 +256,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
       [ATTEMPT_HEADER]: attempt + 1,
     });
+    return 'retried';
   }
 
   private async deadLetter(
@@ -227,7 +266,8 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     reason: DeadLetterReason,
     attempt: number,
     error?: string,
-  ): Promise<void> {
+  ): Promise<HandlingOutcome> {
+    this.metrics?.deadLetteredFrom(workQueue.queue, reason);
     await this.republish(channel, message, exchangeName(this.options.namespace, 'dead-letter'), workQueue.queue, {
       [DEAD_LETTER_REASON_HEADER]: reason,
       [ATTEMPT_HEADER]: attempt,
@@ -236,6 +276,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       'x-dead-lettered-at': new Date().toISOString(),
       ...(error ? { 'x-error': error.slice(0, 500) } : {}),
     });
+    return 'dead-lettered';
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { LogContext } from './log-context';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
 
@@ -31,11 +32,14 @@ export function createLoggerModule(options: { service: string; level: string }):
         response.setHeader(CORRELATION_ID_HEADER, id);
         return id;
       },
+      // Bound to the request's logger, so every line logged while serving it carries the id.
       customAttributeKeys: { reqId: 'correlationId' },
+      quietReqLogger: true,
       autoLogging: { ignore: (request) => UNLOGGED_PATHS.some((path) => request.url?.startsWith(path) ?? false) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: {
         req: (request: { method: string; url: string }) => ({ method: request.method, url: request.url }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
     },
   });
@@ -43,7 +47,7 @@ export function createLoggerModule(options: { service: string; level: string }):
     module: ObservabilityLoggerModule,
     global: true,
     imports: [pino],
-    providers: [{ provide: SERVICE_NAME_TOKEN, useValue: options.service }],
-    exports: [SERVICE_NAME_TOKEN],
+    providers: [{ provide: SERVICE_NAME_TOKEN, useValue: options.service }, LogContext],
+    exports: [SERVICE_NAME_TOKEN, LogContext],
   };
 }

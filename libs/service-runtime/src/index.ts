@@ -1,1 +1,3 @@
 export * from './start-service';
+export * from './health.controller';
+export * from './health.module';

@@ -9,6 +9,7 @@ import { RunEngineService } from './engine/run-engine.service';
 import { RunTimersService } from './engine/run-timers.service';
 import { WebhookExecutor } from './engine/webhook.executor';
 import { RunQueriesService } from './run-queries.service';
+import { RunMetrics } from './run-metrics';
 import { RunCancellerService } from './run-canceller.service';
 import { RunRetrierService } from './run-retrier.service';
 import { RunStarterService } from './run-starter.service';
@@ -37,6 +38,7 @@ export class WorkflowRunsModule implements OnModuleInit {
       RunQueriesService,
       OutreachExecutor,
       WebhookExecutor,
+      RunMetrics,
     ];
     return {
       module: WorkflowRunsModule,

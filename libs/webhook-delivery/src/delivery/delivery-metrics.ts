@@ -10,9 +10,10 @@ const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-ope
 /** What SREs watch of the dispatcher (on its /metrics). */
 @Injectable()
 export class DeliveryMetrics {
-  private readonly attempts: Counter<'result'>;
+  private readonly attempts: Counter<'endpoint_id' | 'result'>;
   private readonly duration: Histogram;
   private readonly deferred: Counter;
+  private readonly finished: Counter<'endpoint_id' | 'status'>;
   private readonly deadLettered: Counter<'reason'>;
   private readonly circuitState: Gauge<'endpoint_id'>;
   readonly inFlight: Gauge;
@@ -20,13 +21,18 @@ export class DeliveryMetrics {
   constructor(registry: MetricsRegistry) {
     this.attempts = registry.counter({
       name: 'webhook_delivery_attempts_total',
-      help: 'HTTP delivery attempts by result: 2xx, 3xx, 4xx, 5xx, TIMEOUT, CONNECTION_ERROR, FORBIDDEN_TARGET',
-      labelNames: ['result'],
+      help: 'HTTP delivery attempts by endpoint and result: 2xx, 3xx, 4xx, 5xx, TIMEOUT, CONNECTION_ERROR, FORBIDDEN_TARGET',
+      labelNames: ['endpoint_id', 'result'],
     });
     this.duration = registry.histogram({
       name: 'webhook_delivery_attempt_duration_seconds',
       help: 'Duration of delivery attempts',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.finished = registry.counter({
+      name: 'webhook_deliveries_finished_total',
+      help: 'Deliveries that ended, by endpoint and status (succeeded, failed)',
+      labelNames: ['endpoint_id', 'status'],
     });
     this.deferred = registry.counter({
       name: 'webhook_deliveries_deferred_total',
@@ -48,10 +54,10 @@ export class DeliveryMetrics {
     });
   }
 
-  attempted(outcome: AttemptOutcome): void {
+  attempted(endpointId: string, outcome: AttemptOutcome): void {
     const result =
       outcome.statusCode === null ? (outcome.error ?? 'ERROR') : `${Math.floor(outcome.statusCode / 100)}xx`;
-    this.attempts.inc({ result });
+    this.attempts.inc({ endpoint_id: endpointId, result });
     this.duration.observe(outcome.durationMs / 1000);
   }
 
@@ -59,8 +65,13 @@ export class DeliveryMetrics {
     this.deferred.inc();
   }
 
-  failed(reason: DeliveryFailureReason): void {
+  succeeded(endpointId: string): void {
+    this.finished.inc({ endpoint_id: endpointId, status: 'succeeded' });
+  }
+
+  failed(endpointId: string, reason: DeliveryFailureReason): void {
     this.deadLettered.inc({ reason });
+    this.finished.inc({ endpoint_id: endpointId, status: 'failed' });
   }
 
   circuit(endpointId: string, state: CircuitState): void {

@@ -175,7 +175,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           leaseUntil: NO_LEASE,
         });
       }
-      this.metrics.attempted(guarded.outcome);
+      this.metrics.attempted(endpointId, guarded.outcome);
       await this.record(delivery, endpoint, guarded.outcome);
     } finally {
       this.slots.release(endpointId);
@@ -201,6 +201,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     };
     if (outcome.ok) {
       await this.update(delivery._id, { ...attempted, status: 'SUCCEEDED', nextAttemptAt: null });
+      this.metrics.succeeded(endpoint._id);
       await this.endpoints.recordSuccess(endpoint);
       return;
     }
@@ -244,7 +245,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       leaseUntil: NO_LEASE,
       outbox: [toOutboxEntry('dead-letter', notice)],
     });
-    this.metrics.failed(reason);
+    this.metrics.failed(delivery.endpointId, reason);
     this.logger.warn(`delivery ${delivery._id} failed for good (${reason}); notice sent to the delivery DLQ`);
     await this.outbox.relay(DELIVERIES_COLLECTION, delivery._id);
   }

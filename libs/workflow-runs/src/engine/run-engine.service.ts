@@ -37,6 +37,7 @@ import { OutreachExecutor } from './outreach.executor';
 import { conversationRoutingEvent, nextStep, type NextStep } from './routing';
 import { runScope } from './run-scope';
 import { WebhookExecutor } from './webhook.executor';
+import { RunMetrics } from '../run-metrics';
 
 /** Synchronous nodes one message may execute; publish validation rules out loops without a wait. */
 const MAX_SYNC_STEPS = 500;
@@ -64,6 +65,7 @@ export class RunEngineService {
     private readonly outreach: OutreachExecutor,
     private readonly webhook: WebhookExecutor,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+    private readonly metrics: RunMetrics,
   ) {}
 
   /** Executes the run from where it stands until it waits or ends. Safe to call repeatedly. */
@@ -75,7 +77,7 @@ export class RunEngineService {
       const node = graph.nodes.get(run.currentNodeId);
       const enteredAt = new Date();
       const result = node
-        ? await this.execute(node, run, graph)
+        ? await this.timed(node, () => this.execute(node, run, graph))
         : ({ type: 'failed', errorCode: 'INVALID_NODE_CONFIG' } as const);
       const applied = await this.apply(run, node ?? placeholderNode(run.currentNodeId), enteredAt, result, cause);
       if (applied && result.type === 'waiting') return;
@@ -190,6 +192,18 @@ export class RunEngineService {
         await this.outbox.relay(this.runs.collection.collectionName, runId);
         return true;
       }
+    }
+  }
+
+  private async timed(node: WorkflowNode, execute: () => Promise<NodeResult>): Promise<NodeResult> {
+    const done = this.metrics.nodeStarted(node.type);
+    try {
+      const result = await execute();
+      done(result.type);
+      return result;
+    } catch (error) {
+      done('error');
+      throw error;
     }
   }
 

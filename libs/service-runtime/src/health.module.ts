@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
-import { MetricsModule } from './metrics.module';
+import { MetricsModule } from '@wfp/observability';
 
 /**
  * Needs MessagingModule and PersistenceModule (both global) in the application.
