@@ -432,6 +432,13 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
           'POST /v1/webhook-endpoints/{id}/recover',
           'GET /v1/webhook-endpoints/{id}/deliveries',
           'POST /v1/webhook-deliveries/{id}/replay',
+          'GET /v1/admin/queues',
+          'GET /v1/admin/dead-letters/{service}',
+          'DELETE /v1/admin/dead-letters/{service}',
+          'POST /v1/admin/dead-letters/{service}/replay',
+          'GET /v1/admin/dead-letters/{service}/{messageId}',
+          'POST /v1/admin/dead-letters/{service}/{messageId}/replay',
+          'DELETE /v1/admin/dead-letters/{service}/{messageId}',
         ].sort(),
       );
       for (const { route, operation } of routes.filter((entry) => entry.route.includes('/v1/'))) {

@@ -6,6 +6,8 @@ import { HealthModule } from '@wfp/service-runtime';
 import { PersistenceModule } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
+import { OperationsModule } from '@wfp/operations';
+import { DeadLettersController } from './admin/dead-letters.controller';
 import type { ApiConfig } from './api.config';
 import {
   ConversationsController,
@@ -38,6 +40,7 @@ export class AppModule {
         }),
         WorkflowCatalogModule,
         WebhookSubscriptionsModule,
+        OperationsModule,
       ],
       controllers: [
         OrgsController,
@@ -47,6 +50,7 @@ export class AppModule {
         EventTypesController,
         WebhookEndpointsController,
         WebhookDeliveriesController,
+        DeadLettersController,
       ],
       providers: [
         { provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET },

@@ -4,6 +4,7 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiErrorResponses } from '@wfp/http-kit';
 import { ADMIN_TOKEN, AdminTokenGuard, ApiKeyGuard } from './guards';
+import { AdminSessions } from './admin-session';
 import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency-record.schema';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
@@ -34,6 +35,7 @@ export class ApiAccessModule {
       ],
       providers: [
         { provide: ADMIN_TOKEN, useValue: options.adminToken },
+        { provide: AdminSessions, useValue: new AdminSessions(options.adminToken) },
         OrganizationsService,
         ApiKeyGuard,
         AdminTokenGuard,
@@ -49,6 +51,7 @@ export class ApiAccessModule {
         IdempotencyStore,
         IdempotencyInterceptor,
         ADMIN_TOKEN,
+        AdminSessions,
       ],
     };
   }

@@ -10,6 +10,7 @@ import type { Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { ApiError } from '@wfp/http-kit';
 import { OrganizationsService, type ApiPrincipal } from './organizations.service';
+import { ADMIN_SESSION_COOKIE, AdminSessions, cookieValue } from './admin-session';
 
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
@@ -44,27 +45,43 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-/** Requires `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
+/** Header the operations page sends with every change it makes (a cross-site form cannot). */
+export const OPS_REQUEST_HEADER = 'x-ops-request';
+
+/**
+ * Requires `Authorization: Bearer <ADMIN_TOKEN>` (compared in constant time), or the operations
+ * page's session cookie. With the cookie, a request that changes something must also carry
+ * `X-Ops-Request: 1`: a cross-site form cannot set it, so the cookie alone cannot be ridden.
+ */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(@Inject(ADMIN_TOKEN) adminToken: string) {
+  constructor(
+    @Inject(ADMIN_TOKEN) adminToken: string,
+    private readonly sessions: AdminSessions,
+  ) {
     this.expected = createHash('sha256').update(adminToken).digest();
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const token = bearerToken(context.switchToHttp().getRequest<Request>());
-    const presented = createHash('sha256')
-      .update(token ?? '')
-      .digest();
-    if (!token || !timingSafeEqual(presented, this.expected)) {
-      throw new ApiError(
-        HttpStatus.UNAUTHORIZED,
-        'The admin token is required: send Authorization: Bearer <ADMIN_TOKEN>',
-      );
+    const request = context.switchToHttp().getRequest<Request>();
+    if (this.isAdmin(request)) return true;
+    throw new ApiError(
+      HttpStatus.UNAUTHORIZED,
+      'The admin token is required: send Authorization: Bearer <ADMIN_TOKEN>',
+    );
+  }
+
+  /** Whether the request carries the admin token or a valid operations-page session. */
+  isAdmin(request: Request): boolean {
+    const token = bearerToken(request);
+    if (token) {
+      const presented = createHash('sha256').update(token).digest();
+      return timingSafeEqual(presented, this.expected);
     }
-    return true;
+    if (!this.sessions.verify(cookieValue(request.headers.cookie, ADMIN_SESSION_COOKIE))) return false;
+    return ['GET', 'HEAD'].includes(request.method) || request.headers[OPS_REQUEST_HEADER] === '1';
   }
 }
 

@@ -7,3 +7,4 @@ export * from './idempotency.store';
 export * from './idempotency.interceptor';
 export * from './rate-limit.guard';
 export * from './api-access.module';
+export * from './admin-session';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as amqp from 'amqp-connection-manager';
 import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
-import type { Channel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /**
@@ -59,10 +59,22 @@ export class AmqpConnection implements OnApplicationShutdown {
    * exist (the broker closes a channel on a failed passive check): an error there must not force
    * the reconnect that an error on a managed channel does.
    */
-  async withTemporaryChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+  withTemporaryChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    return this.temporary((connection) => connection.createChannel(), work);
+  }
+
+  /** As withTemporaryChannel, on a confirm channel (publishes can wait for the broker's confirms). */
+  withTemporaryConfirmChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
+    return this.temporary((connection) => connection.createConfirmChannel(), work);
+  }
+
+  private async temporary<C extends Channel, T>(
+    open: (connection: ChannelModel) => Promise<C>,
+    work: (channel: C) => Promise<T>,
+  ): Promise<T> {
     const connection = this.manager.connection;
     if (!connection) throw new Error('not connected to the message broker');
-    const channel = await connection.createChannel();
+    const channel = await open(connection);
     channel.on('error', () => undefined);
     try {
       return await work(channel);

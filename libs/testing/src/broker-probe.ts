@@ -47,9 +47,14 @@ export class BrokerProbe {
   }
 
   /** Publishes raw bytes, bypassing the service's publisher (for malformed-message tests). */
-  async publishRaw(exchange: string, routingKey: string, content: Buffer): Promise<void> {
+  async publishRaw(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: amqplib.Options.Publish = {},
+  ): Promise<void> {
     await this.withChannel(async (channel) => {
-      channel.publish(exchange, routingKey, content, { persistent: true });
+      channel.publish(exchange, routingKey, content, { persistent: true, ...options });
     });
   }
 

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  buildServiceTopology,
+  describeServiceQueues,
+  SERVICE_QUEUES,
+  type QueueDescription,
+  type ServiceName,
+} from '@wfp/contracts';
+import { AmqpConnection, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+
+export const SERVICE_NAMES = Object.keys(SERVICE_QUEUES) as ServiceName[];
+
+export interface QueueState extends QueueDescription {
+  service: ServiceName;
+  /** False when the broker does not have it (the service was never started against this broker). */
+  exists: boolean;
+  messageCount: number;
+  consumerCount: number;
+}
+
+/**
+ * The queues of every service as the broker sees them, read with passive checks on channels of
+ * their own (a missing queue closes the channel it was checked on, nothing else).
+ */
+@Injectable()
+export class BrokerQueuesService {
+  constructor(
+    private readonly connection: AmqpConnection,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+  ) {}
+
+  /** Every queue a service declares (its names follow this broker namespace). */
+  queuesOf(service: ServiceName): QueueDescription[] {
+    return describeServiceQueues(buildServiceTopology({ ...this.options, service }));
+  }
+
+  async states(services: ServiceName[] = SERVICE_NAMES): Promise<QueueState[]> {
+    const wanted = services.flatMap((service) => this.queuesOf(service).map((queue) => ({ ...queue, service })));
+    const states: QueueState[] = [];
+    let next = 0;
+    while (next < wanted.length) {
+      // One channel until a queue is missing; then a new channel for the rest.
+      next = await this.connection.withTemporaryChannel(async (channel) => {
+        let index = next;
+        for (; index < wanted.length; index += 1) {
+          try {
+            const stats = await channel.checkQueue(wanted[index].name);
+            states.push({ ...wanted[index], exists: true, ...pick(stats) });
+          } catch {
+            states.push({ ...wanted[index], exists: false, messageCount: 0, consumerCount: 0 });
+            return index + 1;
+          }
+        }
+        return index;
+      });
+    }
+    return states;
+  }
+}
+
+function pick(stats: { messageCount: number; consumerCount: number }) {
+  return { messageCount: stats.messageCount, consumerCount: stats.consumerCount };
+}
