@@ -10,6 +10,16 @@ source tools/ensure-deps.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
 
 node tools/infra/infra.mjs up
+# The operations page is tested in Debian's chromium through playwright-core (no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "[test] installing Debian's chromium for the operations page test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+  else
+    echo "[test] chromium is missing and this is not root: run apt-get install -y chromium" >&2
+  fi
+fi
 set -a; source .data/infra.env; set +a
 
 echo "[test] building service bundles"

@@ -81,6 +81,13 @@ function startService(service) {
     // Development: webhook nodes may call services on this machine.
     ALLOW_LOOPBACK_TARGETS: process.env.ALLOW_LOOPBACK_TARGETS ?? 'true',
     [service.portVariable]: String(process.env[service.portVariable] ?? service.port),
+    // The gateway's operations page reaches the other services on the ports used here.
+    OPS_SERVICE_URLS:
+      process.env.OPS_SERVICE_URLS ??
+      services
+        .filter((other) => other.name !== 'workflow-api')
+        .map((other) => `${other.name}=http://127.0.0.1:${process.env[other.portVariable] ?? other.port}`)
+        .join(','),
   };
   const log = createWriteStream(path.join(logsDir, `${service.name}.log`), { flags: 'a' });
   const child = spawn(
@@ -227,6 +234,7 @@ Workflow platform is running.
 
   API:            ${apiUrl}        (OpenAPI: ${apiUrl}/docs, ${apiUrl}/docs-json)
   Admin token:    ${adminToken} ${adminNote}
+  Operations:     ${apiUrl}/ops (sign in with the admin token: health, queues, DLQs, breakers, runs)
   Messaging:      ${messagingUrl}${process.env.MESSAGING_URL ? '' : ' (simulator: outcome chosen by a tag in the candidate id, see tools/messaging-simulator/README.md)'}
   Demo org:       ${demo.organizationId}
   Demo API key:   ${demo.apiKey}

@@ -46,4 +46,17 @@ export class ApiConfig extends BaseServiceConfig {
   @Max(300, { message: 'CALL_MAX_WAIT_SECONDS must be between 1 and 300' })
   @IsInt({ message: 'CALL_MAX_WAIT_SECONDS must be an integer' })
   CALL_MAX_WAIT_SECONDS = 30;
+
+  /**
+   * Where the operations page reaches the other services' HTTP ports (health, the dispatcher's
+   * breakers): `name=url` pairs separated by commas. Defaults to each service's default port on
+   * this host.
+   */
+  @Expose()
+  @IsString()
+  @Matches(/^(\s*[a-z-]+=https?:\/\/[^\s,]+\s*)(,\s*[a-z-]+=https?:\/\/[^\s,]+\s*)*$|^$/, {
+    message: 'OPS_SERVICE_URLS must be name=http(s)://host:port pairs separated by commas',
+  })
+  OPS_SERVICE_URLS =
+    'contact-resolver=http://127.0.0.1:3001,workflow-processor=http://127.0.0.1:3002,webhook-dispatcher=http://127.0.0.1:3003';
 }

@@ -6,8 +6,9 @@ import { HealthModule } from '@wfp/service-runtime';
 import { PersistenceModule } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { WorkflowCatalogModule } from '@wfp/workflow-catalog';
-import { OperationsModule } from '@wfp/operations';
+import { OperationsModule, parseServiceUrls, SERVICE_NAMES } from '@wfp/operations';
 import { DeadLettersController } from './admin/dead-letters.controller';
+import { OpsPageController } from './admin/ops-page.controller';
 import type { ApiConfig } from './api.config';
 import {
   ConversationsController,
@@ -40,7 +41,7 @@ export class AppModule {
         }),
         WorkflowCatalogModule,
         WebhookSubscriptionsModule,
-        OperationsModule,
+        OperationsModule.register({ serviceUrls: parseServiceUrls(config.OPS_SERVICE_URLS, SERVICE_NAMES) }),
       ],
       controllers: [
         OrgsController,
@@ -51,6 +52,7 @@ export class AppModule {
         WebhookEndpointsController,
         WebhookDeliveriesController,
         DeadLettersController,
+        OpsPageController,
       ],
       providers: [
         { provide: MESSAGING_CALLBACK_SECRET, useValue: config.MESSAGING_CALLBACK_SECRET },

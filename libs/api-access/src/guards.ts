@@ -76,12 +76,13 @@ export class AdminTokenGuard implements CanActivate {
   /** Whether the request carries the admin token or a valid operations-page session. */
   isAdmin(request: Request): boolean {
     const token = bearerToken(request);
-    if (token) {
-      const presented = createHash('sha256').update(token).digest();
-      return timingSafeEqual(presented, this.expected);
-    }
+    if (token) return this.isAdminToken(token);
     if (!this.sessions.verify(cookieValue(request.headers.cookie, ADMIN_SESSION_COOKIE))) return false;
     return ['GET', 'HEAD'].includes(request.method) || request.headers[OPS_REQUEST_HEADER] === '1';
+  }
+
+  isAdminToken(token: string): boolean {
+    return timingSafeEqual(createHash('sha256').update(token).digest(), this.expected);
   }
 }
 

@@ -5,7 +5,7 @@ import { RunsCancelCommand } from './commands/runs-cancel.command';
 import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
-import { ConversationsOutcomeRequest, RunsGetQuery, RunsListQuery } from './queries/run-queries';
+import { ConversationsOutcomeRequest, OpsRecentRunsQuery, RunsGetQuery, RunsListQuery } from './queries/run-queries';
 import { ClaimsAcquireRequest, ClaimsReleaseRequest, RunsRetryRequest } from './queries/run-retry';
 import {
   WebhookDeliveriesListRequest,
@@ -88,6 +88,7 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
     RunsListQuery.type,
     ConversationsOutcomeRequest.type,
     RunsRetryRequest.type,
+    OpsRecentRunsQuery.type,
   ],
   'contact-resolver': [ClaimsAcquireRequest.type, ClaimsReleaseRequest.type],
   'webhook-dispatcher': [

@@ -17,6 +17,13 @@ export const TEST_MESSAGING_SECRET = 'whsec_dGVzdC1tZXNzYWdpbmctc2VjcmV0LTAxMjM0
 /** Retry delays short enough for tests; production keeps the defaults. */
 const TEST_RETRY_DELAYS_MS = [100, 300];
 
+/** The gateway's operations page reaches the other services on their test ports. */
+function opsServiceUrls(ports: Record<PlatformService, number>): string {
+  return (['contact-resolver', 'workflow-processor', 'webhook-dispatcher'] as const)
+    .map((service) => `${service}=http://127.0.0.1:${ports[service]}`)
+    .join(',');
+}
+
 /**
  * The four services started from their bundles against the real broker and database, isolated
  * from other test files by their own broker namespace and databases.
@@ -69,6 +76,7 @@ export class Platform {
           OUTBOUND_RETRY_BACKOFF_MS: '50',
           TIMER_POLL_INTERVAL_MS: '500',
           LOG_LEVEL: 'info',
+          ...(name === 'workflow-api' ? { OPS_SERVICE_URLS: opsServiceUrls(ports) } : {}),
           ...extraEnv[name],
         },
         ports[name],

@@ -11,10 +11,12 @@ import {
   RpcError,
   type NodeOutcome,
   type RunsListQuery,
+  type RecentRunView,
 } from '@wfp/contracts';
 import { findOwnedById } from '@wfp/persistence';
 import { endOf } from './call-results';
 import { Run, type RunContext } from './run.schema';
+import { WorkflowVersionCopy } from './workflow-version-copy.schema';
 
 /** A run as the API shows it (GET /v1/workflow-runs/:runId). */
 export interface RunView {
@@ -56,7 +58,43 @@ export interface RunPage {
 
 @Injectable()
 export class RunQueriesService {
-  constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
+  constructor(
+    @InjectModel(Run.name) private readonly runs: Model<Run>,
+    @InjectModel(WorkflowVersionCopy.name) private readonly versions: Model<WorkflowVersionCopy>,
+  ) {}
+
+  /** The newest runs of every organization, each with its version's graph (operations page). */
+  async recent(limit: number): Promise<RecentRunView[]> {
+    const runs = await this.runs
+      .find({}, { outbox: 0, processedMessageIds: 0, context: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()
+      .exec();
+    const versionIds = [...new Set(runs.map((run) => run.workflowVersionId))];
+    const versions = await this.versions
+      .find({ _id: { $in: versionIds } }, { definition: 1 })
+      .lean()
+      .exec();
+    const definitions = new Map(versions.map((version) => [version._id, version.definition]));
+    return runs.map((run) => ({
+      runId: run._id,
+      organizationId: run.organizationId,
+      workflowId: run.workflowId,
+      workflowVersionId: run.workflowVersionId,
+      versionNumber: run.versionNumber,
+      triggerSource: run.triggerSource,
+      status: run.status,
+      outcome: run.outcome ?? null,
+      startedAt: run.startedAt.toISOString(),
+      completedAt: run.completedAt?.toISOString() ?? null,
+      currentNodeId: run.currentNodeId,
+      errorCode: run.errorCode ?? null,
+      lastFailedNodeId: run.lastFailedNodeId ?? null,
+      nodes: run.nodes,
+      definition: definitions.get(run.workflowVersionId) ?? null,
+    }));
+  }
 
   async get(organizationId: string, runId: string): Promise<RunView> {
     const run = await findOwnedById(this.runs, runId, organizationId, { outbox: 0, processedMessageIds: 0 });

@@ -145,6 +145,27 @@ function allQueues(namespace: string): { work: string[]; deadLetter: string[] } 
   return { work, deadLetter };
 }
 
+/** Longest time without a new delivery at the receiver before waiting for the rest gives up. */
+const STALL_MS = 60_000;
+
+/**
+ * Waits until `done`, for as long as `progress` keeps changing: fails only after STALL_MS without
+ * any, so a slow backlog (the embedded store slows as data grows) is told apart from a loss.
+ */
+async function waitWhileProgressing(done: () => boolean, progress: () => number, what: string): Promise<void> {
+  let last = progress();
+  let lastChange = Date.now();
+  while (!done()) {
+    if (progress() !== last) {
+      last = progress();
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > STALL_MS) {
+      throw new Error(`no progress for ${STALL_MS / 1000} s waiting for ${what}`);
+    }
+    await sleep(500);
+  }
+}
+
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -316,11 +337,12 @@ export class ChaosRig {
     await load;
     log(`load stopped: ${accepted.length} runs accepted; waiting for every run to end`);
 
-    await waitFor(() => accepted.every((runId) => receiver.terminalEvents().has(runId)), {
-      timeoutMs: 180_000,
-      intervalMs: 500,
-      what: 'a terminal event for every accepted run',
-    }).catch(async () => this.describeUnfinished(accepted, auth, log));
+    // A backlog is slow, not lost: wait as long as deliveries keep arriving.
+    await waitWhileProgressing(
+      () => accepted.every((runId) => receiver.terminalEvents().has(runId)),
+      () => receiver.received.length,
+      'a terminal event for every accepted run',
+    ).catch(async () => this.describeUnfinished(accepted, auth, log));
 
     // Queues are checked at rest, by a probe connected after the broker restarts.
     const probe = await BrokerProbe.connect(infra.amqpUrl);
@@ -344,11 +366,11 @@ export class ChaosRig {
         const seen = new Set(receiver.received.map((event) => event.eventId));
         return emitted.filter((eventId) => !seen.has(eventId));
       };
-      await waitFor(() => missingNow().length === 0, {
-        timeoutMs: 90_000,
-        intervalMs: 500,
-        what: 'every event at the receiver',
-      }).catch(() => undefined);
+      await waitWhileProgressing(
+        () => missingNow().length === 0,
+        () => receiver.received.length,
+        'every event at the receiver',
+      ).catch(() => undefined);
 
       const terminal = receiver.terminalEvents();
       const ids = receiver.received.map((event) => event.eventId);

@@ -6,6 +6,8 @@ import {
   RunsCancelCommand,
   RunsGetQuery,
   RunsListQuery,
+  OpsRecentRunsQuery,
+  type RecentRunView,
   RunsResumeCommand,
   RunsRetryRequest,
   type RunRetryAnswer,
@@ -77,6 +79,12 @@ export class RunCommandsHandler {
   async onRunsList(@Payload() envelope: MessageEnvelope): Promise<RunPage> {
     const payload = parsePayload(RunsListQuery, envelope.payload);
     return this.queries.list(envelope.organizationId, payload);
+  }
+
+  @MessagePattern(OpsRecentRunsQuery.type)
+  async onOpsRecentRuns(@Payload() envelope: MessageEnvelope): Promise<{ runs: RecentRunView[] }> {
+    const payload = parsePayload(OpsRecentRunsQuery, envelope.payload);
+    return { runs: await this.queries.recent(payload.limit) };
   }
 
   @MessagePattern(RunsRetryRequest.type)

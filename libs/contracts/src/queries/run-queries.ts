@@ -14,7 +14,13 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { ANSWER_OUTCOMES, ANSWER_STATES, TRAFFIC_LIGHTS, WORKFLOW_OUTREACH_OUTCOMES } from '../events/node-outcome';
+import {
+  ANSWER_OUTCOMES,
+  ANSWER_STATES,
+  TRAFFIC_LIGHTS,
+  WORKFLOW_OUTREACH_OUTCOMES,
+  type NodeOutcome,
+} from '../events/node-outcome';
 
 /**
  * Request/reply messages answered by workflow-processor (DESIGN.md section 2: the gateway reads
@@ -52,6 +58,41 @@ export class RunsListQuery {
   @IsString()
   @MaxLength(512)
   cursor?: string;
+}
+
+/**
+ * The operations page's recent runs, across organizations (asked by the gateway for an admin
+ * only), each with the graph of its version so its path can be drawn over it.
+ */
+export class OpsRecentRunsQuery {
+  static readonly type = 'ops.runs.recent';
+  static readonly schemaVersion = 1;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit!: number;
+}
+
+/** One run as the operations page shows it. */
+export interface RecentRunView {
+  runId: string;
+  organizationId: string;
+  workflowId: string;
+  workflowVersionId: string;
+  versionNumber: number;
+  triggerSource: string;
+  status: string;
+  outcome: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  currentNodeId: string | null;
+  errorCode: string | null;
+  lastFailedNodeId: string | null;
+  /** The nodes it went through, in order. */
+  nodes: NodeOutcome[];
+  /** The definition of its version (null if the processor no longer has it). */
+  definition: unknown;
 }
 
 export class ConversationAnswerDto {
