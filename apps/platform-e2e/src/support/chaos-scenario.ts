@@ -421,6 +421,28 @@ export class ChaosRig {
   }
 }
 
+/** What the fault test must find empty: each kind of loss or leftover, with what it concerns. */
+export function lossReport(counts: ChaosCounts) {
+  return {
+    runsWithoutTerminalEvent: counts.runsWithoutTerminalEvent,
+    runsWithSeveralTerminalEvents:
+      counts.runsAccepted - counts.runsWithOneTerminalEvent - counts.runsWithoutTerminalEvent.length,
+    eventsMissing: counts.eventsMissing,
+    badSignatures: counts.badSignatures,
+    strandedMessages: counts.strandedMessages,
+    deadLettered: counts.deadLettered,
+  };
+}
+
+export const NOTHING_LOST: ReturnType<typeof lossReport> = {
+  runsWithoutTerminalEvent: [],
+  runsWithSeveralTerminalEvents: 0,
+  eventsMissing: [],
+  badSignatures: 0,
+  strandedMessages: {},
+  deadLettered: {},
+};
+
 /** One line per count, for the test output. */
 export function formatCounts(counts: ChaosCounts): string {
   const { runsWithoutTerminalEvent, eventsMissing, ...rest } = counts;
