@@ -5,7 +5,8 @@ import { buildServiceTopology, describeServiceQueues, type QueueDescription } fr
 import { AmqpConnection } from './amqp-connection';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
-export type HandlingOutcome = 'acked' | 'retried' | 'dead-lettered' | 'answered' | 'failed';
+/** requeued: the retry or DLQ copy could not be published, so the message goes back to its queue. */
+export type HandlingOutcome = 'acked' | 'retried' | 'dead-lettered' | 'requeued' | 'answered' | 'failed';
 
 /** How long a scrape waits for the broker's queue counts before reporting what it has. */
 const QUEUE_STATS_TIMEOUT_MS = 2_000;
@@ -37,7 +38,7 @@ export class MessagingMetrics {
     });
     this.outcomes = registry.counter({
       name: 'messages_handled_total',
-      help: 'Messages handled, by queue and outcome (acked, retried, dead-lettered; answered or failed for requests).',
+      help: 'Messages handled, by queue and outcome (acked, retried, dead-lettered, requeued; answered or failed for requests).',
       labelNames: ['queue', 'outcome'],
     });
     this.deadLettered = registry.counter({

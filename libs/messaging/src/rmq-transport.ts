@@ -253,10 +253,10 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     this.log.warn(
       `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${description}`,
     );
-    await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
+    const moved = await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
       [ATTEMPT_HEADER]: attempt + 1,
     });
-    return 'retried';
+    return moved ? 'retried' : 'requeued';
   }
 
   private async deadLetter(
@@ -267,15 +267,22 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     attempt: number,
     error?: string,
   ): Promise<HandlingOutcome> {
+    const moved = await this.republish(
+      channel,
+      message,
+      exchangeName(this.options.namespace, 'dead-letter'),
+      workQueue.queue,
+      {
+        [DEAD_LETTER_REASON_HEADER]: reason,
+        [ATTEMPT_HEADER]: attempt,
+        'x-original-routing-key': message.fields.routingKey,
+        'x-original-exchange': message.fields.exchange,
+        'x-dead-lettered-at': new Date().toISOString(),
+        ...(error ? { 'x-error': error.slice(0, 500) } : {}),
+      },
+    );
+    if (!moved) return 'requeued';
     this.metrics?.deadLetteredFrom(workQueue.queue, reason);
-    await this.republish(channel, message, exchangeName(this.options.namespace, 'dead-letter'), workQueue.queue, {
-      [DEAD_LETTER_REASON_HEADER]: reason,
-      [ATTEMPT_HEADER]: attempt,
-      'x-original-routing-key': message.fields.routingKey,
-      'x-original-exchange': message.fields.exchange,
-      'x-dead-lettered-at': new Date().toISOString(),
-      ...(error ? { 'x-error': error.slice(0, 500) } : {}),
-    });
     return 'dead-lettered';
   }
 
@@ -289,7 +296,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     exchange: string,
     routingKey: string,
     headers: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { properties } = message;
     try {
       await channel.publish(exchange, routingKey, message.content, {
@@ -302,10 +309,12 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
         headers: { ...properties.headers, ...headers },
       });
       if (this.settleable(message)) channel.ack(message);
+      return true;
     } catch (error) {
       // The broker did not take the copy: leave the original for redelivery instead of losing it.
       this.log.error(`cannot move ${properties.messageId} to ${routingKey}: ${String(error)}`);
       if (!this.closing && this.settleable(message)) channel.nack(message, false, true);
+      return false;
     }
   }
 }
