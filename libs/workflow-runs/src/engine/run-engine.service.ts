@@ -229,8 +229,8 @@ export class RunEngineService {
 
   /**
    * One atomic update for one node's result; false when the run moved meanwhile (reload). The
-   * filter is `_id` + `version` only: the version pins the exact state that was read (RUNNING), and
-   * FerretDB v1 pushes this shape down, where extra fields make it scan the collection.
+   * filter is `_id` + `version` only: the version pins the exact state that was read (RUNNING), so
+   * no other field needs checking (MongoDB serves it from the `_id` index).
    */
   private async apply(
     run: Run,
