@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
   buildServiceTopology,
   describeServiceQueues,
@@ -60,4 +60,13 @@ export class BrokerQueuesService {
 
 function pick(stats: { messageCount: number; consumerCount: number }) {
   return { messageCount: stats.messageCount, consumerCount: stats.consumerCount };
+}
+
+/**
+ * For admin routes: an HTTP error passes as it is; anything else means the broker could not be
+ * used, which the caller sees as 503 rather than as an internal error.
+ */
+export function brokerUnavailable(error: unknown): never {
+  if (error instanceof HttpException) throw error;
+  throw new ServiceUnavailableException('The message broker cannot be reached; try again shortly');
 }

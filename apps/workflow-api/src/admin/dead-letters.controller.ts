@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminTokenGuard } from '@wfp/api-access';
 import { ApiErrorResponses } from '@wfp/http-kit';
 import {
+  brokerUnavailable,
   BrokerQueuesService,
   DeadLettersService,
   type DeadLetterListView,
@@ -31,14 +32,14 @@ export class DeadLettersController {
   @Get('queues')
   @ApiOperation({ summary: "Every service's queues: kind (work, retry, dlq, rpc), depth and consumers" })
   async listQueues(): Promise<{ queues: QueueState[] }> {
-    return { queues: await this.queues.states() };
+    return { queues: await this.queues.states().catch(brokerUnavailable) };
   }
 
   @Get('dead-letters/:service')
   @ApiOperation({ summary: "A service's DLQs with their depth and their first messages (left in place)" })
   @ApiErrorResponses(400, 404)
   list(@Param('service') service: string, @Query() query: DeadLetterListQueryDto): Promise<DeadLetterListView> {
-    return this.deadLetters.list(service, query.limit ?? 50);
+    return this.deadLetters.list(service, query.limit ?? 50).catch(brokerUnavailable);
   }
 
   @Post('dead-letters/:service/replay')
@@ -46,21 +47,21 @@ export class DeadLettersController {
   @ApiOperation({ summary: "Replay every message of a service's DLQs that says where it came from" })
   @ApiErrorResponses(404)
   replayAll(@Param('service') service: string): Promise<ReplayAllView> {
-    return this.deadLetters.replayAll(service);
+    return this.deadLetters.replayAll(service).catch(brokerUnavailable);
   }
 
   @Delete('dead-letters/:service')
   @ApiOperation({ summary: "Purge a service's DLQs" })
   @ApiErrorResponses(404)
   purge(@Param('service') service: string): Promise<{ purged: number }> {
-    return this.deadLetters.purge(service);
+    return this.deadLetters.purge(service).catch(brokerUnavailable);
   }
 
   @Get('dead-letters/:service/:messageId')
   @ApiOperation({ summary: 'One dead-lettered message: why it failed, where it came from, its body' })
   @ApiErrorResponses(404)
   inspect(@Param('service') service: string, @Param('messageId') messageId: string): Promise<DeadLetterView> {
-    return this.deadLetters.inspect(service, messageId);
+    return this.deadLetters.inspect(service, messageId).catch(brokerUnavailable);
   }
 
   @Post('dead-letters/:service/:messageId/replay')
@@ -70,13 +71,13 @@ export class DeadLettersController {
   })
   @ApiErrorResponses(404, 409)
   replay(@Param('service') service: string, @Param('messageId') messageId: string): Promise<DeadLetterView> {
-    return this.deadLetters.replay(service, messageId);
+    return this.deadLetters.replay(service, messageId).catch(brokerUnavailable);
   }
 
   @Delete('dead-letters/:service/:messageId')
   @ApiOperation({ summary: 'Remove one message from the DLQ without replaying it' })
   @ApiErrorResponses(404)
   discard(@Param('service') service: string, @Param('messageId') messageId: string): Promise<DeadLetterView> {
-    return this.deadLetters.discard(service, messageId);
+    return this.deadLetters.discard(service, messageId).catch(brokerUnavailable);
   }
 }
