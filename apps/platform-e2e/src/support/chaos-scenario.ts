@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
@@ -219,6 +221,8 @@ export class ChaosRig {
     readonly infra: DedicatedInfra,
     readonly platform: Platform,
     private readonly receiver: ChaosReceiver,
+    /** Where each service's whole log is written when a run ends (the output shows only tails). */
+    readonly logsDir: string,
   ) {}
 
   static async start(infraOptions: ChaosInfraOptions): Promise<ChaosRig> {
@@ -236,7 +240,12 @@ export class ChaosRig {
         },
         { infra, retryDelaysMs: RETRY_DELAYS_MS },
       );
-      return new ChaosRig(infra, platform, receiver);
+      return new ChaosRig(
+        infra,
+        platform,
+        receiver,
+        path.resolve(__dirname, '../../../..', infraOptions.dataDir, 'logs'),
+      );
     } catch (error) {
       await receiver.down().catch(() => undefined);
       await infra.down();
@@ -394,6 +403,15 @@ export class ChaosRig {
       return counts;
     } finally {
       await probe.close();
+      this.saveLogs();
+    }
+  }
+
+  /** Writes each running service's whole log (since its last start) to logsDir. */
+  saveLogs(): void {
+    mkdirSync(this.logsDir, { recursive: true });
+    for (const service of SERVICES) {
+      writeFileSync(path.join(this.logsDir, `${service}.log`), this.platform.services[service].logs);
     }
   }
 
@@ -418,6 +436,7 @@ export class ChaosRig {
     for (const service of SERVICES) {
       log(`${service} log tail:\n${this.platform.services[service].logs.slice(-3000)}`);
     }
+    log(`whole logs: ${this.logsDir}`);
   }
 }
 
