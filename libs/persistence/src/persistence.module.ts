@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { databaseNameFor } from './database-name';
+import { logServerStateChanges } from './database-state-log';
 import { DocumentWriteLock } from './document-write-lock';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
@@ -29,6 +30,8 @@ export class PersistenceModule {
           autoIndex: true,
           // An unset optional field is left out of the document rather than stored as null.
           ignoreUndefined: true,
+          // One log line per outage and recovery of the database server.
+          connectionFactory: logServerStateChanges,
         }),
       ],
       providers: [OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
