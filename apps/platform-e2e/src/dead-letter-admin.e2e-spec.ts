@@ -1,7 +1,6 @@
 import request from 'supertest';
-import { createEnvelope, RunsStartCommand } from '@wfp/contracts';
 import { BrokerProbe, Platform, TEST_ADMIN_TOKEN, waitFor } from '@wfp/testing';
-import { createOrganization } from './support/fixtures';
+import { createOrganization, parkRunsStart } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 
 /**
@@ -73,32 +72,18 @@ describe('dead-letter administration through the gateway', () => {
       .set({ Authorization: `Bearer ${org.apiKey}` })
       .expect(201);
     const runId = `run_dlqreplay${Date.now()}`;
-    const command = createEnvelope(
-      RunsStartCommand,
+    const command = await parkRunsStart(
+      probe,
+      platform.namespace,
       {
+        organizationId: org.id,
+        correlationId: 'corr-dlq',
         runId,
         workflowId: workflow.body.id,
         workflowVersionId: published.body.workflowVersionId,
-        versionNumber: 1,
-        workflowExternalId: null,
-        candidateProfileId: 'cp_dlq',
-        candidateProfileExternalId: null,
-        triggerSource: 'API',
-        inputs: {},
-      } satisfies RunsStartCommand,
-      { organizationId: org.id, correlationId: 'corr-dlq' },
-    );
-    await probe.publishRaw('', processorDlq(), Buffer.from(JSON.stringify(command)), {
-      messageId: command.id,
-      headers: {
-        'x-dead-letter-reason': 'retries-exhausted',
-        'x-attempt': 5,
-        'x-error': 'MongoServerSelectionError: connection refused',
-        'x-original-exchange': `${platform.namespace}.commands`,
-        'x-original-routing-key': 'runs.start',
-        'x-dead-lettered-at': '2026-11-22T10:00:00.000Z',
       },
-    });
+      { 'x-error': 'MongoServerSelectionError: connection refused', 'x-dead-lettered-at': '2026-11-22T10:00:00.000Z' },
+    );
 
     const listed = await api().get('/v1/admin/dead-letters/workflow-processor').set(admin).expect(200);
     expect(listed.body.queues).toContainEqual({

@@ -2,9 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
-import { createEnvelope, RunsStartCommand } from '@wfp/contracts';
 import { BrokerProbe, Platform, TEST_ADMIN_TOKEN, waitFor } from '@wfp/testing';
-import { createOrganization } from './support/fixtures';
+import { createOrganization, parkRunsStart } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 
 /** Debian's chromium (tools/test.sh installs it); playwright-core downloads no browser. */
@@ -91,35 +90,12 @@ describe('operations page (headless Chromium)', () => {
 
     // A runs.start parked in the processor's DLQ, to be replayed from the page.
     replayedRunId = `run_opspage${Date.now()}`;
-    const command = createEnvelope(
-      RunsStartCommand,
-      {
-        runId: replayedRunId,
-        workflowId: good.workflowId,
-        workflowVersionId: good.versionId,
-        versionNumber: 1,
-        workflowExternalId: null,
-        candidateProfileId: 'cp_ops_3',
-        candidateProfileExternalId: null,
-        triggerSource: 'API',
-        inputs: {},
-      } satisfies RunsStartCommand,
-      { organizationId: org.id },
-    );
-    await probe.publishRaw(
-      '',
-      `${platform.namespace}.workflow-processor.commands.dlq`,
-      Buffer.from(JSON.stringify(command)),
-      {
-        messageId: command.id,
-        headers: {
-          'x-dead-letter-reason': 'retries-exhausted',
-          'x-attempt': 5,
-          'x-original-exchange': `${platform.namespace}.commands`,
-          'x-original-routing-key': 'runs.start',
-        },
-      },
-    );
+    await parkRunsStart(probe, platform.namespace, {
+      organizationId: org.id,
+      runId: replayedRunId,
+      workflowId: good.workflowId,
+      workflowVersionId: good.versionId,
+    });
     await waitFor(() => receiver.requestsTo('/events').length >= 4, { timeoutMs: 15_000, what: 'deliveries' });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

@@ -4,6 +4,12 @@ import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'a
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
+/** What the broker reports of one queue. */
+export interface QueueCounts {
+  messageCount: number;
+  consumerCount: number;
+}
+
 /**
  * One broker connection per service. amqp-connection-manager reconnects after broker restarts and
  * re-runs each channel's setup (topology, consumers), so callers never hold a dead channel.
@@ -61,6 +67,29 @@ export class AmqpConnection implements OnApplicationShutdown {
    */
   withTemporaryChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
     return this.temporary((connection) => connection.createChannel(), work);
+  }
+
+  /**
+   * The broker's counts for each named queue (null for one that does not exist), read with
+   * passive checks. A missing queue closes the channel it was checked on, so the rest are read on
+   * a new one.
+   */
+  async queueCounts(names: readonly string[]): Promise<(QueueCounts | null)[]> {
+    const counts: (QueueCounts | null)[] = [];
+    while (counts.length < names.length) {
+      await this.withTemporaryChannel(async (channel) => {
+        while (counts.length < names.length) {
+          try {
+            const { messageCount, consumerCount } = await channel.checkQueue(names[counts.length]);
+            counts.push({ messageCount, consumerCount });
+          } catch {
+            counts.push(null);
+            return;
+          }
+        }
+      });
+    }
+    return counts;
   }
 
   /** As withTemporaryChannel, on a confirm channel (publishes can wait for the broker's confirms). */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@wfp/observability';
 import { buildServiceTopology, describeServiceQueues, type QueueDescription } from '@wfp/contracts';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnection, type QueueCounts } from './amqp-connection';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /** requeued: the retry or DLQ copy could not be published, so the message goes back to its queue. */
@@ -97,16 +97,13 @@ export class MessagingMetrics {
 
   private async readQueueStats(): Promise<QueueStats[]> {
     if (!this.connection.isConnected()) return [];
-    const read = this.connection.withTemporaryChannel(async (channel) => {
-      const found: QueueStats[] = [];
-      for (const queue of this.queues) {
-        // The consumer declares these queues at start; one that is missing (deleted by hand) ends
-        // this channel, so the rest are skipped until the next scrape.
-        const stats = await channel.checkQueue(queue.name);
-        found.push({ ...queue, messageCount: stats.messageCount, consumerCount: stats.consumerCount });
-      }
-      return found;
-    });
+    // The consumer declares these queues at start; one deleted by hand is left out.
+    const read = this.connection.queueCounts(this.queues.map((queue) => queue.name)).then((counts) =>
+      this.queues.flatMap((queue, index) => {
+        const count = counts[index];
+        return count ? [{ ...queue, ...count }] : [];
+      }),
+    );
     const timeout = new Promise<QueueStats[]>((resolve) => setTimeout(() => resolve([]), QUEUE_STATS_TIMEOUT_MS));
     return Promise.race([read, timeout]).catch((error: unknown) => {
       this.log.warn(`cannot read queue depths: ${String(error)}`);
@@ -115,7 +112,4 @@ export class MessagingMetrics {
   }
 }
 
-interface QueueStats extends QueueDescription {
-  messageCount: number;
-  consumerCount: number;
-}
+type QueueStats = QueueDescription & QueueCounts;

@@ -35,6 +35,11 @@ function envelopeOf(message: ConsumeMessage): MessageEnvelope | undefined {
   }
 }
 
+/** What every log line written while handling a message carries. */
+function logBindings(envelope: MessageEnvelope): Record<string, unknown> {
+  return { correlationId: envelope.correlationId, messageId: envelope.id, messageType: envelope.type };
+}
+
 /**
  * Nest transport over RabbitMQ with the guarantees of DESIGN.md section 2: manual acks after the
  * handler's work is stored, bounded retries through delay queues, and a DLQ for what cannot succeed.
@@ -140,14 +145,11 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     const envelope = envelopeOf(message);
     const done = this.metrics?.received(workQueue.queue, envelope?.type ?? 'malformed') ?? (() => undefined);
     if (!envelope) return done(await this.deadLetter(channel, workQueue, message, 'malformed', attempt));
-    await this.logContext(
-      { correlationId: envelope.correlationId, messageId: envelope.id, messageType: envelope.type },
-      async () => {
-        const outcome = await this.dispatch(channel, workQueue, message, envelope, attempt);
-        this.log.debug(`${envelope.type} from ${workQueue.queue}: ${outcome}`);
-        done(outcome);
-      },
-    );
+    await this.logContext(logBindings(envelope), async () => {
+      const outcome = await this.dispatch(channel, workQueue, message, envelope, attempt);
+      this.log.debug(`${envelope.type} from ${workQueue.queue}: ${outcome}`);
+      done(outcome);
+    });
   }
 
   private async dispatch(
@@ -186,9 +188,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   private async answer(channel: ChannelWrapper, queue: string, message: ConsumeMessage): Promise<void> {
     const envelope = envelopeOf(message);
     const done = this.metrics?.received(queue, envelope?.type ?? 'malformed') ?? (() => undefined);
-    const bindings = envelope
-      ? { correlationId: envelope.correlationId, messageId: envelope.id, messageType: envelope.type }
-      : {};
+    const bindings = envelope ? logBindings(envelope) : {};
     let reply: RpcReply;
     try {
       reply = await this.logContext(bindings, async (): Promise<RpcReply> => {

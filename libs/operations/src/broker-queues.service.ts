@@ -18,10 +18,7 @@ export interface QueueState extends QueueDescription {
   consumerCount: number;
 }
 
-/**
- * The queues of every service as the broker sees them, read with passive checks on channels of
- * their own (a missing queue closes the channel it was checked on, nothing else).
- */
+/** The queues of every service as the broker sees them (AmqpConnection.queueCounts). */
 @Injectable()
 export class BrokerQueuesService {
   constructor(
@@ -36,30 +33,14 @@ export class BrokerQueuesService {
 
   async states(services: ServiceName[] = SERVICE_NAMES): Promise<QueueState[]> {
     const wanted = services.flatMap((service) => this.queuesOf(service).map((queue) => ({ ...queue, service })));
-    const states: QueueState[] = [];
-    let next = 0;
-    while (next < wanted.length) {
-      // One channel until a queue is missing; then a new channel for the rest.
-      next = await this.connection.withTemporaryChannel(async (channel) => {
-        let index = next;
-        for (; index < wanted.length; index += 1) {
-          try {
-            const stats = await channel.checkQueue(wanted[index].name);
-            states.push({ ...wanted[index], exists: true, ...pick(stats) });
-          } catch {
-            states.push({ ...wanted[index], exists: false, messageCount: 0, consumerCount: 0 });
-            return index + 1;
-          }
-        }
-        return index;
-      });
-    }
-    return states;
+    const counts = await this.connection.queueCounts(wanted.map((queue) => queue.name));
+    return wanted.map((queue, index) => {
+      const count = counts[index];
+      return count
+        ? { ...queue, exists: true, ...count }
+        : { ...queue, exists: false, messageCount: 0, consumerCount: 0 };
+    });
   }
-}
-
-function pick(stats: { messageCount: number; consumerCount: number }) {
-  return { messageCount: stats.messageCount, consumerCount: stats.consumerCount };
 }
 
 /**

@@ -74,22 +74,22 @@ export class DeadLettersService {
   }
 
   async inspect(service: string, messageId: string): Promise<DeadLetterView> {
-    return this.withMessage(service, messageId, async (_channel, queue, message) => describe(queue, message));
+    return this.withMessage(service, messageId, async (_channel, _message, view) => view);
   }
 
   async replay(service: string, messageId: string): Promise<DeadLetterView> {
-    return this.withMessage(service, messageId, async (channel, queue, message) => {
-      await this.replayOne(channel, queue, message);
+    return this.withMessage(service, messageId, async (channel, message, view) => {
+      await this.replayOne(channel, message, view);
       channel.ack(message);
-      return describe(queue, message);
+      return view;
     });
   }
 
   /** Removes one message from the DLQ without replaying it. */
   async discard(service: string, messageId: string): Promise<DeadLetterView> {
-    return this.withMessage(service, messageId, async (channel, queue, message) => {
+    return this.withMessage(service, messageId, async (channel, message, view) => {
       channel.ack(message);
-      return describe(queue, message);
+      return view;
     });
   }
 
@@ -102,12 +102,13 @@ export class DeadLettersService {
           // ones go back to the queue when the channel closes.
           for (let message = await get(channel, queue.name); message; message = await get(channel, queue.name)) {
             if (result.replayed + result.skipped + result.failed >= DEAD_LETTER_SCAN_LIMIT) break;
-            if (!replayable(queue, message)) {
+            const view = describe(queue, message);
+            if (!replayable(view)) {
               result.skipped += 1;
               continue;
             }
             try {
-              await this.replayOne(channel, queue, message);
+              await this.replayOne(channel, message, view);
             } catch (error) {
               this.log.warn(`cannot replay a message of ${queue.name}: ${String(error)}`);
               result.failed += 1;
@@ -138,9 +139,8 @@ export class DeadLettersService {
     return { purged };
   }
 
-  private async replayOne(channel: ConfirmChannel, queue: QueueDescription, message: GetMessage): Promise<void> {
-    const view = describe(queue, message);
-    if (queue.deadLetterOf === null) return this.replayParkedDelivery(view);
+  private async replayOne(channel: ConfirmChannel, message: GetMessage, view: DeadLetterView): Promise<void> {
+    if (view.deadLetterOf === null) return this.replayParkedDelivery(view);
     if (!view.replayTo) {
       throw new ConflictException('The message does not say where it was first published, so it cannot be replayed');
     }
@@ -167,7 +167,7 @@ export class DeadLettersService {
     if (returned) {
       throw new ConflictException(`Nothing takes messages for ${routingKey} on ${exchange || 'the default exchange'}`);
     }
-    this.log.log(`replayed ${view.messageId ?? 'a message'} from ${queue.name} to ${exchange}/${routingKey}`);
+    this.log.log(`replayed ${view.messageId ?? 'a message'} from ${view.queue} to ${exchange}/${routingKey}`);
   }
 
   private async replayParkedDelivery(view: DeadLetterView): Promise<void> {
@@ -186,7 +186,7 @@ export class DeadLettersService {
   private async withMessage<T>(
     service: string,
     messageId: string,
-    work: (channel: ConfirmChannel, queue: QueueDescription, message: GetMessage) => Promise<T>,
+    work: (channel: ConfirmChannel, message: GetMessage, view: DeadLetterView) => Promise<T>,
   ): Promise<T> {
     for (const queue of this.deadLetterQueuesOf(this.serviceNamed(service))) {
       const outcome = await this.connection
@@ -194,8 +194,9 @@ export class DeadLettersService {
           for (let scanned = 0; scanned < DEAD_LETTER_SCAN_LIMIT; scanned += 1) {
             const message = await get(channel, queue.name);
             if (!message) return { found: false as const };
-            if (describe(queue, message).messageId === messageId) {
-              return { found: true as const, value: await work(channel, queue, message) };
+            const view = describe(queue, message);
+            if (view.messageId === messageId) {
+              return { found: true as const, value: await work(channel, message, view) };
             }
           }
           return { found: false as const };
@@ -233,9 +234,8 @@ function describe(queue: QueueDescription, message: GetMessage): DeadLetterView 
   });
 }
 
-function replayable(queue: QueueDescription, message: GetMessage): boolean {
-  const view = describe(queue, message);
-  return queue.deadLetterOf === null ? view.type === WebhookDeliveryDeadLettered.type : view.replayTo !== null;
+function replayable(view: DeadLetterView): boolean {
+  return view.deadLetterOf === null ? view.type === WebhookDeliveryDeadLettered.type : view.replayTo !== null;
 }
 
 /** The broker's answer to a passive check or get on a queue that does not exist (404 NOT_FOUND). */

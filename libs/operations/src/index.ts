@@ -5,6 +5,6 @@ export * from './operations.options';
 export * from './operations.module';
 export * from './ops-page';
 export * from './ops-snapshot.service';
-export * from './prometheus-text';
+export * from './breakers';
 export * from './run-graph';
 export * from './service-health.service';

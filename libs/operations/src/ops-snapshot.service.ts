@@ -3,7 +3,7 @@ import { OpsRecentRunsQuery, type RecentRunView } from '@wfp/contracts';
 import { RpcClient } from '@wfp/messaging';
 import { BrokerQueuesService, type QueueState } from './broker-queues.service';
 import { DeadLettersService, type DeadLetterListView } from './dead-letters.service';
-import type { BreakerView } from './prometheus-text';
+import type { BreakerView } from './breakers';
 import { ServiceHealthService, type ServiceHealthView } from './service-health.service';
 
 const RECENT_RUNS = 15;

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ServiceName } from '@wfp/contracts';
 import { SERVICE_NAMES, type QueueState } from './broker-queues.service';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.options';
-import { breakersFromMetrics, parsePrometheusText, type BreakerView } from './prometheus-text';
+import { parsePrometheusText } from '@wfp/observability';
+import { breakersFromMetrics, type BreakerView } from './breakers';
 
 const PROBE_TIMEOUT_MS = 2_000;
 

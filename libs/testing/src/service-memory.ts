@@ -1,22 +1,19 @@
+import { parsePrometheusText } from '@wfp/observability';
+
 /** Memory of one running service, read from its own Prometheus /metrics (prom-client defaults). */
 export interface ServiceMemory {
   rssBytes: number;
   heapUsedBytes: number;
 }
 
-function gauge(text: string, name: string): number | undefined {
-  // Default metrics are unlabelled apart from the registry-wide `service` label.
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-
 /** Undefined when the service does not answer (for example while it restarts). */
 export async function readServiceMemory(serviceUrl: string): Promise<ServiceMemory | undefined> {
   const response = await fetch(`${serviceUrl}/metrics`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
   if (!response?.ok) return undefined;
-  const text = await response.text();
-  const rssBytes = gauge(text, 'process_resident_memory_bytes');
-  const heapUsedBytes = gauge(text, 'nodejs_heap_size_used_bytes');
+  const samples = parsePrometheusText(await response.text());
+  const gauge = (name: string) => samples.find((sample) => sample.name === name)?.value;
+  const rssBytes = gauge('process_resident_memory_bytes');
+  const heapUsedBytes = gauge('nodejs_heap_size_used_bytes');
   if (rssBytes === undefined || heapUsedBytes === undefined) return undefined;
   return { rssBytes, heapUsedBytes };
 }

@@ -1,25 +1,13 @@
+import { parsePrometheusText, type MetricSample } from '@wfp/observability';
+
 /** One scrape of a service's /metrics, read as Prometheus text. */
 export class Scrape {
-  private constructor(private readonly lines: { name: string; labels: Record<string, string>; value: number }[]) {}
+  private constructor(private readonly lines: MetricSample[]) {}
 
   static async of(serviceUrl: string): Promise<Scrape> {
     const response = await fetch(`${serviceUrl}/metrics`);
     if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
-    return Scrape.parse(await response.text());
-  }
-
-  static parse(text: string): Scrape {
-    const lines = text
-      .split('\n')
-      .filter((line) => line && !line.startsWith('#'))
-      .map((line) => {
-        const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-        if (!match) throw new Error(`unreadable metrics line: ${line}`);
-        const labels: Record<string, string> = {};
-        for (const label of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[label[1]] = label[2];
-        return { name: match[1], labels, value: Number(match[3]) };
-      });
-    return new Scrape(lines);
+    return new Scrape(parsePrometheusText(await response.text()));
   }
 
   /** Sum of the series of `name` whose labels include `labels`; undefined when there is none. */

@@ -1,4 +1,5 @@
-import { breakersFromMetrics, parsePrometheusText } from './prometheus-text';
+import { parsePrometheusText } from '@wfp/observability';
+import { breakersFromMetrics } from './breakers';
 
 const text = `# HELP webhook_endpoint_circuit_state Circuit breaker state
 # TYPE webhook_endpoint_circuit_state gauge
@@ -10,18 +11,6 @@ webhook_delivery_attempts_total{endpoint_id="we_c",result="TIMEOUT",service="web
 process_resident_memory_bytes{service="webhook-dispatcher"} 123456
 queue_messages{queue="a \\"quoted\\" name",kind="dlq"} 4
 `;
-
-describe('parsePrometheusText', () => {
-  it('reads names, labels (escapes included) and values, skipping comments', () => {
-    const samples = parsePrometheusText(text);
-    expect(samples).toHaveLength(7);
-    expect(samples.at(-1)).toEqual({
-      name: 'queue_messages',
-      labels: { queue: 'a "quoted" name', kind: 'dlq' },
-      value: 4,
-    });
-  });
-});
 
 describe('breakersFromMetrics', () => {
   it('gives each endpoint its breaker state and attempts, open ones first', () => {
