@@ -100,14 +100,27 @@ export class Platform {
     return platform;
   }
 
-  /** Kills a service (SIGKILL, no graceful stop) and starts it again on the same port. */
+  /**
+   * Kills a service (SIGKILL, no graceful stop) and starts it again on the same port. Its port is
+   * an ephemeral one, so while the service was down any outgoing connection may have been given
+   * it: the restart waits for it a little, then takes another port (`services[name].url` follows).
+   */
   async crashAndRestart(name: PlatformService): Promise<ServiceProcess> {
     const crashed = this.services[name];
     await crashed.kill();
-    const restarted = ServiceProcess.start(name, crashed.env, crashed.port);
-    this.services[name] = restarted;
-    await restarted.ready();
-    return restarted;
+    const samePortAttempts = 5;
+    for (let attempt = 1; ; attempt += 1) {
+      const port = attempt <= samePortAttempts ? crashed.port : await freePort();
+      const restarted = ServiceProcess.start(name, crashed.env, port);
+      this.services[name] = restarted;
+      try {
+        await restarted.ready();
+        return restarted;
+      } catch (error) {
+        if (attempt > samePortAttempts || !restarted.logs.includes('EADDRINUSE')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   /** Starts one more instance of a service (same configuration, its own port): scale-out. */

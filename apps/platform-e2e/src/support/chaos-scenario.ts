@@ -117,8 +117,26 @@ class ChaosReceiver {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Listens (again) on its port: its URL is registered at the dispatcher. While it was down an
+   * outgoing connection may have been given that ephemeral port, so a taken port is waited for.
+   */
   async up(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.server.once('error', reject);
+          this.server.listen(this.port, '127.0.0.1', () => {
+            this.server.off('error', reject);
+            resolve();
+          });
+        });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw error;
+        await sleep(500);
+      }
+    }
     this.port = (this.server.address() as { port: number }).port;
   }
 
