@@ -6,6 +6,7 @@ import { logServerStateChanges } from './database-state-log';
 import { DocumentWriteLock } from './document-write-lock';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
+import { installSocketWriteGuard } from './socket-write-guard';
 
 export interface PersistenceOptions {
   url: string;
@@ -16,6 +17,8 @@ export interface PersistenceOptions {
 @Module({})
 export class PersistenceModule {
   static forRoot(options: PersistenceOptions): DynamicModule {
+    // Before any client exists: a driver defect can otherwise hang the client after an outage.
+    installSocketWriteGuard();
     return {
       module: PersistenceModule,
       global: true,
