@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import { MongoNetworkError } from 'mongodb';
 
@@ -16,12 +17,14 @@ import { MongoNetworkError } from 'mongodb';
  * The guard makes such a write fail with the same network error the driver raises for a closed
  * connection, so the driver's normal recovery (mark the server unknown, reconnect, retry) runs.
  */
-export function installSocketWriteGuard(connectionClass: DriverConnectionClass = driverConnectionClass()): void {
-  const prototype = connectionClass.prototype;
-  if (prototype[GUARDED]) return;
-  const write = prototype.writeCommand;
-  if (typeof write !== 'function') {
-    throw new Error('the MongoDB driver has no Connection.writeCommand to guard; review socket-write-guard.ts');
+export function installSocketWriteGuard(connectionClass = driverConnectionClass()): void {
+  const prototype = connectionClass?.prototype;
+  if (prototype?.[GUARDED]) return;
+  const write = prototype?.writeCommand;
+  if (!prototype || typeof write !== 'function') {
+    // A driver whose internals changed: run unguarded (the canary and guard tests fail in CI).
+    new Logger('Database').warn('the MongoDB driver has no Connection.writeCommand; socket writes are not guarded');
+    return;
   }
   prototype.writeCommand = function guardedWriteCommand(this: DriverConnection, ...args: unknown[]) {
     const socket = this.socket;
@@ -59,6 +62,10 @@ function closedConnection(connection: DriverConnection): MongoNetworkError {
 }
 
 /** The driver's connection class is internal (untyped), so it is required by path. */
-function driverConnectionClass(): DriverConnectionClass {
-  return (require('mongodb/lib/cmap/connection') as { Connection: DriverConnectionClass }).Connection;
+function driverConnectionClass(): DriverConnectionClass | undefined {
+  try {
+    return (require('mongodb/lib/cmap/connection') as { Connection?: DriverConnectionClass }).Connection;
+  } catch {
+    return undefined;
+  }
 }
