@@ -23,5 +23,5 @@ describe('MongoDB driver without the socket write guard (FerretDB)', () => {
     const outcomes = await checkWhileMonitorSocketDies(client, 1500);
     expect(outcomes).toEqual([]);
     expect(serverMonitor(client).s.state).toBe('monitoring');
-  });
+  }, 15_000);
 });

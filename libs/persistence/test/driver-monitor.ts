@@ -6,6 +6,7 @@ import { waitFor } from '@wfp/testing';
 interface DriverMonitor {
   s: { state: string };
   connection: { closed: boolean; socket: Socket } | null;
+  monitorId?: { toJSON(): { timeSinceLastCall: number } };
   requestCheck(): void;
 }
 interface DriverTopology {
@@ -25,11 +26,17 @@ export function serverMonitor(client: MongoClient): DriverMonitor {
  */
 export async function checkWhileMonitorSocketDies(client: MongoClient, observeMs: number): Promise<string[]> {
   const monitor = serverMonitor(client);
-  await waitFor(async () => monitor.s.state === 'idle' && monitor.connection !== null && !monitor.connection.closed, {
-    what: 'an idle server monitor with a connection',
-  });
-  // A check is only started at once when the last one ended at least minHeartbeatFrequencyMS ago.
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  // The check must start at once (the last one ended over minHeartbeatFrequencyMS, 500 ms, ago)
+  // and no scheduled one may be due (heartbeatFrequencyMS, 10 s): then requestCheck starts it
+  // synchronously, on the socket just destroyed.
+  await waitFor(
+    async () => {
+      const sinceLastCheck = monitor.monitorId?.toJSON().timeSinceLastCall ?? 0;
+      const open = monitor.connection !== null && !monitor.connection.closed;
+      return monitor.s.state === 'idle' && open && sinceLastCheck >= 600 && sinceLastCheck <= 8000;
+    },
+    { what: 'an idle server monitor with a connection, between checks' },
+  );
   const outcomes: string[] = [];
   const succeeded = () => outcomes.push('succeeded');
   const failed = () => outcomes.push('failed');

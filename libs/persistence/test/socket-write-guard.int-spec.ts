@@ -27,5 +27,5 @@ describe('MongoDB driver once PersistenceModule has guarded its socket writes (F
     client.on('serverHeartbeatSucceeded', () => heartbeats.push('succeeded'));
     expect(await client.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
     expect(heartbeats).toContain('succeeded');
-  });
+  }, 15_000);
 });
