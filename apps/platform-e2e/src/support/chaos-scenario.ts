@@ -172,9 +172,15 @@ const STALL_MS = 60_000;
  * Waits until `done`, for as long as `progress` keeps changing: fails only after STALL_MS without
  * any, so a slow backlog (the embedded store slows as data grows) is told apart from a loss.
  */
-async function waitWhileProgressing(done: () => boolean, progress: () => number, what: string): Promise<void> {
+async function waitWhileProgressing(
+  done: () => boolean,
+  progress: () => number,
+  what: string,
+  log: (line: string) => void,
+): Promise<void> {
   let last = progress();
   let lastChange = Date.now();
+  let lastReport = Date.now();
   while (!done()) {
     if (progress() !== last) {
       last = progress();
@@ -182,9 +188,15 @@ async function waitWhileProgressing(done: () => boolean, progress: () => number,
     } else if (Date.now() - lastChange > STALL_MS) {
       throw new Error(`no progress for ${STALL_MS / 1000} s waiting for ${what}`);
     }
+    if (Date.now() - lastReport >= PROGRESS_REPORT_MS) {
+      lastReport = Date.now();
+      log(`still waiting for ${what}: ${last} deliveries received so far`);
+    }
     await sleep(500);
   }
 }
+
+const PROGRESS_REPORT_MS = 30_000;
 
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -272,6 +284,7 @@ export class ChaosRig {
   }
 
   async stop(): Promise<void> {
+    this.saveLogs(); // again here, for a run cut short (a test timeout) before it saved them
     await this.platform.stop();
     await this.receiver.down().catch(() => undefined);
     await this.infra.down();
@@ -369,6 +382,7 @@ export class ChaosRig {
       () => accepted.every((runId) => receiver.terminalEvents().has(runId)),
       () => receiver.received.length,
       'a terminal event for every accepted run',
+      log,
     ).catch(async () => this.describeUnfinished(accepted, auth, log));
 
     // Queues are checked at rest, by a probe connected after the broker restarts.
@@ -397,6 +411,7 @@ export class ChaosRig {
         () => missingNow().length === 0,
         () => receiver.received.length,
         'every event at the receiver',
+        log,
       ).catch(() => undefined);
 
       const terminal = receiver.terminalEvents();
