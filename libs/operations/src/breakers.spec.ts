@@ -9,7 +9,6 @@ webhook_delivery_attempts_total{endpoint_id="we_a",result="5xx",service="webhook
 webhook_delivery_attempts_total{endpoint_id="we_b",result="2xx",service="webhook-dispatcher"} 3
 webhook_delivery_attempts_total{endpoint_id="we_c",result="TIMEOUT",service="webhook-dispatcher"} 1
 process_resident_memory_bytes{service="webhook-dispatcher"} 123456
-queue_messages{queue="a \\"quoted\\" name",kind="dlq"} 4
 `;
 
 describe('breakersFromMetrics', () => {

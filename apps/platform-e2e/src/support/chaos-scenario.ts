@@ -284,7 +284,8 @@ export class ChaosRig {
   }
 
   async stop(): Promise<void> {
-    this.saveLogs(); // again here, for a run cut short (a test timeout) before it saved them
+    // Saved here rather than at the end of run(), so a run cut short (a test timeout) leaves them too.
+    this.saveLogs();
     await this.platform.stop();
     await this.receiver.down().catch(() => undefined);
     await this.infra.down();
@@ -436,12 +437,11 @@ export class ChaosRig {
       return counts;
     } finally {
       await probe.close();
-      this.saveLogs();
     }
   }
 
   /** Writes each running service's whole log (since its last start) to logsDir. */
-  saveLogs(): void {
+  private saveLogs(): void {
     mkdirSync(this.logsDir, { recursive: true });
     for (const service of SERVICES) {
       writeFileSync(path.join(this.logsDir, `${service}.log`), this.platform.services[service].logs);
