@@ -7,6 +7,7 @@
 //   node tools/infra/infra.mjs down     stop what `up` started (nothing else)
 //   node tools/infra/infra.mjs status
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -41,7 +42,11 @@ const rabbitDir = path.join(dataDir, 'rabbitmq');
 const ferretDir = path.join(dataDir, 'ferretdb');
 // Built once per machine and shared by every checkout (CI clones afresh; the build takes a minute).
 const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'workflow-platform');
-const ferretBinary = path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+const patchDir = path.join(root, 'tools/ferretdb/patches');
+const patches = ferretPatches();
+// The version FerretDB reports (buildInfo.ferretdbVersion) names the patch set it was built with.
+const ferretVersion = `${FERRETDB_VERSION}-wfp.${patches.id}`;
+const ferretBinary = path.join(cacheDir, 'ferretdb', ferretVersion, 'ferretdb');
 
 const log = (message) => console.log(`[infra] ${message}`);
 
@@ -170,9 +175,26 @@ function stopRabbit() {
 
 // ---------------------------------------------------------------- FerretDB
 
+/**
+ * The project's patch set for FerretDB (tools/ferretdb/patches/*.patch, applied in name order).
+ * Each patch begins with a line giving its reason. The binary's cache path and the version it
+ * reports name a hash of the set, so a changed patch set is built afresh.
+ */
+function ferretPatches() {
+  const files = readdirSync(patchDir)
+    .filter((name) => name.endsWith('.patch'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file).update(readFileSync(path.join(patchDir, file)));
+  return { files, id: hash.digest('hex').slice(0, 8) };
+}
+
 function ensureFerretBuilt() {
   if (existsSync(ferretBinary)) return;
-  log(`FerretDB ${FERRETDB_VERSION} is not installed; building it from the Go module proxy (about a minute)`);
+  log(
+    `FerretDB ${FERRETDB_VERSION} with the project's ${patches.files.length} patches is not built yet; ` +
+      'building it from the Go module proxy (about a minute)',
+  );
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) throw new Error('building FerretDB needs Go (https://go.dev/doc/install)');
   const env = { ...process.env, GOFLAGS: '-mod=mod' };
@@ -181,19 +203,33 @@ function ensureFerretBuilt() {
   // Go's module cache escapes upper-case letters as "!x".
   const escaped = FERRETDB_MODULE.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
   const source = path.join(modCache, `${escaped}@${FERRETDB_VERSION}`);
-  // FerretDB embeds build/version/version.txt, which module downloads lack; its README says to
-  // write the version there, so build from a writable copy that has it.
+  // Built from a writable copy: the patches change it, and FerretDB embeds
+  // build/version/version.txt, which module downloads lack (its README says to write it).
   const work = path.join(cacheDir, 'ferretdb', `src-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   cpSync(source, work, { recursive: true });
   run('chmod', ['-R', 'u+w', work], { quiet: true });
-  writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  mkdirSync(path.dirname(ferretBinary), { recursive: true });
-  const built = `${ferretBinary}.${process.pid}`;
-  run('go', ['build', '-trimpath', '-o', built, './cmd/ferretdb'], { cwd: work, env, quiet: true });
-  rmSync(work, { recursive: true, force: true });
-  chmodSync(built, 0o755);
-  renameSync(built, ferretBinary); // atomic: a concurrent `up` never runs a half-written binary
+  try {
+    for (const file of patches.files) {
+      const patch = path.join(patchDir, file);
+      const check = spawnSync('git', ['apply', '--check', '-p1', patch], { cwd: work, encoding: 'utf8' });
+      if (check.status !== 0) {
+        throw new Error(
+          `the FerretDB patch tools/ferretdb/patches/${file} no longer applies to FerretDB ${FERRETDB_VERSION}: ` +
+            `update the patch (or FERRETDB_VERSION) before building.\n${check.stderr.trim()}`,
+        );
+      }
+      run('git', ['apply', '-p1', patch], { cwd: work, quiet: true });
+    }
+    writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${ferretVersion}\n`);
+    mkdirSync(path.dirname(ferretBinary), { recursive: true });
+    const built = `${ferretBinary}.${process.pid}`;
+    run('go', ['build', '-trimpath', '-o', built, './cmd/ferretdb'], { cwd: work, env, quiet: true });
+    chmodSync(built, 0o755);
+    renameSync(built, ferretBinary); // atomic: a concurrent `up` never runs a half-written binary
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -228,7 +264,7 @@ async function startFerret() {
   mkdirSync(ferretDir, { recursive: true });
   await quarantineEmptyDatabases();
   log(
-    `starting FerretDB ${FERRETDB_VERSION} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in ${path.relative(root, ferretDir)})`,
+    `starting FerretDB ${ferretVersion} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in ${path.relative(root, ferretDir)})`,
   );
   const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
   const child = spawn(
@@ -278,11 +314,16 @@ async function up() {
   } else {
     if (mongoUrl) log('MONGO_URL does not answer; using a local FerretDB instead');
     mongoUrl = `mongodb://127.0.0.1:${FERRETDB_PORT}`;
+    // A FerretDB this directory's `up` started from another build (an older patch set) is replaced.
+    if (state.ferretdb && state.ferretdb.version !== ferretVersion && isAlive(state.ferretdb.pid)) {
+      log(`FerretDB (pid ${state.ferretdb.pid}) runs ${state.ferretdb.version ?? 'an unpatched build'}; replacing it`);
+      await stopFerret(state);
+    }
     if (await canConnect('127.0.0.1', FERRETDB_PORT)) {
       log(`reusing the MongoDB-compatible server already listening on 127.0.0.1:${FERRETDB_PORT}`);
     } else {
       const pid = await startFerret();
-      state.ferretdb = { pid, port: FERRETDB_PORT, startedAt: new Date().toISOString() };
+      state.ferretdb = { pid, port: FERRETDB_PORT, version: ferretVersion, startedAt: new Date().toISOString() };
       log(`FerretDB started (pid ${pid})`);
     }
   }
@@ -301,6 +342,17 @@ function isAlive(pid) {
   }
 }
 
+/** Stops the FerretDB recorded in `state` (started by `up`) and forgets it. */
+async function stopFerret(state) {
+  const { pid } = state.ferretdb;
+  if (isAlive(pid)) {
+    log(`stopping FerretDB (pid ${pid})`);
+    process.kill(pid, 'SIGTERM');
+    await waitFor(async () => !isAlive(pid), 'FerretDB shutdown', 10_000).catch(() => process.kill(pid, 'SIGKILL'));
+  }
+  delete state.ferretdb;
+}
+
 async function down() {
   const state = readState();
   if (!state.rabbitmq && !state.ferretdb) log('nothing was started by `infra up`; nothing to stop');
@@ -308,16 +360,7 @@ async function down() {
     stopRabbit();
     delete state.rabbitmq;
   }
-  if (state.ferretdb) {
-    if (isAlive(state.ferretdb.pid)) {
-      log(`stopping FerretDB (pid ${state.ferretdb.pid})`);
-      process.kill(state.ferretdb.pid, 'SIGTERM');
-      await waitFor(async () => !isAlive(state.ferretdb.pid), 'FerretDB shutdown', 10_000).catch(() =>
-        process.kill(state.ferretdb.pid, 'SIGKILL'),
-      );
-    }
-    delete state.ferretdb;
-  }
+  if (state.ferretdb) await stopFerret(state);
   writeState(state);
   rmSync(envFile, { force: true });
 }
