@@ -329,7 +329,11 @@ async function up() {
   }
 
   writeState(state);
-  writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n`);
+  // The embedded store's own counters and memory (FerretDB's debug handler), for the benchmark.
+  const storeMetrics = state.ferretdb
+    ? `STORE_METRICS_URL=http://127.0.0.1:${FERRETDB_PORT + 1000}/debug/metrics\nSTORE_PID=${state.ferretdb.pid}\n`
+    : '';
+  writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n${storeMetrics}`);
   log(`ready: AMQP_URL and MONGO_URL written to ${path.relative(root, envFile)}`);
 }
 

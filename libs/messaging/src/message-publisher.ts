@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { MetricsRegistry } from '@wfp/observability';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -29,11 +31,18 @@ const PUBLISH_ID_HEADER = 'x-publish-id';
 export class MessagePublisher {
   private readonly channel: ChannelWrapper;
   private readonly returned = new Set<string>();
+  private readonly published: Counter<'exchange' | 'type'>;
 
   constructor(
     connection: AmqpConnection,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Optional() registry: MetricsRegistry = new MetricsRegistry(),
   ) {
+    this.published = registry.counter({
+      name: 'messages_published_total',
+      help: 'Messages the broker confirmed, by exchange (commands, events, dead-letter) and message type.',
+      labelNames: ['exchange', 'type'],
+    });
     this.channel = connection.createChannel({
       name: 'publisher',
       confirm: true,
@@ -68,6 +77,7 @@ export class MessagePublisher {
         headers: { [PUBLISH_ID_HEADER]: publishId },
       });
       if (this.returned.has(publishId)) throw new UnroutableMessageError(exchange, envelope.type);
+      this.published.inc({ exchange: kind, type: envelope.type });
     } finally {
       this.returned.delete(publishId);
     }

@@ -6,3 +6,4 @@ export * from './persistence.module';
 export * from './mongo-errors';
 export * from './document-write-lock';
 export * from './find-owned';
+export * from './store-command-metrics';

@@ -6,6 +6,7 @@ import { logServerStateChanges } from './database-state-log';
 import { DocumentWriteLock } from './document-write-lock';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
+import { StoreCommandMetrics } from './store-command-metrics';
 import { installSocketWriteGuard } from './socket-write-guard';
 
 export interface PersistenceOptions {
@@ -35,9 +36,11 @@ export class PersistenceModule {
           ignoreUndefined: true,
           // One log line per outage and recovery of the database server.
           connectionFactory: logServerStateChanges,
+          // Command events feed store_commands_total (StoreCommandMetrics).
+          monitorCommands: true,
         }),
       ],
-      providers: [OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
+      providers: [OutboxRelayService, DocumentWriteLock, MongoHealthIndicator, StoreCommandMetrics],
       exports: [MongooseModule, OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
     };
   }
