@@ -132,8 +132,10 @@ describe('operability: metrics and correlated logs across the four services', ()
     expect(processor.value('workflow_node_executions_total', { type: 'condition', result: 'routed' })).toBe(1);
     expect(processor.value('workflow_node_executions_total', { type: 'output', result: 'routed' })).toBe(1);
     expect(processor.value('workflow_node_execution_seconds_count', { type: 'webhook' })).toBe(1);
-    expect(processor.value('workflow_runs', { status: 'COMPLETED' })).toBe(1);
-    expect(processor.value('workflow_runs', { status: 'RUNNING' })).toBe(0);
+    expect(processor.value('workflow_runs_started_total')).toBe(1);
+    expect(processor.value('workflow_runs_ended_total', { status: 'COMPLETED' })).toBe(1);
+    // Store operations by command, from the driver's command monitoring.
+    expect(processor.value('store_commands_total', { command: 'insert' })).toBeGreaterThan(0);
     // Request/reply queue: the run reads above were answered by the processor.
     expect(
       processor.value('messages_handled_total', { queue: queue('workflow-processor.rpc'), outcome: 'answered' }),

@@ -338,8 +338,11 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     await waitFor(() => runs.findOne({ _id: runId as never, 'waiting.nodeId': 'screen' }), { what: 'the run to wait' });
     // The processor dies while the run waits; the timer is stored, so a new instance fires it.
     await platform.crashAndRestart('workflow-processor');
-    // The reply window (an hour) passes: move the stored timer into the past.
-    await runs.updateOne({ _id: runId as never }, { $set: { wakeAt: new Date(Date.now() - 1000) } });
+    // The reply window (an hour) passes: move the stored wait and its timer into the past.
+    const past = new Date(Date.now() - 1000);
+    await runs.updateOne({ _id: runId as never }, { $set: { wakeAt: past } });
+    const timers = mongo.db(platform.databases['workflow-processor']).collection('run_timers');
+    expect((await timers.updateOne({ _id: runId as never }, { $set: { wakeAt: past } })).matchedCount).toBe(1);
     const { terminal, events: all } = await events.untilTerminal(runId);
     expect(terminal.data).toMatchObject({
       outcome: 'failed',

@@ -3,8 +3,7 @@ import type { Collection } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope } from '@wfp/contracts';
 import { MessagePublisher } from '@wfp/messaging';
-import { DocumentWriteLock } from './document-write-lock';
-import type { OutboxDocument, OutboxEntry } from './outbox';
+import { carriedOutbox, ownEntries, type OutboxDocument, type OutboxEntry } from './outbox';
 
 export interface OutboxRelayOptions {
   /** How often to look for documents whose outbox was not emptied (a crash between write and publish). */
@@ -13,10 +12,22 @@ export interface OutboxRelayOptions {
   sweepAfterMs: number;
 }
 
+/** How many published entry ids a process remembers, so that a later write can drop them. */
+const REMEMBERED_ENTRIES = 50_000;
+
 /**
- * Publishes outbox entries with broker confirms, in order, then removes exactly those entries.
- * A crash after publishing and before removal re-publishes them later: duplicates carry the
- * same message id, which consumers dedupe on.
+ * Publishes outbox entries with broker confirms, in order. Two ways, by who wrote them:
+ *
+ * - A message handler publishes what its write just stored, from memory (`publish`), before it
+ *   acknowledges the message; nothing is read back and nothing is written to clear them. The
+ *   document's next write drops the entries this process published (`carry`). If the process
+ *   stops in between, the broker delivers the message again and the repeated handler publishes
+ *   its stored entries again (`republishOwn`): no poller has to look for them.
+ * - A write with no message behind it (an API request) uses `relay`: read back, publish, then
+ *   remove exactly those entries; a sweeper over the `watch`ed collections (small ones only:
+ *   it filters on fields other than `_id`) republishes what a crash left behind.
+ *
+ * Either way a duplicate carries the same message id, which consumers dedupe on.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationShutdown {
@@ -26,11 +37,44 @@ export class OutboxRelayService implements OnApplicationShutdown {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private options: OutboxRelayOptions = { sweepIntervalMs: 10_000, sweepAfterMs: 5000 };
+  /** Ids of entries this process published (insertion-ordered, oldest dropped first). */
+  private readonly published = new Set<string>();
 
-  constructor(
-    private readonly publisher: MessagePublisher,
-    private readonly writeLock: DocumentWriteLock,
-  ) {}
+  constructor(private readonly publisher: MessagePublisher) {}
+
+  /**
+   * Publishes entries a write has just stored, in order on one confirm channel, and resolves once
+   * the broker confirmed them all; throws otherwise (the caller's message is then tried again).
+   */
+  async publish(entries: readonly OutboxEntry[]): Promise<void> {
+    const results = await Promise.allSettled(
+      entries.map((entry) => this.publisher.publish(entry.kind, JSON.parse(entry.body) as MessageEnvelope)),
+    );
+    entries.forEach((entry, index) => {
+      if (results[index].status === 'fulfilled') this.remember(entry.id);
+    });
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** Publishes again the stored entries that this operation (`cause`) wrote: it is being repeated. */
+  async republishOwn(stored: readonly OutboxEntry[] | undefined, cause: string): Promise<void> {
+    const own = ownEntries(stored, cause);
+    if (own.length > 0) await this.publish(own);
+  }
+
+  /** The outbox a document's next write stores: what may still be unpublished, then `added`. */
+  carry(stored: readonly OutboxEntry[] | undefined, added: readonly OutboxEntry[]): OutboxEntry[] {
+    return carriedOutbox(stored, added, (id) => this.published.has(id));
+  }
+
+  private remember(entryId: string): void {
+    this.published.add(entryId);
+    if (this.published.size > REMEMBERED_ENTRIES) {
+      const oldest = this.published.values().next().value;
+      if (oldest !== undefined) this.published.delete(oldest);
+    }
+  }
 
   /** Registers a model whose documents carry an `outbox`, and starts the sweeper. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -78,10 +122,9 @@ export class OutboxRelayService implements OnApplicationShutdown {
     try {
       if (failure) throw failure.reason;
     } finally {
+      for (const entry of published) this.remember(entry.id);
       if (published.length > 0) {
-        const removed = await this.writeLock.run(collectionName, id, () =>
-          collection.updateOne({ _id: id }, { $pullAll: { outbox: published } } as never),
-        );
+        const removed = await collection.updateOne({ _id: id }, { $pullAll: { outbox: published } } as never);
         if (removed.modifiedCount !== 1) {
           this.logger.warn(
             `outbox of ${collectionName}:${id}: published entries were not removed (they will be sent again)`,

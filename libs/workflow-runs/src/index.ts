@@ -16,3 +16,7 @@ export * from './engine/run-engine.service';
 export * from './engine/run-timers.service';
 export * from './run-retrier.service';
 export * from './run-retry';
+export * from './run-store';
+export * from './run-timer.schema';
+export * from './engine/run-transition';
+export * from './run-metrics';

@@ -1,33 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import {
-  createEnvelope,
-  workflowEvent,
-  WorkflowEventType,
-  type MessageEnvelope,
-  type RunCancelledData,
-  type RunsCancelCommand,
-} from '@wfp/contracts';
-import {
-  DocumentWriteLock,
-  findOwnedById,
-  isDuplicateKeyError,
-  OutboxRelayService,
-  toOutboxEntry,
-} from '@wfp/persistence';
+import type { MessageEnvelope, RunsCancelCommand } from '@wfp/contracts';
+import { isDuplicateKeyError } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
-import { callResultEvents, endOf } from './call-results';
-import { runCorrelation, runTerminalFields } from './run-events';
+import { DEFAULT_MAX_NODES_BYTES } from './run-events';
+import { cancelRun } from './engine/run-transition';
+import { RunMetrics } from './run-metrics';
+import { RunStore } from './run-store';
 import { Run } from './run.schema';
+
+/** How long this instance trusts an answer of "not archived" for a workflow. */
+const NOT_ARCHIVED_TTL_MS = 2_000;
 
 @Injectable()
 export class RunCancellerService {
+  /** Archived workflows never come back (reason by workflow id); "not archived" is rechecked. */
+  private readonly archivedReasons = new Map<string, string>();
+  private readonly notArchivedUntil = new Map<string, number>();
+
   constructor(
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     @InjectModel(ArchivedWorkflow.name) private readonly archived: Model<ArchivedWorkflow>,
-    private readonly outbox: OutboxRelayService,
-    private readonly writeLock: DocumentWriteLock,
+    private readonly store: RunStore,
+    private readonly metrics: RunMetrics,
   ) {}
 
   /** Cancels one run, or every running run of an archived workflow. Returns how many it cancelled. */
@@ -35,68 +31,62 @@ export class RunCancellerService {
     const { runId, workflowId, reason } = envelope.payload;
     const organizationId = envelope.organizationId;
     if (workflowId) await this.rememberArchived(organizationId, workflowId, reason ?? 'Workflow archived');
-    const running = await this.runs
-      .find({ organizationId, status: 'RUNNING', ...(runId ? { _id: runId } : { workflowId }) }, { _id: 1 })
-      .lean()
-      .exec();
+    if (runId) return (await this.cancelRun(envelope, organizationId, runId, reason)) ? 1 : 0;
+    // Archiving is rare: this is the one place that looks for runs by workflow.
+    const running = await this.runs.find({ organizationId, workflowId, status: 'RUNNING' }, { _id: 1 }).lean().exec();
     let cancelled = 0;
     for (const { _id } of running) {
-      if (await this.cancelRun(envelope, _id, reason)) cancelled += 1;
+      if (await this.cancelRun(envelope, organizationId, _id, reason)) cancelled += 1;
     }
     return cancelled;
   }
 
-  /** Why a new run of this workflow must not run, or null when it may. */
+  /**
+   * Why a new run of this workflow must not run, or null when it may. Read through a short-lived
+   * cache: a run accepted in the instant before its workflow was archived may still start.
+   */
   async archivedReason(organizationId: string, workflowId: string): Promise<string | null> {
-    const archived = await findOwnedById(this.archived, workflowId, organizationId);
-    return archived?.reason ?? null;
+    const known = this.archivedReasons.get(workflowId);
+    if (known !== undefined) return known;
+    if ((this.notArchivedUntil.get(workflowId) ?? 0) > Date.now()) return null;
+    const archived = await this.archived.findOne({ _id: workflowId, organizationId }).lean().exec();
+    if (archived) {
+      this.archivedReasons.set(workflowId, archived.reason);
+      this.notArchivedUntil.delete(workflowId);
+      return archived.reason;
+    }
+    if (this.notArchivedUntil.size > 10_000) this.notArchivedUntil.clear();
+    this.notArchivedUntil.set(workflowId, Date.now() + NOT_ARCHIVED_TTL_MS);
+    return null;
   }
 
   /**
-   * One atomic update per run: status, reason and the WORKFLOW_RUN_CANCELLED event, guarded by
-   * the run's version so a concurrent step cannot be overwritten (reload and decide again).
+   * One atomic update per run: status, reason and WORKFLOW_RUN_CANCELLED, guarded by the run's
+   * version so a concurrent step cannot be overwritten (reload and decide again).
    */
-  private async cancelRun(envelope: MessageEnvelope, runId: string, reason: string | undefined): Promise<boolean> {
+  private async cancelRun(
+    envelope: MessageEnvelope,
+    organizationId: string,
+    runId: string,
+    reason: string | undefined,
+  ): Promise<boolean> {
     for (;;) {
-      const run = await findOwnedById(this.runs, runId, envelope.organizationId);
-      if (!run || run.status !== 'RUNNING' || run.processedMessageIds.includes(envelope.id)) return false;
-      const completedAt = new Date();
-      const data: RunCancelledData = {
-        ...runCorrelation(run, completedAt),
-        ...runTerminalFields(run, 'cancelled', completedAt),
-        outcome: 'cancelled',
-        ...(reason ? { cancellationReason: reason } : {}),
-      };
-      const origin = {
-        organizationId: envelope.organizationId,
-        correlationId: envelope.correlationId,
-        causationId: envelope.id,
-      };
-      const event = createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, origin);
-      const outbox = [event, ...callResultEvents(run, { ...endOf(run), status: 'CANCELLED' }, origin)].map((message) =>
-        toOutboxEntry('events', message),
-      );
-      const result = await this.writeLock.run(this.runs.collection.collectionName, runId, () =>
-        this.runs
-          .updateOne(
-            { _id: runId, version: run.version },
-            {
-              $set: {
-                status: 'CANCELLED',
-                outcome: 'cancelled',
-                completedAt,
-                cancellationReason: reason ?? null,
-                waiting: null,
-                wakeAt: null,
-              },
-              $inc: { version: 1 },
-              $push: { outbox: { $each: outbox }, processedMessageIds: envelope.id },
-            },
-          )
-          .exec(),
-      );
-      if (result.modifiedCount === 1) {
-        await this.outbox.relay(this.runs.collection.collectionName, runId);
+      const run = await this.store.load(organizationId, runId);
+      if (!run) return false;
+      if (run.status !== 'RUNNING') {
+        // Cancelled already, perhaps by this very message before a crash: publish what it stored.
+        await this.store.recover(run, envelope.id);
+        return false;
+      }
+      const wasWaiting = run.waiting !== null;
+      const origin = { organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
+      const messages = cancelRun(run, reason ?? null, {
+        origin,
+        now: new Date(),
+        maxNodesBytes: DEFAULT_MAX_NODES_BYTES,
+      });
+      if (await this.store.save(run, messages, envelope.id, wasWaiting)) {
+        this.metrics.runEnded('CANCELLED');
         return true;
       }
     }
@@ -108,5 +98,7 @@ export class RunCancellerService {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    this.archivedReasons.set(workflowId, reason);
+    this.notArchivedUntil.delete(workflowId);
   }
 }

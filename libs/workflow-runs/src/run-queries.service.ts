@@ -13,7 +13,6 @@ import {
   type RunsListQuery,
   type RecentRunView,
 } from '@wfp/contracts';
-import { findOwnedById } from '@wfp/persistence';
 import { endOf } from './call-results';
 import { Run, type RunContext } from './run.schema';
 import { WorkflowVersionCopy } from './workflow-version-copy.schema';
@@ -66,7 +65,7 @@ export class RunQueriesService {
   /** The newest runs of every organization, each with its version's graph (operations page). */
   async recent(limit: number): Promise<RecentRunView[]> {
     const runs = await this.runs
-      .find({}, { outbox: 0, processedMessageIds: 0, context: 0 })
+      .find({}, { outbox: 0, context: 0 })
       .sort({ createdAt: -1, _id: -1 })
       .limit(limit)
       .lean()
@@ -97,7 +96,7 @@ export class RunQueriesService {
   }
 
   async get(organizationId: string, runId: string): Promise<RunView> {
-    const run = await findOwnedById(this.runs, runId, organizationId, { outbox: 0, processedMessageIds: 0 });
+    const run = await this.runs.findOne({ _id: runId, organizationId }, { outbox: 0 }).lean().exec();
     if (!run) throw new RpcError('NOT_FOUND', 'Workflow run not found');
     return toView(run);
   }
@@ -113,7 +112,7 @@ export class RunQueriesService {
       Object.assign(filter, newestFirstAfter(after));
     }
     const runs = await this.runs
-      .find(filter, { outbox: 0, processedMessageIds: 0 })
+      .find(filter, { outbox: 0 })
       .sort({ createdAt: -1, _id: -1 })
       .limit(query.limit + 1)
       .lean()
@@ -124,7 +123,7 @@ export class RunQueriesService {
   }
 }
 
-function toView(run: Omit<Run, 'outbox' | 'processedMessageIds'>): RunView {
+function toView(run: Omit<Run, 'outbox'>): RunView {
   return {
     runId: run._id,
     organizationId: run.organizationId,

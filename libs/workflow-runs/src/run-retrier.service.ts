@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import {
   createEnvelope,
   RpcError,
@@ -12,17 +10,12 @@ import {
   type RunsRetryRequest,
   type RunStartedData,
 } from '@wfp/contracts';
-import {
-  DocumentWriteLock,
-  findOwnedById,
-  isDuplicateKeyError,
-  OutboxRelayService,
-  toOutboxEntry,
-} from '@wfp/persistence';
+import type { RunMessage } from './engine/run-transition';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation } from './run-events';
+import { RunMetrics } from './run-metrics';
 import { retryStartState } from './run-retry';
-import { Run } from './run.schema';
+import { RunStore } from './run-store';
 
 /**
  * Retries a FAILED run as a new run (`retryOfRunId`) on the same version, candidate and inputs,
@@ -33,16 +26,15 @@ import { Run } from './run.schema';
 @Injectable()
 export class RunRetrierService {
   constructor(
-    @InjectModel(Run.name) private readonly runs: Model<Run>,
+    private readonly store: RunStore,
     private readonly canceller: RunCancellerService,
-    private readonly outbox: OutboxRelayService,
-    private readonly writeLock: DocumentWriteLock,
+    private readonly metrics: RunMetrics,
   ) {}
 
   async retry(envelope: MessageEnvelope<RunsRetryRequest>): Promise<RunRetryAnswer> {
     const { runId, retryRunId } = envelope.payload;
     const organizationId = envelope.organizationId;
-    const failed = await findOwnedById(this.runs, runId, organizationId);
+    const failed = await this.store.load(organizationId, runId);
     if (!failed) throw new RpcError('NOT_FOUND', 'Workflow run not found');
     if (failed.status !== 'FAILED')
       throw new RpcError('CONFLICT', `Only a FAILED run can be retried; this run is ${failed.status}`);
@@ -54,48 +46,52 @@ export class RunRetrierService {
     if (!start) throw new RpcError('CONFLICT', 'The run failed before any node: start a new run instead');
 
     const startedAt = new Date();
-    const identity = {
+    const run = {
       _id: retryRunId,
       organizationId,
       workflowId: failed.workflowId,
       workflowVersionId: failed.workflowVersionId,
       workflowExternalId: failed.workflowExternalId,
+      versionNumber: failed.versionNumber,
       candidateProfileId: failed.candidateProfileId,
       candidateProfileExternalId: failed.candidateProfileExternalId,
+      triggerSource: failed.triggerSource,
+      call: failed.call ?? null,
+      contact: failed.contact ?? null,
+      status: 'RUNNING' as const,
+      waiting: null,
+      conversationIds: [],
+      wakeAt: null,
+      outcome: null,
+      errorCode: null,
+      errorClass: null,
+      lastFailedNodeId: null,
+      failedStatusCode: null,
+      completedAt: null,
+      cancellationReason: null,
+      retriedByRunId: null,
+      ...start,
+      retryOfRunId: runId,
+      startedAt,
+      version: 0,
+      outbox: [],
     };
     const origin = { organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
-    const started: RunStartedData = runCorrelation(identity, startedAt);
-    const messages = [
-      toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin)),
+    const started: RunStartedData = runCorrelation(run, startedAt);
+    const messages: RunMessage[] = [
+      { kind: 'events', envelope: createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin) },
       // The retry runs from the queue, like any run: a crash after this insert cannot strand it.
-      toOutboxEntry('commands', createEnvelope(RunsResumeCommand, { runId: retryRunId }, origin)),
+      { kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: retryRunId }, origin) },
     ];
-    let created = true;
-    try {
-      await this.runs.create({
-        ...identity,
-        versionNumber: failed.versionNumber,
-        triggerSource: failed.triggerSource,
-        call: failed.call ?? null,
-        contact: failed.contact ?? null,
-        status: 'RUNNING',
-        ...start,
-        retryOfRunId: runId,
-        startedAt,
-        version: 0,
-        processedMessageIds: [],
-        outbox: messages,
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      created = false;
+    // A repeated request (the gateway tried again) is the same operation, whatever its message id.
+    const operation = `retry:${retryRunId}`;
+    const created = await this.store.insert(run, messages, operation);
+    if (created) this.metrics.runStarted();
+    else {
+      const existing = await this.store.load(organizationId, retryRunId);
+      if (existing) await this.store.recover(existing, operation);
     }
-    if (failed.retriedByRunId !== retryRunId) {
-      await this.writeLock.run(this.runs.collection.collectionName, runId, () =>
-        this.runs.updateOne({ _id: runId }, { $set: { retriedByRunId: retryRunId } }).exec(),
-      );
-    }
-    if (created) await this.outbox.relay(this.runs.collection.collectionName, retryRunId);
+    if (failed.retriedByRunId !== retryRunId) await this.store.markRetried(runId, retryRunId);
     return { runId: retryRunId, created };
   }
 }

@@ -17,8 +17,9 @@ export interface RunContext {
 }
 
 /**
- * One workflow run, pinned to the version it started on. Every state change is one atomic update
- * of this document that also appends the events it causes to `outbox` and bumps `version`.
+ * One workflow run, pinned to the version it started on. Every write is one atomic operation on
+ * this document by `_id` that stores the new state with the messages it causes (`outbox`) and bumps
+ * `version` (RunStore).
  */
 @Schema({ collection: 'runs', versionKey: false, minimize: false, timestamps: true })
 export class Run {
@@ -79,12 +80,9 @@ export class Run {
   @Prop({ type: [String], default: [] })
   conversationIds!: string[];
 
-  /** When the waiting node times out; polled by the timer (any instance, claimed with a lease). */
+  /** When the waiting node times out (its timer, in `run_timers`, fires then). */
   @Prop({ type: Date, default: null })
   wakeAt!: Date | null;
-
-  @Prop({ type: Date, default: () => new Date(0) })
-  leaseUntil!: Date;
 
   /** Variables set by webhook nodes (`vars.*` in conditions and templates). */
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
@@ -134,10 +132,6 @@ export class Run {
   @Prop({ required: true, default: 0 })
   version!: number;
 
-  /** Ids of the messages already applied, so a redelivered message is a no-op. */
-  @Prop({ type: [String], default: [] })
-  processedMessageIds!: string[];
-
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   outbox!: OutboxEntry[];
 
@@ -159,5 +153,3 @@ export interface RunWaiting {
 export const RunSchema = SchemaFactory.createForClass(Run);
 RunSchema.index({ organizationId: 1, workflowId: 1, status: 1 });
 RunSchema.index({ organizationId: 1, createdAt: -1, _id: -1 });
-RunSchema.index({ conversationIds: 1 });
-RunSchema.index({ wakeAt: 1 });

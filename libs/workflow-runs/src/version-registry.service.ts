@@ -2,11 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope, VersionsRegisterCommand } from '@wfp/contracts';
-import { findOwnedById, isDuplicateKeyError } from '@wfp/persistence';
+import { isDuplicateKeyError } from '@wfp/persistence';
 import { WorkflowVersionCopy } from './workflow-version-copy.schema';
+
+/** Versions kept in memory; they are immutable, so a cached copy is never stale. */
+const CACHED_VERSIONS = 1_000;
 
 @Injectable()
 export class VersionRegistryService {
+  private readonly cache = new Map<string, WorkflowVersionCopy>();
+
   constructor(@InjectModel(WorkflowVersionCopy.name) private readonly versions: Model<WorkflowVersionCopy>) {}
 
   /** Stores the copy once; versions are immutable, so a redelivered command changes nothing. */
@@ -26,7 +31,18 @@ export class VersionRegistryService {
     }
   }
 
-  find(organizationId: string, workflowVersionId: string) {
-    return findOwnedById(this.versions, workflowVersionId, organizationId);
+  /** The version copy, if it belongs to the organization; read once per process. */
+  async find(organizationId: string, workflowVersionId: string): Promise<WorkflowVersionCopy | null> {
+    const cached = this.cache.get(workflowVersionId);
+    if (cached) return cached.organizationId === organizationId ? cached : null;
+    const version = (await this.versions
+      .findOne({ _id: workflowVersionId, organizationId })
+      .lean()
+      .exec()) as WorkflowVersionCopy | null;
+    if (version) {
+      if (this.cache.size >= CACHED_VERSIONS) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(workflowVersionId, version);
+    }
+    return version;
   }
 }

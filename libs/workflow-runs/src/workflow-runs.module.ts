@@ -1,7 +1,5 @@
-import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import { InjectModel, MongooseModule } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
-import { OutboxRelayService } from '@wfp/persistence';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { OutreachExecutor } from './engine/outreach.executor';
@@ -13,6 +11,8 @@ import { RunMetrics } from './run-metrics';
 import { RunCancellerService } from './run-canceller.service';
 import { RunRetrierService } from './run-retrier.service';
 import { RunStarterService } from './run-starter.service';
+import { RunStore } from './run-store';
+import { RunConversation, RunConversationSchema, RunTimer, RunTimerSchema } from './run-timer.schema';
 import { Run, RunSchema } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
 import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-version-copy.schema';
@@ -23,12 +23,15 @@ import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-versi
       { name: Run.name, schema: RunSchema },
       { name: WorkflowVersionCopy.name, schema: WorkflowVersionCopySchema },
       { name: ArchivedWorkflow.name, schema: ArchivedWorkflowSchema },
+      { name: RunTimer.name, schema: RunTimerSchema },
+      { name: RunConversation.name, schema: RunConversationSchema },
     ]),
   ],
 })
-export class WorkflowRunsModule implements OnModuleInit {
+export class WorkflowRunsModule {
   static register(options: EngineOptions): DynamicModule {
     const services = [
+      RunStore,
       RunStarterService,
       RunCancellerService,
       RunRetrierService,
@@ -45,14 +48,5 @@ export class WorkflowRunsModule implements OnModuleInit {
       providers: [{ provide: ENGINE_OPTIONS, useValue: options }, ...services],
       exports: services,
     };
-  }
-
-  constructor(
-    private readonly outbox: OutboxRelayService,
-    @InjectModel(Run.name) private readonly runs: Model<Run>,
-  ) {}
-
-  onModuleInit(): void {
-    this.outbox.watch(this.runs);
   }
 }

@@ -51,15 +51,17 @@ export class RunCommandsHandler {
   @EventPattern(RunsStartCommand.type)
   async onRunsStart(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsStartCommand, envelope.payload);
-    const result = await this.starter.start({ ...envelope, payload });
+    const { result, run } = await this.starter.start({ ...envelope, payload });
     this.logger.log(`run ${payload.runId} ${result}`);
-    await this.advanceOrFail(payload.runId, envelope, context);
+    if (run) await this.advanceOrFail(payload.runId, envelope, context, () => this.engine.advance(run, envelope));
   }
 
   @EventPattern(RunsResumeCommand.type)
   async onRunsResume(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsResumeCommand, envelope.payload);
-    await this.advanceOrFail(payload.runId, envelope, context);
+    await this.advanceOrFail(payload.runId, envelope, context, () =>
+      this.engine.resume(envelope.organizationId, payload.runId, envelope),
+    );
   }
 
   @EventPattern(RunsCancelCommand.type)
@@ -102,9 +104,14 @@ export class RunCommandsHandler {
    * Executes the run; an infrastructure error is retried by the queue, and when the retry budget
    * is spent the run fails with SYSTEM_FAILURE (errorClass SYSTEM) instead of staying stuck.
    */
-  private async advanceOrFail(runId: string, envelope: MessageEnvelope, context: MessageContext): Promise<void> {
+  private async advanceOrFail(
+    runId: string,
+    envelope: MessageEnvelope,
+    context: MessageContext,
+    advance: () => Promise<void>,
+  ): Promise<void> {
     try {
-      await this.engine.advance(runId, envelope.organizationId, envelope);
+      await advance();
     } catch (error) {
       if (!context.isFinalAttempt) throw error;
       this.logger.error(`run ${runId} failed for good after ${context.attempt} attempts: ${String(error)}`);

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
-import { Run } from '../run.schema';
+import { RunStore } from '../run-store';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { RunEngineService } from './run-engine.service';
 
@@ -10,8 +8,9 @@ import { RunEngineService } from './run-engine.service';
 const LEASE_MS = 30_000;
 
 /**
- * Fires stored timers (`wakeAt`) even after a restart. Any instance may poll; a lease taken with
- * one atomic findOneAndUpdate makes sure only one of them fires a given timer.
+ * Fires stored timers (`run_timers`, one per waiting run) even after a restart. Any instance may
+ * poll; a lease taken with one atomic findOneAndUpdate makes sure only one of them fires a given
+ * timer. The poller reads only the waits in progress, never the runs.
  */
 @Injectable()
 export class RunTimersService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,7 +19,7 @@ export class RunTimersService implements OnApplicationBootstrap, OnApplicationSh
   private polling: Promise<void> | null = null;
 
   constructor(
-    @InjectModel(Run.name) private readonly runs: Model<Run>,
+    private readonly store: RunStore,
     private readonly engine: RunEngineService,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
@@ -44,24 +43,14 @@ export class RunTimersService implements OnApplicationBootstrap, OnApplicationSh
     let fired = 0;
     try {
       for (;;) {
-        const now = new Date();
-        const due = await this.runs
-          .findOneAndUpdate(
-            { wakeAt: { $lte: now }, leaseUntil: { $lt: now }, status: 'RUNNING' },
-            { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
-            { returnDocument: 'after' },
-          )
-          .lean()
-          .exec();
+        const due = await this.store.claimDueTimer(new Date(), LEASE_MS);
         if (!due) return fired;
         const cause: MessageEnvelope = createEnvelope(
           { type: 'timer.fired', schemaVersion: 1 },
           { runId: due._id },
-          {
-            organizationId: due.organizationId,
-          },
+          { organizationId: due.organizationId },
         );
-        await this.engine.timeOut(due._id, cause);
+        await this.engine.timeOut(due.organizationId, due._id, cause);
         fired += 1;
       }
     } catch (error) {
