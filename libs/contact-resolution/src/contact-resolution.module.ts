@@ -1,7 +1,5 @@
-import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import { InjectModel, MongooseModule } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
-import { OutboxRelayService } from '@wfp/persistence';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { ContactResolverService, RESOLVER_OPTIONS, type ResolverOptions } from './contact-resolver.service';
 import {
   CandidateProfile,
@@ -24,21 +22,12 @@ import {
     ]),
   ],
 })
-export class ContactResolutionModule implements OnModuleInit {
+export class ContactResolutionModule {
   static register(options: ResolverOptions): DynamicModule {
     return {
       module: ContactResolutionModule,
       providers: [{ provide: RESOLVER_OPTIONS, useValue: options }, ContactResolverService],
       exports: [ContactResolverService],
     };
-  }
-
-  constructor(
-    private readonly outbox: OutboxRelayService,
-    @InjectModel(ContactResolution.name) private readonly resolutions: Model<ContactResolution>,
-  ) {}
-
-  onModuleInit(): void {
-    this.outbox.watch(this.resolutions);
   }
 }

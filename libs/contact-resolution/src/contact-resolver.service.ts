@@ -22,14 +22,7 @@ import {
   type ContactsResolveCommand,
   type MessageEnvelope,
 } from '@wfp/contracts';
-import {
-  DocumentWriteLock,
-  findOwnedById,
-  isDuplicateKeyError,
-  OutboxRelayService,
-  toOutboxEntry,
-  type OutboxEntry,
-} from '@wfp/persistence';
+import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
 import { normalizeContact, profileKeys, type NormalizedContact } from './normalize-contact';
 import { CandidateProfile, ContactResolution, ProfileKey, RunClaim } from './schemas';
 
@@ -57,6 +50,12 @@ const PROFILE_ATTEMPTS = 5;
  * Turns one run-request item into a run (DESIGN.md section 8): normalize, match a profile by
  * externalId → email → phone within the organization (or create one), claim the
  * (version, candidate) pair, and record the result once with its event and `runs.start`.
+ *
+ * Store operations per item, for a new person: one read of the person's keys, one insert of the
+ * first key, one of the profile, one of the claim (which carries the CONTACT_RESOLVED event and
+ * `runs.start` in its outbox, published from memory). Every write is idempotent by `_id`, so a
+ * redelivered command repeats the same steps, finds what the first attempt stored, and publishes
+ * that attempt's messages again (`cause` = the item's dedup key) instead of new ones.
  */
 @Injectable()
 export class ContactResolverService {
@@ -66,7 +65,6 @@ export class ContactResolverService {
     @InjectModel(RunClaim.name) private readonly claims: Model<RunClaim>,
     @InjectModel(ContactResolution.name) private readonly resolutions: Model<ContactResolution>,
     private readonly outbox: OutboxRelayService,
-    private readonly writeLock: DocumentWriteLock,
     @Inject(RESOLVER_OPTIONS) private readonly options: ResolverOptions,
     @Optional() registry: MetricsRegistry = new MetricsRegistry(),
   ) {
@@ -83,11 +81,6 @@ export class ContactResolverService {
     const command = envelope.payload;
     const organizationId = envelope.organizationId;
     const dedupKey = contactDedupKey(organizationId, command.requestId, command.contactIndex);
-    const done = await this.resolutions.findById(dedupKey, { result: 1 }).lean().exec();
-    if (done) {
-      await this.outbox.relay(this.resolutions.collection.collectionName, dedupKey);
-      return done.result;
-    }
 
     let profile: ResolvedProfile;
     if (command.candidateProfileId) {
@@ -99,25 +92,6 @@ export class ContactResolverService {
     }
 
     const runId = runIdFor(command.requestId, command.contactIndex);
-    const holder = await this.claim(organizationId, command.workflowVersionId, profile.id, runId);
-    if (holder.runId !== runId) {
-      const skipped: ContactResolutionSkippedData = {
-        recordId: holder.runId,
-        organizationId,
-        workflowId: command.workflowId,
-        workflowExternalId: command.workflowExternalId,
-        candidateProfileId: profile.id,
-        ...this.contactFields(command, profile),
-        existingRunStatus: holder.status,
-      };
-      return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
-        toOutboxEntry(
-          'events',
-          createEnvelope(workflowEvent(WorkflowEventType.ContactResolutionSkipped), skipped, this.origin(envelope)),
-        ),
-      ]);
-    }
-
     const resolved: ContactResolvedData = {
       recordId: runId,
       organizationId,
@@ -141,12 +115,40 @@ export class ContactResolverService {
       inputs: command.inputs ?? {},
       contact: { email: profile.email, phoneNumber: profile.phoneNumber },
     };
-    return this.record(envelope, dedupKey, 'resolved', runId, profile.id, [
+    // The claim is the record of a resolved item: it carries the item's messages.
+    const outbox = [
       toOutboxEntry(
         'events',
         createEnvelope(workflowEvent(WorkflowEventType.ContactResolved), resolved, this.origin(envelope)),
+        dedupKey,
       ),
-      toOutboxEntry('commands', createEnvelope(RunsStartCommand, start, this.origin(envelope))),
+      toOutboxEntry('commands', createEnvelope(RunsStartCommand, start, this.origin(envelope)), dedupKey),
+    ];
+    const holder = await this.claim(organizationId, command.workflowVersionId, profile.id, runId, outbox);
+    if (holder.runId === runId) {
+      if (holder.created) {
+        this.resolutionsRecorded.inc({ result: 'resolved' });
+        await this.outbox.publish(outbox);
+      } else {
+        await this.outbox.republishOwn(holder.outbox, dedupKey);
+      }
+      return 'resolved';
+    }
+    const skipped: ContactResolutionSkippedData = {
+      recordId: holder.runId,
+      organizationId,
+      workflowId: command.workflowId,
+      workflowExternalId: command.workflowExternalId,
+      candidateProfileId: profile.id,
+      ...this.contactFields(command, profile),
+      existingRunStatus: holder.status,
+    };
+    return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
+      toOutboxEntry(
+        'events',
+        createEnvelope(workflowEvent(WorkflowEventType.ContactResolutionSkipped), skipped, this.origin(envelope)),
+        dedupKey,
+      ),
     ]);
   }
 
@@ -171,6 +173,7 @@ export class ContactResolverService {
       toOutboxEntry(
         'events',
         createEnvelope(workflowEvent(WorkflowEventType.ContactResolutionFailed), failed, this.origin(envelope)),
+        dedupKey,
       ),
     ]);
   }
@@ -183,10 +186,8 @@ export class ContactResolverService {
     completed: boolean,
   ): Promise<void> {
     const claimId = `${workflowVersionId}:${candidateProfileId}`;
-    await this.writeLock.run(this.claims.collection.collectionName, claimId, async () => {
-      if (completed) await this.claims.updateOne({ _id: claimId, runId }, { $set: { status: 'COMPLETED' } }).exec();
-      else await this.claims.deleteOne({ _id: claimId, runId }).exec();
-    });
+    if (completed) await this.claims.updateOne({ _id: claimId, runId }, { $set: { status: 'COMPLETED' } }).exec();
+    else await this.claims.deleteOne({ _id: claimId, runId }).exec();
   }
 
   /**
@@ -195,19 +196,23 @@ export class ContactResolverService {
    */
   async acquireClaim(organizationId: string, request: ClaimsAcquireRequest): Promise<ClaimAnswer> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
-    let holder = await this.claim(organizationId, request.workflowVersionId, request.candidateProfileId, request.runId);
+    let holder: RunClaim = await this.claim(
+      organizationId,
+      request.workflowVersionId,
+      request.candidateProfileId,
+      request.runId,
+      [],
+    );
     if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
     if (request.replacesRunId && holder.runId === request.replacesRunId) {
       // The failed run's end has not reached us yet: its claim passes to the retry, and the late
       // release (which names the failed run) then finds nothing to delete.
-      await this.writeLock.run(this.claims.collection.collectionName, claimId, () =>
-        this.claims
-          .updateOne(
-            { _id: claimId, runId: request.replacesRunId },
-            { $set: { runId: request.runId, status: 'RUNNING', claimedAt: new Date() } },
-          )
-          .exec(),
-      );
+      await this.claims
+        .updateOne(
+          { _id: claimId, runId: request.replacesRunId },
+          { $set: { runId: request.runId, status: 'RUNNING', claimedAt: new Date() } },
+        )
+        .exec();
       holder = (await this.claims.findById(claimId).lean().exec()) ?? holder;
     }
     return { acquired: holder.runId === request.runId, holderRunId: holder.runId, holderStatus: holder.status };
@@ -216,9 +221,7 @@ export class ContactResolverService {
   /** Gives a claim back, if the run still holds it (a retry that could not be started). */
   async releaseClaim(organizationId: string, request: ClaimsReleaseRequest): Promise<void> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
-    await this.writeLock.run(this.claims.collection.collectionName, claimId, () =>
-      this.claims.deleteOne({ _id: claimId, organizationId, runId: request.runId, status: 'RUNNING' }).exec(),
-    );
+    await this.claims.deleteOne({ _id: claimId, organizationId, runId: request.runId, status: 'RUNNING' }).exec();
   }
 
   private contactFields(command: ContactsResolveCommand, profile: ResolvedProfile) {
@@ -230,28 +233,40 @@ export class ContactResolverService {
     };
   }
 
-  /** Claims (version, candidate) for this run, or returns the claim that already holds it. */
+  /**
+   * Claims (version, candidate) for this run, storing `outbox` with the claim; or returns the claim
+   * that already holds it (`created` false: another run's, or this run's from an earlier attempt).
+   */
   private async claim(
     organizationId: string,
     workflowVersionId: string,
     profileId: string,
     runId: string,
-  ): Promise<RunClaim> {
+    outbox: OutboxEntry[],
+  ): Promise<RunClaim & { created: boolean }> {
     const claimId = `${workflowVersionId}:${profileId}`;
     for (;;) {
       try {
-        return (
-          await this.claims.create({ _id: claimId, organizationId, runId, status: 'RUNNING', claimedAt: new Date() })
-        ).toObject();
+        const claim = {
+          _id: claimId,
+          organizationId,
+          runId,
+          status: 'RUNNING' as const,
+          claimedAt: new Date(),
+          outbox,
+        };
+        await this.claims.create(claim);
+        return { ...claim, created: true };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
       const holder = await this.claims.findById(claimId).lean().exec();
-      if (holder) return holder; // our own claim on a redelivery, or another run's
+      if (holder) return { ...holder, created: false }; // our own claim on a redelivery, or another run's
       // released in between: try again
     }
   }
 
+  /** Records a skipped or failed item once, with its event; a repeat publishes the first record's event. */
   private async record(
     envelope: MessageEnvelope<ContactsResolveCommand>,
     dedupKey: string,
@@ -271,18 +286,20 @@ export class ContactResolverService {
         candidateProfileId,
         outbox,
       });
-      this.resolutionsRecorded.inc({ result });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      // recorded by an earlier delivery: its event, not a second one
+      // Recorded by an earlier delivery: its event, not a second one.
+      const stored = await this.resolutions.findById(dedupKey).lean().exec();
+      await this.outbox.republishOwn(stored?.outbox, dedupKey);
+      return stored?.result ?? result;
     }
-    await this.outbox.relay(this.resolutions.collection.collectionName, dedupKey);
-    const stored = await this.resolutions.findById(dedupKey, { result: 1 }).lean().exec();
-    return stored?.result ?? result;
+    this.resolutionsRecorded.inc({ result });
+    await this.outbox.publish(outbox);
+    return result;
   }
 
   private async knownProfile(organizationId: string, profileId: string): Promise<ResolvedProfile> {
-    const profile = await findOwnedById(this.profiles, profileId, organizationId);
+    const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
     return {
       id: profileId,
       externalId: profile?.externalId ?? null,
@@ -303,9 +320,11 @@ export class ContactResolverService {
   ): Promise<ResolvedProfile> {
     const keys = profileKeys(organizationId, contact);
     for (let attempt = 0; attempt < PROFILE_ATTEMPTS; attempt += 1) {
-      // One lookup per key by _id: FerretDB v1 scans the whole collection for `_id: { $in }`.
-      const found = await Promise.all(keys.map((key) => this.keys.findById(key).lean().exec()));
-      const byKey = new Map(found.filter((key) => key !== null).map((key) => [key._id, key]));
+      const found = await this.keys
+        .find({ _id: { $in: keys } })
+        .lean()
+        .exec();
+      const byKey = new Map(found.map((key) => [key._id, key]));
       const matched = keys.map((key) => byKey.get(key)).find((key) => key !== undefined);
       if (matched) {
         await this.attachKeys(
@@ -314,13 +333,7 @@ export class ContactResolverService {
           matched.createdBy,
         );
         const profile = await this.ensureProfile(matched.profileId, organizationId, contact);
-        return {
-          id: matched.profileId,
-          externalId: profile.externalId,
-          email: profile.email,
-          phoneNumber: profile.phoneNumber,
-          isNew: matched.createdBy === itemKey,
-        };
+        return { id: matched.profileId, ...profile, isNew: matched.createdBy === itemKey };
       }
       const profileId = newId('cp');
       try {
@@ -330,40 +343,49 @@ export class ContactResolverService {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
-      const profile = await this.ensureProfile(profileId, organizationId, contact);
+      const profile = await this.ensureProfile(profileId, organizationId, contact, true);
       await this.attachKeys(keys.slice(1), profileId, itemKey);
-      return {
-        id: profileId,
-        externalId: profile.externalId,
-        email: profile.email,
-        phoneNumber: profile.phoneNumber,
-        isNew: true,
-      };
+      return { id: profileId, ...profile, isNew: true };
     }
     throw new Error('profile matching kept colliding with concurrent resolutions');
   }
 
-  /** Creates the profile document if it is missing (also repairs a key written before a crash). */
-  private async ensureProfile(profileId: string, organizationId: string, contact: NormalizedContact) {
-    await this.profiles
-      .updateOne({ _id: profileId }, { $setOnInsert: { organizationId, ...contact } }, { upsert: true })
-      .exec();
-    const profile = await this.profiles.findById(profileId).lean().exec();
-    return {
-      externalId: profile?.externalId ?? contact.externalId,
-      email: profile?.email ?? contact.email,
-      phoneNumber: profile?.phoneNumber ?? contact.phoneNumber,
-    };
+  /**
+   * The profile's identifiers; creates the profile document if it is missing (also repairs a key
+   * written before a crash). `created`: the key was just inserted, so the profile is new (insert,
+   * no read first); otherwise it is read, and inserted only if a crash left it out.
+   */
+  private async ensureProfile(
+    profileId: string,
+    organizationId: string,
+    contact: NormalizedContact,
+    created = false,
+  ): Promise<Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>> {
+    if (!created) {
+      const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
+      if (profile) return { externalId: profile.externalId, email: profile.email, phoneNumber: profile.phoneNumber };
+    }
+    try {
+      await this.profiles.create({ _id: profileId, organizationId, ...contact });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
+      if (profile) return { externalId: profile.externalId, email: profile.email, phoneNumber: profile.phoneNumber };
+    }
+    return { externalId: contact.externalId, email: contact.email, phoneNumber: contact.phoneNumber };
   }
 
+  /** Points the person's other identifiers at the profile; one that is someone's already stays theirs. */
   private async attachKeys(keys: string[], profileId: string, createdBy: string | null): Promise<void> {
-    for (const key of keys) {
-      try {
-        await this.keys.create({ _id: key, profileId, createdBy });
-      } catch (error) {
-        // Already someone's key: the first match stays authoritative.
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+    if (keys.length === 0) return;
+    try {
+      await this.keys.insertMany(
+        keys.map((key) => ({ _id: key, profileId, createdBy })),
+        { ordered: false },
+      );
+    } catch (error) {
+      // Already someone's key: the first match stays authoritative.
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
 

@@ -55,7 +55,8 @@ export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED'] as const;
 
 /**
  * `_id` = `<workflowVersionId>:<candidateProfileId>`: at most one run per candidate and version
- * while it is RUNNING or COMPLETED. Failed and cancelled runs delete their claim.
+ * while it is RUNNING or COMPLETED. Failed and cancelled runs delete their claim. A claim made by
+ * resolution is also the record of that item (its messages are in `outbox`).
  */
 @Schema({ collection: 'run_claims', versionKey: false })
 export class RunClaim {
@@ -73,13 +74,17 @@ export class RunClaim {
 
   @Prop({ required: true })
   claimedAt!: Date;
+
+  /** For the claim of a resolved item: its CONTACT_RESOLVED event and `runs.start`. */
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  outbox!: OutboxEntry[];
 }
 export const RunClaimSchema = SchemaFactory.createForClass(RunClaim);
 
 /**
- * The result of one run-request item, written once together with the messages it causes
- * (resolved/skipped/failed event, `runs.start`). `_id` is the item's stable dedup key, so a
- * redelivered command never emits a second event.
+ * The result of a skipped or failed run-request item, written once together with its event
+ * (a resolved item's record is its claim). `_id` is the item's stable dedup key, so a redelivered
+ * command never emits a second event.
  */
 @Schema({ collection: 'contact_resolutions', versionKey: false, minimize: false, timestamps: true })
 export class ContactResolution {

@@ -9,3 +9,4 @@ export * from './messaging.module';
 export * from './rethrow-exception.filter';
 export * from './rpc-client';
 export * from './messaging-metrics';
+export * from './publish-pending.error';

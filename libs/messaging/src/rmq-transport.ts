@@ -7,6 +7,7 @@ import { AmqpConnection } from './amqp-connection';
 import { declareTopology } from './declare-topology';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
+import { PublishPendingError } from './publish-pending.error';
 import type { HandlingOutcome, MessagingMetrics } from './messaging-metrics';
 import {
   buildServiceTopology,
@@ -244,6 +245,15 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     if (error instanceof InvalidMessageError) {
       this.log.warn(`${envelope.type} ${envelope.id} is invalid and is dead-lettered: ${description}`);
       return this.deadLetter(channel, workQueue, message, 'invalid-payload', attempt, description);
+    }
+    if (error instanceof PublishPendingError) {
+      // Its work is stored: try again later, as often as it takes, without spending the budget.
+      const delay = this.options.retryDelaysMs.at(-1) ?? 1000;
+      this.log.warn(`${envelope.type} ${envelope.id}: ${error.message}; trying again in ${delay} ms`);
+      const moved = await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
+        [ATTEMPT_HEADER]: Math.min(attempt, Math.max(1, this.options.maxAttempts - 1)),
+      });
+      return moved ? 'retried' : 'requeued';
     }
     if (attempt >= this.options.maxAttempts) {
       this.log.error(`${envelope.type} ${envelope.id} failed ${attempt} times and is dead-lettered: ${description}`);

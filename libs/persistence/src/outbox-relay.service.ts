@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisher, PublishPendingError } from '@wfp/messaging';
 import { carriedOutbox, ownEntries, type OutboxDocument, type OutboxEntry } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -44,7 +44,8 @@ export class OutboxRelayService implements OnApplicationShutdown {
 
   /**
    * Publishes entries a write has just stored, in order on one confirm channel, and resolves once
-   * the broker confirmed them all; throws otherwise (the caller's message is then tried again).
+   * the broker confirmed them all; otherwise throws PublishPendingError, so the caller's message is
+   * tried again (and the repeat publishes what is still unconfirmed).
    */
   async publish(entries: readonly OutboxEntry[]): Promise<void> {
     const results = await Promise.allSettled(
@@ -54,12 +55,15 @@ export class OutboxRelayService implements OnApplicationShutdown {
       if (results[index].status === 'fulfilled') this.remember(entry.id);
     });
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failure) throw failure.reason;
+    if (failure) throw new PublishPendingError(failure.reason);
   }
 
-  /** Publishes again the stored entries that this operation (`cause`) wrote: it is being repeated. */
+  /**
+   * The operation `cause` is being repeated: publish again the entries it stored, except those this
+   * process already saw confirmed (after a restart that is all of them: duplicates keep their ids).
+   */
   async republishOwn(stored: readonly OutboxEntry[] | undefined, cause: string): Promise<void> {
-    const own = ownEntries(stored, cause);
+    const own = ownEntries(stored, cause).filter((entry) => !this.published.has(entry.id));
     if (own.length > 0) await this.publish(own);
   }
 
