@@ -17,8 +17,15 @@ export interface ApiPrincipal {
   keyId: string;
 }
 
+/** How long a gateway instance trusts a key it authenticated. */
+export const AUTHENTICATED_KEY_TTL_MS = 30_000;
+/** Keys remembered at most (a bound on memory, not a working-set size). */
+const REMEMBERED_KEYS = 10_000;
+
 @Injectable()
 export class OrganizationsService {
+  private readonly authenticated = new Map<string, { principal: ApiPrincipal; until: number }>();
+
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     @InjectModel(ApiKey.name) private readonly apiKeys: Model<ApiKey>,
@@ -47,13 +54,23 @@ export class OrganizationsService {
     return key;
   }
 
-  /** Resolves a presented key to its organization, or null when it is unknown or revoked. */
+  /**
+   * Resolves a presented key to its organization, or null when it is unknown or revoked. A key
+   * that authenticated is remembered for AUTHENTICATED_KEY_TTL_MS, so a busy caller costs no store
+   * read per request; a revocation therefore takes effect on each gateway instance within that time.
+   */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     if (!looksLikeApiKey(presented)) return null;
-    // By _id alone: the store's primary-key lookup (see findOwnedById).
-    const key = await this.apiKeys.findById(hashApiKey(presented)).lean().exec();
+    const hash = hashApiKey(presented);
+    const remembered = this.authenticated.get(hash);
+    if (remembered && remembered.until > Date.now()) return remembered.principal;
+    const key = await this.apiKeys.findById(hash).lean().exec();
     if (!key || key.revokedAt) return null;
     const organization = await this.organizations.exists({ _id: key.organizationId });
-    return organization ? { organizationId: key.organizationId, keyId: key.keyId } : null;
+    if (!organization) return null;
+    const principal = { organizationId: key.organizationId, keyId: key.keyId };
+    if (this.authenticated.size >= REMEMBERED_KEYS) this.authenticated.clear();
+    this.authenticated.set(hash, { principal, until: Date.now() + AUTHENTICATED_KEY_TTL_MS });
+    return principal;
   }
 }

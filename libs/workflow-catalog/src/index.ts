@@ -1,5 +1,4 @@
 export * from './workflow.schema';
-export * from './run-request.schema';
 export * from './workflows.service';
 export * from './run-requests.service';
 export * from './workflow-catalog.module';

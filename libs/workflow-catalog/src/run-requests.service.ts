@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { ContactsResolveCommand, createEnvelope, newId, runIdFor, type InlineContact } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
-import { OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
-
-import { RunRequest } from './run-request.schema';
+import { MessagePublisher } from '@wfp/messaging';
 import { WorkflowsService, type Caller } from './workflows.service';
 
 export interface RunRequestInput {
@@ -27,16 +23,17 @@ export interface AcceptedRunRequest {
 @Injectable()
 export class RunRequestsService {
   constructor(
-    @InjectModel(RunRequest.name) private readonly requests: Model<RunRequest>,
     private readonly workflows: WorkflowsService,
-    private readonly outbox: OutboxRelayService,
+    private readonly publisher: MessagePublisher,
   ) {}
 
   /**
    * Accepts a request to run the workflow's latest published version for each item (inline
-   * contacts first, then candidate profile ids). One insert stores the request and a
-   * `contacts.resolve` command per item; contact-resolver then claims each candidate and starts
-   * the runs asynchronously.
+   * contacts first, then candidate profile ids): one `contacts.resolve` command per item, published
+   * with broker confirms before the 202. Nothing is stored here: the broker holds the commands
+   * durably, contact-resolver records each item's result, and the run ids are derived from the
+   * request id. If the broker does not confirm, the answer is 503 (a retry may then repeat items
+   * that did go out: their candidates are already claimed, so they come back SKIPPED, not twice).
    */
   async request(caller: Caller, workflowId: string, input: RunRequestInput): Promise<AcceptedRunRequest> {
     const contacts = input.contacts ?? [];
@@ -81,24 +78,15 @@ export class RunRequestsService {
       })),
     ];
     const runIds = commands.map((command) => runIdFor(requestId, command.contactIndex));
-    await this.requests.create({
-      _id: requestId,
-      organizationId: caller.organizationId,
-      workflowId,
-      workflowVersionId: version._id,
-      versionNumber: version.versionNumber,
-      triggerSource: input.triggerSource,
-      inputs: input.inputs ?? {},
-      candidateProfileIds,
-      contactCount: contacts.length,
-      runIds,
-      accepted: commands.length,
-      outbox: commands.map((command) =>
-        toOutboxEntry('commands', createEnvelope(ContactsResolveCommand, command, origin)),
-      ),
-    });
-    // Stored is accepted: the relay (or its sweeper) publishes the commands; the caller need not wait.
-    void this.outbox.relay(this.requests.collection.collectionName, requestId);
+    try {
+      await Promise.all(
+        commands.map((command) =>
+          this.publisher.publish('commands', createEnvelope(ContactsResolveCommand, command, origin)),
+        ),
+      );
+    } catch {
+      throw ApiError.serviceUnavailable('The run request could not be queued; retry shortly');
+    }
     return { requestId, accepted: commands.length, runIds };
   }
 }

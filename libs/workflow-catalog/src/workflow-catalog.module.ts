@@ -5,7 +5,6 @@ import { OutboxRelayService } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { CallCompletionsService } from './call-completions.service';
 import { WorkflowCallsService } from './workflow-calls.service';
-import { RunRequest, RunRequestSchema } from './run-request.schema';
 import { RunRequestsService } from './run-requests.service';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
 import { WorkflowRunsService } from './workflow-runs.service';
@@ -16,7 +15,6 @@ import { WorkflowsService } from './workflows.service';
     MongooseModule.forFeature([
       { name: Workflow.name, schema: WorkflowSchema },
       { name: WorkflowVersion.name, schema: WorkflowVersionSchema },
-      { name: RunRequest.name, schema: RunRequestSchema },
     ]),
     WebhookSubscriptionsModule,
   ],
@@ -27,13 +25,11 @@ export class WorkflowCatalogModule implements OnModuleInit {
   constructor(
     private readonly outbox: OutboxRelayService,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
-    @InjectModel(RunRequest.name) private readonly requests: Model<RunRequest>,
     @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
   ) {}
 
   onModuleInit(): void {
     this.outbox.watch(this.workflows);
     this.outbox.watch(this.versions);
-    this.outbox.watch(this.requests);
   }
 }
