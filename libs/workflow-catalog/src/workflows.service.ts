@@ -15,13 +15,7 @@ import {
   type PublishedData,
 } from '@wfp/contracts';
 import { ApiError, decodeCursor, type Page } from '@wfp/http-kit';
-import {
-  DocumentWriteLock,
-  findOwnedById,
-  isDuplicateKeyError,
-  OutboxRelayService,
-  toOutboxEntry,
-} from '@wfp/persistence';
+import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
@@ -91,7 +85,6 @@ export class WorkflowsService {
     @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
     private readonly outbox: OutboxRelayService,
-    private readonly writeLock: DocumentWriteLock,
   ) {}
 
   async create(caller: Caller, input: CreateWorkflowInput): Promise<WorkflowView> {
@@ -141,17 +134,15 @@ export class WorkflowsService {
     workflowId: string,
     definition: Record<string, unknown>,
   ): Promise<WorkflowView> {
-    const updated = await this.writeLock.run(this.workflows.collection.collectionName, workflowId, () =>
-      this.workflows
-        .findOneAndUpdate(
-          { _id: workflowId, organizationId, status: 'ACTIVE' },
-          { $set: { draft: definition } },
-          // No projection here: FerretDB v1's findAndModify does not support one.
-          { returnDocument: 'after' },
-        )
-        .lean()
-        .exec(),
-    );
+    const updated = await this.workflows
+      .findOneAndUpdate(
+        { _id: workflowId, organizationId, status: 'ACTIVE' },
+        { $set: { draft: definition } },
+        // No projection here: FerretDB v1's findAndModify does not support one.
+        { returnDocument: 'after' },
+      )
+      .lean()
+      .exec();
     if (!updated) {
       const existing = await this.findOwned(organizationId, workflowId);
       throw ApiError.conflict(`The workflow is ${existing.status.toLowerCase()}: its draft cannot change`);
@@ -166,27 +157,25 @@ export class WorkflowsService {
   async archive(caller: Caller, workflowId: string): Promise<WorkflowView> {
     const reason = 'Workflow archived';
     const cancel: RunsCancelCommand = { workflowId, reason };
-    const archived = await this.writeLock.run(this.workflows.collection.collectionName, workflowId, () =>
-      this.workflows
-        .findOneAndUpdate(
-          { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
-          {
-            $set: { status: 'ARCHIVED', archivedAt: new Date() },
-            $push: {
-              outbox: toOutboxEntry(
-                'commands',
-                createEnvelope(RunsCancelCommand, cancel, {
-                  organizationId: caller.organizationId,
-                  correlationId: caller.correlationId,
-                }),
-              ),
-            },
+    const archived = await this.workflows
+      .findOneAndUpdate(
+        { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
+        {
+          $set: { status: 'ARCHIVED', archivedAt: new Date() },
+          $push: {
+            outbox: toOutboxEntry(
+              'commands',
+              createEnvelope(RunsCancelCommand, cancel, {
+                organizationId: caller.organizationId,
+                correlationId: caller.correlationId,
+              }),
+            ),
           },
-          { returnDocument: 'after' },
-        )
-        .lean()
-        .exec(),
-    );
+        },
+        { returnDocument: 'after' },
+      )
+      .lean()
+      .exec();
     if (archived) await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
     return this.get(caller.organizationId, workflowId);
   }
@@ -301,7 +290,10 @@ export class WorkflowsService {
 
   /** Reads a workflow of the caller's organization; another organization's id is a plain 404. */
   async findOwned(organizationId: string, workflowId: string): Promise<WorkflowRecord> {
-    const workflow = await findOwnedById(this.workflows, workflowId, organizationId, { outbox: 0 });
+    const workflow = (await this.workflows
+      .findOne({ _id: workflowId, organizationId }, { outbox: 0 })
+      .lean()
+      .exec()) as WorkflowRecord | null;
     if (!workflow) throw ApiError.notFound('Workflow');
     return workflow;
   }
