@@ -51,8 +51,8 @@ export class EventIntakeService {
   async takeCallResult(envelope: MessageEnvelope<WorkflowCallResult>): Promise<IntakeResult> {
     const { webhookEndpointId, runId, workflowId, workflowVersionId, result, responseMeta } = envelope.payload;
     if (!webhookEndpointId) return { firstTime: false, deliveries: 0 };
-    const endpoint = await this.endpoints.findById(webhookEndpointId);
-    if (!endpoint || endpoint.organizationId !== envelope.organizationId) {
+    const endpoint = await this.endpoints.forDelivery(envelope.organizationId, webhookEndpointId);
+    if (!endpoint) {
       this.logger.warn(`call result of ${runId}: endpoint ${webhookEndpointId} is gone; nothing to deliver`);
       return { firstTime: false, deliveries: 0 };
     }

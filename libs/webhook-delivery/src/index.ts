@@ -9,4 +9,6 @@ export * from './delivery/webhook-deliveries.service';
 export * from './delivery/delivery-worker.service';
 export * from './endpoints/webhook-endpoint.schema';
 export * from './endpoints/webhook-endpoints.service';
+export * from './endpoints/endpoint-cache';
+export * from './endpoints/endpoint-change-notices';
 export * from './endpoints/endpoint-url-policy';

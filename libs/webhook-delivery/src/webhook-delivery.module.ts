@@ -8,6 +8,8 @@ import { EndpointCircuitBreakers } from './delivery/endpoint-circuit-breakers';
 import { WebhookDeliveriesService } from './delivery/webhook-deliveries.service';
 import { WebhookDelivery, WebhookDeliverySchema } from './delivery/webhook-delivery.schema';
 import { WebhookEndpoint, WebhookEndpointSchema } from './endpoints/webhook-endpoint.schema';
+import { EndpointCache } from './endpoints/endpoint-cache';
+import { EndpointChangeNotices } from './endpoints/endpoint-change-notices';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { EventIntakeService } from './event-intake.service';
 import { ReceivedEvent, ReceivedEventSchema } from './received-event.schema';
@@ -27,6 +29,8 @@ export class WebhookDeliveryModule {
       ],
       providers: [
         { provide: DELIVERY_OPTIONS, useValue: options },
+        EndpointCache,
+        EndpointChangeNotices,
         EventIntakeService,
         WebhookEndpointsService,
         WebhookDeliveriesService,
@@ -35,7 +39,13 @@ export class WebhookDeliveryModule {
         EndpointCircuitBreakers,
         DeliveryMetrics,
       ],
-      exports: [EventIntakeService, WebhookEndpointsService, WebhookDeliveriesService, EndpointCircuitBreakers],
+      exports: [
+        EventIntakeService,
+        WebhookEndpointsService,
+        WebhookDeliveriesService,
+        EndpointCircuitBreakers,
+        EndpointCache,
+      ],
     };
   }
 }

@@ -145,7 +145,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       if (this.closing) return await this.update(deliveryId, { leaseUntil: NO_LEASE });
       const delivery = (await this.deliveries.findById(deliveryId).lean().exec()) as WebhookDelivery | null;
       if (!delivery || delivery.status !== 'PENDING') return;
-      const endpoint = await this.endpoints.findById(endpointId);
+      const endpoint = await this.endpoints.forDelivery(delivery.organizationId, endpointId);
       if (!endpoint) {
         // Deleted since: its deliveries go with it.
         await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
