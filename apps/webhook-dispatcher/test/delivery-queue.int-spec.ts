@@ -60,6 +60,14 @@ describe('webhook-dispatcher: retries come from the delivery queue', () => {
 
     // The first attempt failed in the message handler, which stored the delivery PENDING and queued it.
     await waitFor(async () => (await acknowledgedEvents(app, isolated)) === 1, { what: 'the event handled' });
+    // Its delivery writes: the queue entry, then the delivery (the endpoint's cold read and the
+    // start of its failing period aside; the poller's claims aside).
+    expect(
+      commands
+        .filter(({ name, collection }) => name !== 'findAndModify' && collection !== 'webhook_endpoints')
+        .slice(0, 2)
+        .map(({ name, collection }) => `${name} ${collection}`),
+    ).toEqual(['update webhook_delivery_queue', 'insert webhook_deliveries']);
     const pending = (await deliveries().findById(deliveryId).lean().exec()) as WebhookDelivery;
     expect(pending).toMatchObject({ status: 'PENDING', eventType: 'WORKFLOW_RUN_FAILED' });
     expect(pending.attempts[0]).toMatchObject({ attemptNumber: 1, statusCode: 503 });
