@@ -1,9 +1,8 @@
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
 import { WorkflowEventType } from '@wfp/contracts';
-import { Platform, waitFor } from '@wfp/testing';
+import { Platform, waitFor, type RecordedEvent } from '@wfp/testing';
 import { createOrganization, schemaErrors } from './support/fixtures';
-import type { StoredEvent } from './support/run-events';
 
 /** One outreach that never replies: runs stay RUNNING, so their claims stay held. */
 const waitingGraph = {
@@ -41,7 +40,10 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
 
   const api = () => request(platform.apiUrl);
   const auth = () => ({ Authorization: `Bearer ${org.apiKey}` });
-  const received = () => mongo.db(platform.databases['webhook-dispatcher']).collection<StoredEvent>('received_events');
+  const contactEventsOf = (workflowId: string) =>
+    platform.events.find(
+      (event) => event.data['workflowId'] === workflowId && event.type.startsWith('WORKFLOW_CONTACT_'),
+    );
 
   async function publish(
     definition: object,
@@ -66,12 +68,10 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
   }
 
   /** The contact events of a workflow, once `count` of them have arrived. */
-  async function contactEvents(workflowId: string, count: number): Promise<StoredEvent[]> {
+  async function contactEvents(workflowId: string, count: number): Promise<RecordedEvent[]> {
     return waitFor(
       async () => {
-        const events = await received()
-          .find({ 'data.workflowId': workflowId, type: { $regex: '^WORKFLOW_CONTACT_' } })
-          .toArray();
+        const events = await contactEventsOf(workflowId);
         return events.length >= count ? events.sort((a, b) => a.data.contactIndex - b.data.contactIndex) : undefined;
       },
       { timeoutMs: 30_000, what: `${count} contact events` },
@@ -111,9 +111,7 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       contactIndex: 0,
     });
     expect(schemaErrors(WorkflowEventType.ContactResolved, resolved.data)).toEqual([]);
-    const started = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_RUN_STARTED', 'data.recordId': runIds[0] }),
-    );
+    const started = await waitFor(() => platform.events.about('WORKFLOW_RUN_STARTED', runIds[0]));
     expect(started.data).toMatchObject({
       candidateProfileId: resolved.data.candidateProfileId,
       candidateProfileExternalId: 'ats_1',
@@ -206,10 +204,10 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
   it('releases the claim when the run is cancelled, so the candidate can run again', async () => {
     const { workflowId } = await publish(waitingGraph);
     const first = await requestRuns(workflowId, { contacts: [{ email: 'again+noreply@example.com' }] });
-    await waitFor(() => received().findOne({ type: 'WORKFLOW_RUN_STARTED', 'data.recordId': first.runIds[0] }));
+    await waitFor(() => platform.events.about('WORKFLOW_RUN_STARTED', first.runIds[0]));
     const second = await requestRuns(workflowId, { contacts: [{ email: 'again+noreply@example.com' }] });
     const skippedWhileRunning = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_CONTACT_RESOLUTION_SKIPPED', 'data.recordId': first.runIds[0] }),
+      platform.events.about('WORKFLOW_CONTACT_RESOLUTION_SKIPPED', first.runIds[0]),
     );
     expect(skippedWhileRunning.data.existingRunStatus).toBe('RUNNING');
     expect(second.runIds[0]).not.toBe(first.runIds[0]);
@@ -219,47 +217,39 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       .set(auth())
       .send({ reason: 'retry later' })
       .expect(202);
-    await waitFor(() => received().findOne({ type: 'WORKFLOW_RUN_CANCELLED', 'data.recordId': first.runIds[0] }));
+    await waitFor(() => platform.events.about('WORKFLOW_RUN_CANCELLED', first.runIds[0]));
     const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
     await waitFor(async () => (await claims.countDocuments({ runId: first.runIds[0] })) === 0, {
       what: 'the claim release',
     });
 
     const third = await requestRuns(workflowId, { contacts: [{ email: 'again+noreply@example.com' }] });
-    const resolved = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_CONTACT_RESOLVED', 'data.recordId': third.runIds[0] }),
-    );
+    const resolved = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLVED', third.runIds[0]));
     expect(resolved.data.isNewProfile).toBe(false);
   });
 
   it('releases the claim when the run fails, so the candidate can run again', async () => {
     const { workflowId } = await publish(failingGraph);
     const first = await requestRuns(workflowId, { contacts: [{ externalId: 'fails_once' }] });
-    const failed = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_RUN_FAILED', 'data.recordId': first.runIds[0] }),
-    );
+    const failed = await waitFor(() => platform.events.about('WORKFLOW_RUN_FAILED', first.runIds[0]));
     expect(failed.data.errorCode).toBe('DOWNSTREAM_SERVICE_ERROR');
     const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
     await waitFor(async () => (await claims.countDocuments({ runId: first.runIds[0] })) === 0, {
       what: 'the claim release',
     });
     const second = await requestRuns(workflowId, { contacts: [{ externalId: 'fails_once' }] });
-    const resolved = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_CONTACT_RESOLVED', 'data.recordId': second.runIds[0] }),
-    );
+    const resolved = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLVED', second.runIds[0]));
     expect(resolved.data.candidateProfileId).toBe(failed.data.candidateProfileId);
   });
 
   it('keeps a completed run’s claim: the candidate is skipped with existingRunStatus COMPLETED', async () => {
     const { workflowId } = await publish(instantGraph);
     const first = await requestRuns(workflowId, { contacts: [{ externalId: 'done_once' }] });
-    await waitFor(() => received().findOne({ type: 'WORKFLOW_RUN_COMPLETED', 'data.recordId': first.runIds[0] }));
+    await waitFor(() => platform.events.about('WORKFLOW_RUN_COMPLETED', first.runIds[0]));
     const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
     await waitFor(() => claims.findOne({ runId: first.runIds[0], status: 'COMPLETED' }), { what: 'the settled claim' });
     await requestRuns(workflowId, { contacts: [{ externalId: 'done_once' }] });
-    const skipped = await waitFor(() =>
-      received().findOne({ type: 'WORKFLOW_CONTACT_RESOLUTION_SKIPPED', 'data.recordId': first.runIds[0] }),
-    );
+    const skipped = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLUTION_SKIPPED', first.runIds[0]));
     expect(skipped.data.existingRunStatus).toBe('COMPLETED');
   });
 
@@ -280,9 +270,7 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
     });
     expect(schemaErrors(WorkflowEventType.ContactResolutionFailed, failed.data)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(
-      await received().countDocuments({ 'data.workflowId': workflowId, type: { $regex: '^WORKFLOW_CONTACT_' } }),
-    ).toBe(1);
+    expect(await contactEventsOf(workflowId)).toHaveLength(1);
   });
 
   it('rejects a badly shaped contact with 400 naming its index, and starts nothing', async () => {
@@ -310,13 +298,16 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
     expect(accepted.runIds).toHaveLength(1000);
     // The embedded FerretDB scans collections for most queries, so 1,000 resolutions (and the
     // 1,000 runs they start) take minutes here; poll gently to leave it the CPU.
-    const resolvedFilter = { 'data.workflowId': workflowId, type: 'WORKFLOW_CONTACT_RESOLVED' };
-    await waitFor(async () => (await received().countDocuments(resolvedFilter)) >= 1000, {
+    const resolved = () =>
+      platform.events.find(
+        (event) => event.data['workflowId'] === workflowId && event.type === 'WORKFLOW_CONTACT_RESOLVED',
+      );
+    await waitFor(async () => (await resolved()).length >= 1000, {
       timeoutMs: 280_000,
       intervalMs: 5_000,
       what: '1000 resolutions',
     });
-    const events = await received().find(resolvedFilter).toArray();
+    const events = await resolved();
     expect(events).toHaveLength(1000);
     expect(new Set(events.map((event) => event.data.contactIndex)).size).toBe(1000);
     expect(new Set(events.map((event) => event.data.candidateProfileId)).size).toBe(1000);

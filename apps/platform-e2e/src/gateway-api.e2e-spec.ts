@@ -12,7 +12,6 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
 
   const api = () => request(platform.apiUrl);
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
-  const dispatcherEvents = () => mongo.db(platform.databases['webhook-dispatcher']).collection('received_events');
 
   async function createWorkflow(body: Record<string, unknown> = {}): Promise<string> {
     const response = await api()
@@ -214,7 +213,9 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       expect(read.body.latestVersion.versionNumber).toBe(3);
 
       const events = await waitFor(async () => {
-        const found = await dispatcherEvents().find({ type: 'WORKFLOW_PUBLISHED', 'data.recordId': id }).toArray();
+        const found = await platform.events.find(
+          (event) => event.type === 'WORKFLOW_PUBLISHED' && event.data['recordId'] === id,
+        );
         return found.length === 3 ? found : undefined;
       });
       for (const event of events) {
@@ -349,9 +350,9 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       await api().post(`/v1/workflows/${id}/archive`).set(as(org.apiKey)).expect(200); // idempotent
 
       const cancelled = await waitFor(async () => {
-        const found = await dispatcherEvents()
-          .find({ type: 'WORKFLOW_RUN_CANCELLED', 'data.recordId': { $in: accepted.body.runIds } })
-          .toArray();
+        const found = await platform.events.find(
+          (event) => event.type === 'WORKFLOW_RUN_CANCELLED' && accepted.body.runIds.includes(event.data['recordId']),
+        );
         return found.length === 2 ? found : undefined;
       });
       for (const event of cancelled) {

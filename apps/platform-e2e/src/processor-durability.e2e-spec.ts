@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { MongoClient } from 'mongodb';
 import { Platform, waitFor } from '@wfp/testing';
 import { createOrganization } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
@@ -68,18 +67,15 @@ async function expectEachRunCompletedOnce(events: RunEvents, runIds: string[]): 
 
 describe('processor durability: SIGKILL at any point loses nothing and redoes nothing stored', () => {
   let platform: Platform;
-  let mongo: MongoClient;
   let receiver: HttpReceiver;
 
   beforeAll(async () => {
     receiver = await HttpReceiver.start();
     receiver.on('/slow', () => ({ status: 200, body: { ok: true }, delayMs: 40 }));
     platform = await Platform.start();
-    mongo = await MongoClient.connect(platform.mongoServerUrl);
   });
 
   afterAll(async () => {
-    await mongo?.close();
     await platform?.stop();
     await receiver?.stop();
   });
@@ -95,7 +91,7 @@ describe('processor durability: SIGKILL at any point loses nothing and redoes no
     const killedAt = Date.now();
     await platform.crashAndRestart('workflow-processor');
 
-    await expectEachRunCompletedOnce(new RunEvents(mongo, platform), runIds);
+    await expectEachRunCompletedOnce(new RunEvents(platform.events), runIds);
 
     // Only a call whose result was not yet stored may be made again: every repeated call's
     // first attempt happened before the kill.
@@ -114,7 +110,6 @@ describe('processor durability: SIGKILL at any point loses nothing and redoes no
 
 describe('processor scale-out: two instances on one queue run every run exactly once', () => {
   let platform: Platform;
-  let mongo: MongoClient;
   let receiver: HttpReceiver;
 
   beforeAll(async () => {
@@ -123,11 +118,9 @@ describe('processor scale-out: two instances on one queue run every run exactly 
     platform = await Platform.start({
       'workflow-processor': { AMQP_PREFETCH: '4', RUN_EVENT_MAX_NODES_BYTES: '1024' },
     });
-    mongo = await MongoClient.connect(platform.mongoServerUrl);
   });
 
   afterAll(async () => {
-    await mongo?.close();
     await platform?.stop();
     await receiver?.stop();
   });
@@ -136,7 +129,7 @@ describe('processor scale-out: two instances on one queue run every run exactly 
     const second = await platform.addInstance('workflow-processor');
     const org = await createOrganization(platform.apiUrl, 'Scaled');
     const runIds = await startRuns(platform, org.apiKey, chain(receiver.url), 40);
-    await expectEachRunCompletedOnce(new RunEvents(mongo, platform), runIds);
+    await expectEachRunCompletedOnce(new RunEvents(platform.events), runIds);
     const startedBy = (logs: string) => runIds.filter((runId) => logs.includes(`run ${runId} started`)).length;
     const first = startedBy(platform.services['workflow-processor'].logs);
     const other = startedBy(second.logs);
@@ -149,7 +142,7 @@ describe('processor scale-out: two instances on one queue run every run exactly 
     const org = await createOrganization(platform.apiUrl, 'Long runs');
     const long = Array.from({ length: 8 }, (_, index) => `step${index + 1}`);
     const [runId] = await startRuns(platform, org.apiKey, chain(receiver.url, long), 1);
-    const { terminal } = await new RunEvents(mongo, platform).untilTerminal(runId);
+    const { terminal } = await new RunEvents(platform.events).untilTerminal(runId);
     expect(terminal.data.truncated).toBe(true);
     expect(terminal.data.nodes.length).toBeGreaterThan(0);
     expect(terminal.data.nodes.length).toBeLessThan(9);

@@ -8,7 +8,7 @@ import { RunEvents } from './support/run-events';
 
 /**
  * Runs executed end to end: gateway → processor (with the messaging simulator and a real HTTP
- * receiver for webhook nodes) → events at the dispatcher, checked field by field and against the
+ * receiver for webhook nodes) → the events emitted, checked field by field and against the
  * catalogue's JSON Schemas, for each terminal outcome and error code.
  */
 describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging simulator, HTTP receiver)', () => {
@@ -135,7 +135,7 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     receiver.on('/xml', () => ({ status: 200, body: { ok: true } }));
     platform = await Platform.start();
     mongo = await MongoClient.connect(platform.mongoServerUrl);
-    events = new RunEvents(mongo, platform);
+    events = new RunEvents(platform.events);
     org = await createOrganization(platform.apiUrl, 'Runs Ltd');
   });
 

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { MongoClient } from 'mongodb';
 import { Platform, waitFor } from '@wfp/testing';
 import { createOrganization, schemaErrors } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
@@ -37,7 +36,6 @@ function definition(receiverUrl: string) {
 
 describe('retry a failed run from the node where it failed', () => {
   let platform: Platform;
-  let mongo: MongoClient;
   let receiver: HttpReceiver;
   let events: RunEvents;
   let apiKey: string;
@@ -53,8 +51,7 @@ describe('retry a failed run from the node where it failed', () => {
       notifyHealthy ? { status: 200, body: {}, delayMs: notifyDelayMs } : { status: 503, body: { error: 'down' } },
     );
     platform = await Platform.start();
-    mongo = await MongoClient.connect(platform.mongoServerUrl);
-    events = new RunEvents(mongo, platform);
+    events = new RunEvents(platform.events);
     ({ apiKey } = await createOrganization(platform.apiUrl, 'Retry Co'));
     const created = await api()
       .post('/v1/workflows')
@@ -66,7 +63,6 @@ describe('retry a failed run from the node where it failed', () => {
   });
 
   afterAll(async () => {
-    await mongo?.close();
     await platform?.stop();
     await receiver?.stop();
   });
@@ -163,14 +159,9 @@ describe('retry a failed run from the node where it failed', () => {
         .set(auth())
         .send({ triggerSource: 'API', contacts: [{ email: 'dee@example.com' }] })
         .expect(202);
-      const skip = await waitFor(
-        () =>
-          mongo
-            .db(platform.databases['webhook-dispatcher'])
-            .collection('received_events')
-            .findOne({ type: 'WORKFLOW_CONTACT_RESOLUTION_SKIPPED', 'data.recordId': retryRunId }),
-        { what: 'the skip naming the retry run' },
-      );
+      const skip = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLUTION_SKIPPED', retryRunId), {
+        what: 'the skip naming the retry run',
+      });
       // The skip names the run that holds the candidate (recordId): the retry.
       expect(skip.data).toMatchObject({ recordId: retryRunId, existingRunStatus: 'RUNNING' });
       await events.untilTerminal(retryRunId);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { MongoClient } from 'mongodb';
 import { createEnvelope } from '@wfp/contracts';
 import { BrokerProbe, Platform, testInfra, waitFor } from '@wfp/testing';
 import { createOrganization, schemaErrors } from './support/fixtures';
@@ -434,6 +435,61 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(receiver.requestsTo('/once').map((r: ReceivedRequest) => r.headers['webhook-id'])).toEqual([envelope.id]);
     expect(await deliveries(endpoint.id)).toHaveLength(1);
+  });
+
+  it('loses no event when the dispatcher is killed while its deliveries are in flight', async () => {
+    // Answers are held back until the dispatcher is dead: nothing in flight is stored by then.
+    let holdMs = 60_000;
+    receiver.on('/killed', () => ({ status: 200, delayMs: holdMs }));
+    const endpoint = await createEndpoint('/killed', { eventTypes: ['WORKFLOW_RUN_CANCELLED'] });
+    const exchange = `${platform.namespace}.events`;
+    const eventIds: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const envelope = createEnvelope(
+        { type: 'WORKFLOW_RUN_CANCELLED', schemaVersion: 1 },
+        { recordId: `run_killed_${i}`, organizationId },
+        { organizationId },
+      );
+      eventIds.push(envelope.id);
+      await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
+    }
+    // WEBHOOK_ENDPOINT_CONCURRENCY (4) attempts are in flight; the others wait for a slot or were queued.
+    await waitFor(() => receiver.requestsTo('/killed').length >= 4, { what: 'deliveries in flight' });
+    await platform.services['webhook-dispatcher'].kill();
+    holdMs = 0;
+    await platform.crashAndRestart('webhook-dispatcher');
+
+    // Every event arrives (some twice, with the same webhook-id), and each has one delivery, SUCCEEDED.
+    await waitFor(
+      () => {
+        const seen = new Set(receiver.requestsTo('/killed').map((r) => r.headers['webhook-id']));
+        return eventIds.every((eventId) => seen.has(eventId));
+      },
+      { timeoutMs: 30_000, what: 'every event at the receiver' },
+    );
+    const log = await waitFor(
+      async () => {
+        const made = await deliveries(endpoint.id);
+        return made.length === eventIds.length && made.every((d) => d.status === 'SUCCEEDED') ? made : null;
+      },
+      { timeoutMs: 30_000, what: 'every delivery to be stored as delivered' },
+    );
+    expect(log.map((d) => d.id).sort()).toEqual(eventIds.map((eventId) => `${eventId}:${endpoint.id}`).sort());
+    for (const delivery of log) expect(delivery.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+    // Nothing is left to retry, and no event message is stranded.
+    const mongo = await MongoClient.connect(platform.mongoServerUrl);
+    try {
+      const queue = mongo.db(platform.databases['webhook-dispatcher']).collection('webhook_delivery_queue');
+      await waitFor(async () => (await queue.countDocuments({ endpointId: endpoint.id })) === 0, {
+        what: 'the delivery queue to be empty',
+      });
+    } finally {
+      await mongo.close();
+    }
+    await waitFor(
+      async () => (await probe.stats(`${platform.namespace}.webhook-dispatcher.events`))?.messageCount === 0,
+      { what: 'the events queue to drain' },
+    );
   });
 
   it('keeps a retry across a dispatcher crash and delivers it after the restart', async () => {

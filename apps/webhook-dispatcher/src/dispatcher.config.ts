@@ -82,6 +82,13 @@ export class DispatcherConfig extends BaseServiceConfig {
   @IsInt({ message: 'WEBHOOK_BREAKER_RESET_MS must be an integer' })
   WEBHOOK_BREAKER_RESET_MS = 30_000;
 
+  /** How long an organization's endpoints stay in memory (changes reach every instance at once anyway). */
+  @Expose()
+  @ToInt()
+  @Min(1000, { message: 'WEBHOOK_ENDPOINT_CACHE_MS must be at least 1000' })
+  @IsInt({ message: 'WEBHOOK_ENDPOINT_CACHE_MS must be an integer' })
+  WEBHOOK_ENDPOINT_CACHE_MS = 30_000;
+
   /** Development and test only: endpoints may point at loopback addresses. */
   @Expose()
   @ToBoolean()
@@ -97,6 +104,7 @@ export function deliveryOptionsFrom(config: DispatcherConfig): DeliveryOptions {
     endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
     maxConcurrency: config.WEBHOOK_MAX_CONCURRENCY,
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
+    endpointCacheMs: config.WEBHOOK_ENDPOINT_CACHE_MS,
     allowLoopback: config.ALLOW_LOOPBACK_TARGETS,
     breaker: {
       errorThresholdPercentage: config.WEBHOOK_BREAKER_ERROR_PERCENT,

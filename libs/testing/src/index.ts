@@ -7,3 +7,4 @@ export * from './messaging-simulator';
 export * from './isolated-infra';
 export * from './dedicated-infra';
 export * from './service-memory';
+export * from './event-tap';

@@ -6,7 +6,7 @@ import {
   uniqueSuffix,
   type TestInfra,
 } from './test-infra';
-import { MongoClient } from 'mongodb';
+import { EventTap } from './event-tap';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
@@ -34,6 +34,8 @@ export class Platform {
     readonly databases: Record<PlatformService, string>,
     readonly services: Record<PlatformService, ServiceProcess>,
     readonly simulator: MessagingSimulator,
+    /** Every workflow event the platform emits (the tests' record of them). */
+    readonly events: EventTap,
     private readonly amqpUrl: string,
     private readonly mongoUrl: string,
     private readonly retryDelaysMs: number[],
@@ -57,6 +59,7 @@ export class Platform {
       PlatformService,
       number
     >;
+    const events = await EventTap.open(infra.amqpUrl, namespace);
     const simulator = await MessagingSimulator.start({
       callbackUrl: `http://127.0.0.1:${ports['workflow-api']}`,
       secret: TEST_MESSAGING_SECRET,
@@ -87,6 +90,7 @@ export class Platform {
       databases,
       services,
       simulator,
+      events,
       infra.amqpUrl,
       infra.mongoUrl,
       retryDelaysMs,
@@ -135,21 +139,6 @@ export class Platform {
     return this.services['workflow-api'].url;
   }
 
-  /** Ids of every event the dispatcher has taken in (what receivers should get). */
-  async receivedEventIds(): Promise<string[]> {
-    const client = await MongoClient.connect(this.mongoUrl);
-    try {
-      const events = await client
-        .db(this.databases['webhook-dispatcher'])
-        .collection<{ _id: string }>('received_events')
-        .find({}, { projection: { _id: 1 } })
-        .toArray();
-      return events.map((event) => event._id);
-    } finally {
-      await client.close();
-    }
-  }
-
   /** AMQP_URL of the broker the services use (for assertions). */
   get brokerUrl(): string {
     return this.amqpUrl;
@@ -168,6 +157,7 @@ export class Platform {
       Object.entries(this.services).map(async ([name, service]) => [name, await service.stop()] as const),
     );
     await this.simulator.stop();
+    await this.events.close();
     await deleteBrokerNamespace(this.amqpUrl, this.namespace, this.retryDelaysMs).catch(() => undefined);
     await dropDatabases(this.mongoUrl, Object.values(this.databases)).catch(() => undefined);
     return Object.fromEntries(codes) as Record<PlatformService, number | null>;

@@ -12,6 +12,11 @@ export interface DeliveryOptions {
   maxConcurrency: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs: number;
+  /**
+   * How long an organization's endpoints are kept in memory before they are read again. Changes
+   * made through any instance reach every instance at once (a broadcast); this is the safety net.
+   */
+  endpointCacheMs: number;
   /** Development and test only: endpoints may point at loopback addresses. */
   allowLoopback: boolean;
   breaker: {

@@ -1,118 +1,225 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
-import { isDuplicateKeyError } from '@wfp/persistence';
-import { DeliveryWorker, NO_LEASE } from './delivery/delivery-worker.service';
+import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from './delivery-options';
+import { DeadLetterNotices } from './delivery/dead-letter-notices';
+import { NO_PROGRESS, postponed, type Settlement } from './delivery/delivery-outcome';
+import { DeliveryQueue, type QueuedDelivery } from './delivery/delivery-queue';
+import { deliveryUpdate, DeliveryWorker } from './delivery/delivery-worker.service';
+import { onlyDuplicateKeys } from './delivery/duplicate-keys';
+import type { DeliverableEvent } from './delivery/webhook-envelope';
 import { WebhookDelivery } from './delivery/webhook-delivery.schema';
 import type { WebhookEndpoint } from './endpoints/webhook-endpoint.schema';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
-import { ReceivedEvent } from './received-event.schema';
 
 export interface IntakeResult {
-  /** false when the event had been taken in before (the broker delivered it again). */
-  firstTime: boolean;
-  /** Deliveries made now; a redelivered event makes none it made before. */
+  /** Deliveries written now; an event taken in before makes none it made then. */
   deliveries: number;
+  /** Of those, delivered at once (SUCCEEDED). */
+  succeeded: number;
+}
+
+export interface IntakeOptions {
+  /**
+   * The broker has handed this message out before (a consumer stopped before acknowledging it,
+   * or a retry): its deliveries may exist already, and the endpoints that have one are skipped.
+   */
+  seenBefore?: boolean;
 }
 
 export function deliveryIdFor(eventId: string, endpointId: string): string {
   return `${eventId}:${endpointId}`;
 }
 
+/** Event ids this instance has fully taken in, remembered so a duplicate message is no second delivery. */
+const REMEMBERED_EVENTS = 20_000;
+
 /**
- * Takes in an event: stores it once by its id, then makes one delivery per subscribed endpoint
- * (`_id` = `<eventId>:<endpointId>`, so a redelivered event adds nothing) and hands new ones to
- * the worker at once. Everything is stored before the message is acknowledged; the attempts
- * themselves run after, and a crash leaves them to the due-poller.
+ * Takes in an event and delivers it within its message handler: the endpoints come from the
+ * endpoint cache (an event nobody subscribes to costs no store operation), each subscribed
+ * endpoint that has a free slot and a closed circuit is tried at once (concurrently), and then
+ * the deliveries of all the event's endpoints are written in ONE unordered insert, each with its
+ * outcome. Only then is the message acknowledged: a crash before the write means the event comes
+ * again and is delivered again (at least once, same webhook-id). Deliveries still pending (a
+ * failed attempt with retries left, a busy endpoint, an open circuit) get their delivery queue
+ * entry first, and a failure for good publishes its dead-letter notice first.
  */
 @Injectable()
 export class EventIntakeService {
   private readonly logger = new Logger(EventIntakeService.name);
+  /** Insertion-ordered: the oldest is forgotten first. */
+  private readonly remembered = new Set<string>();
+  private readonly inProgress = new Map<string, Promise<IntakeResult>>();
 
   constructor(
-    @InjectModel(ReceivedEvent.name) private readonly events: Model<ReceivedEvent>,
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
+    @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
     private readonly worker: DeliveryWorker,
+    private readonly queue: DeliveryQueue,
+    private readonly deadLetters: DeadLetterNotices,
   ) {}
 
-  async take(envelope: MessageEnvelope): Promise<IntakeResult> {
-    const { event, firstTime } = await this.record(envelope);
-    const subscribers = await this.endpoints.subscribers(event.organizationId, event.type);
-    const made = await Promise.all(subscribers.map((endpoint) => this.deliver(event, endpoint)));
-    return { firstTime, deliveries: made.filter(Boolean).length };
+  async take(envelope: MessageEnvelope, options: IntakeOptions = {}): Promise<IntakeResult> {
+    const subscribers = await this.endpoints.subscribers(envelope.organizationId, envelope.type);
+    if (subscribers.length === 0) return { deliveries: 0, succeeded: 0 };
+    return this.deliverOnce(eventOf(envelope), envelope.organizationId, subscribers, options);
   }
 
   /**
-   * A called workflow's result, for the endpoint the caller named by `inputs.webhookUrl`: stored as
-   * a WORKFLOW_CALL_RESULT event (same id as the message) and delivered to that endpoint only.
+   * A called workflow's result, for the endpoint the caller named by `inputs.webhookUrl`: delivered
+   * as a WORKFLOW_CALL_RESULT event (same id as the message) to that endpoint only.
    */
-  async takeCallResult(envelope: MessageEnvelope<WorkflowCallResult>): Promise<IntakeResult> {
+  async takeCallResult(
+    envelope: MessageEnvelope<WorkflowCallResult>,
+    options: IntakeOptions = {},
+  ): Promise<IntakeResult> {
     const { webhookEndpointId, runId, workflowId, workflowVersionId, result, responseMeta } = envelope.payload;
-    if (!webhookEndpointId) return { firstTime: false, deliveries: 0 };
-    const endpoint = await this.endpoints.findById(webhookEndpointId);
-    if (!endpoint || endpoint.organizationId !== envelope.organizationId) {
+    if (!webhookEndpointId) return { deliveries: 0, succeeded: 0 };
+    const endpoint = await this.endpoints.forDelivery(envelope.organizationId, webhookEndpointId);
+    if (!endpoint) {
       this.logger.warn(`call result of ${runId}: endpoint ${webhookEndpointId} is gone; nothing to deliver`);
-      return { firstTime: false, deliveries: 0 };
+      return { deliveries: 0, succeeded: 0 };
     }
-    const { event, firstTime } = await this.record({
-      ...envelope,
-      type: WORKFLOW_CALL_RESULT_EVENT,
-      payload: { runId, workflowId, workflowVersionId, ...result, responseMeta },
-    });
-    return { firstTime, deliveries: (await this.deliver(event, endpoint)) ? 1 : 0 };
-  }
-
-  /** Stores the event once; the broker may deliver it again (same id), which changes nothing. */
-  async record(envelope: MessageEnvelope): Promise<{ event: ReceivedEvent; firstTime: boolean }> {
-    const event: ReceivedEvent = {
-      _id: envelope.id,
-      organizationId: envelope.organizationId,
-      type: envelope.type,
+    const event: DeliverableEvent = {
+      eventId: envelope.id,
+      eventType: WORKFLOW_CALL_RESULT_EVENT,
       occurredAt: new Date(envelope.occurredAt),
-      receivedAt: new Date(),
-      correlationId: envelope.correlationId,
-      data: envelope.payload as Record<string, unknown>,
+      data: { runId, workflowId, workflowVersionId, ...result, responseMeta },
     };
+    return this.deliverOnce(event, envelope.organizationId, [endpoint], options);
+  }
+
+  /** Delivers an event unless this instance did already (a duplicate message, even one in flight). */
+  private async deliverOnce(
+    event: DeliverableEvent,
+    organizationId: string,
+    endpoints: WebhookEndpoint[],
+    options: IntakeOptions,
+  ): Promise<IntakeResult> {
+    const earlier = this.inProgress.get(event.eventId);
+    if (earlier) await earlier.catch(() => undefined);
+    if (this.remembered.has(event.eventId)) return { deliveries: 0, succeeded: 0 };
+    const work = this.deliver(event, organizationId, endpoints, options);
+    this.inProgress.set(event.eventId, work);
     try {
-      await this.events.create(event);
-      return { event, firstTime: true };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const stored = (await this.events.findById(envelope.id).lean().exec()) as ReceivedEvent | null;
-      return { event: stored ?? event, firstTime: false };
+      const result = await work;
+      this.remember(event.eventId);
+      return result;
+    } finally {
+      if (this.inProgress.get(event.eventId) === work) this.inProgress.delete(event.eventId);
     }
   }
 
-  /** Makes the event's delivery to one endpoint, unless it exists; starts it here when there is room. */
-  async deliver(event: ReceivedEvent, endpoint: WebhookEndpoint): Promise<boolean> {
-    const startNow = this.worker.canStart(endpoint._id);
-    const deliveryId = deliveryIdFor(event._id, endpoint._id);
-    try {
-      await this.deliveries.create({
-        _id: deliveryId,
-        organizationId: event.organizationId,
-        endpointId: endpoint._id,
-        eventId: event._id,
-        eventType: event.type,
-        status: 'PENDING',
-        attemptCount: 0,
-        roundAttempts: 0,
-        attempts: [],
-        nextAttemptAt: new Date(),
-        // Held while this instance tries it at once; otherwise the due-poller takes it.
-        leaseUntil: startNow ? this.worker.leaseFromNow() : NO_LEASE,
-        lastStatusCode: null,
-        failureReason: null,
-        outbox: [],
-      });
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
+  private async deliver(
+    event: DeliverableEvent,
+    organizationId: string,
+    endpoints: WebhookEndpoint[],
+    { seenBefore = false }: IntakeOptions,
+  ): Promise<IntakeResult> {
+    const targets = seenBefore ? await this.withoutDelivery(event, endpoints) : endpoints;
+    if (targets.length === 0) return { deliveries: 0, succeeded: 0 };
+    const settled = await Promise.all(targets.map((endpoint) => this.settle(event, endpoint)));
+    const made = targets.map((endpoint, index) => ({
+      delivery: this.deliveryOf(event, organizationId, endpoint, settled[index]),
+      settlement: settled[index],
+    }));
+
+    for (const { delivery, settlement } of made) {
+      if (settlement.status === 'FAILED')
+        await this.deadLetters.publish(delivery, settlement.progress, settlement.reason);
     }
-    if (startNow) this.worker.start(deliveryId, endpoint._id, event);
-    else this.logger.debug(`delivery ${deliveryId} left to the due-poller (endpoint busy)`);
-    return true;
+    const pending = made.flatMap(({ delivery, settlement }) =>
+      settlement.status === 'PENDING' ? [queued(delivery, settlement.nextAttemptAt)] : [],
+    );
+    const queuedAt = new Date();
+    await this.queue.enqueue(pending, queuedAt);
+    await this.deliveries
+      .insertMany(
+        made.map(({ delivery }) => delivery),
+        { ordered: false },
+      )
+      .catch(onlyDuplicateKeys);
+    // The poller removes a queue entry whose delivery it cannot find once the entry is older than
+    // a write takes; a write slower than that puts back what it may have removed.
+    if (Date.now() - queuedAt.getTime() >= deliveryLeaseMs(this.options)) await this.queue.restore(pending, queuedAt);
+
+    for (const { delivery, settlement } of made) this.worker.finished(delivery, settlement);
+    return {
+      deliveries: made.length,
+      succeeded: made.filter(({ settlement }) => settlement.status === 'SUCCEEDED').length,
+    };
   }
+
+  /** Tries the delivery now when it can be; otherwise it is left pending for the due-poller. */
+  private settle(event: DeliverableEvent, endpoint: WebhookEndpoint): Promise<Settlement> {
+    if (!endpoint.enabled)
+      return Promise.resolve({
+        status: 'FAILED',
+        attempted: false,
+        progress: NO_PROGRESS,
+        reason: 'ENDPOINT_DISABLED',
+      });
+    if (!this.worker.canStart(endpoint._id)) return Promise.resolve(postponed(NO_PROGRESS, new Date()));
+    return this.worker.attempt(endpoint, event, NO_PROGRESS);
+  }
+
+  /** The endpoints that have no delivery of this event yet (one read by `_id`, on redelivery only). */
+  private async withoutDelivery(event: DeliverableEvent, endpoints: WebhookEndpoint[]): Promise<WebhookEndpoint[]> {
+    const ids = endpoints.map((endpoint) => deliveryIdFor(event.eventId, endpoint._id));
+    const existing = (await this.deliveries
+      .find({ _id: { $in: ids } }, { _id: 1 })
+      .lean()
+      .exec()) as Array<{ _id: string }>;
+    const made = new Set(existing.map(({ _id }) => _id));
+    return endpoints.filter((endpoint) => !made.has(deliveryIdFor(event.eventId, endpoint._id)));
+  }
+
+  private deliveryOf(
+    event: DeliverableEvent,
+    organizationId: string,
+    endpoint: WebhookEndpoint,
+    settlement: Settlement,
+  ): Omit<WebhookDelivery, 'createdAt' | 'updatedAt'> {
+    return {
+      _id: deliveryIdFor(event.eventId, endpoint._id),
+      organizationId,
+      endpointId: endpoint._id,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      occurredAt: event.occurredAt,
+      data: event.data,
+      ...deliveryUpdate(settlement),
+    } as Omit<WebhookDelivery, 'createdAt' | 'updatedAt'>;
+  }
+
+  private remember(eventId: string): void {
+    this.remembered.add(eventId);
+    if (this.remembered.size > REMEMBERED_EVENTS) {
+      const oldest = this.remembered.values().next().value;
+      if (oldest !== undefined) this.remembered.delete(oldest);
+    }
+  }
+}
+
+export function eventOf(envelope: MessageEnvelope): DeliverableEvent {
+  return {
+    eventId: envelope.id,
+    eventType: envelope.type,
+    occurredAt: new Date(envelope.occurredAt),
+    data: envelope.payload as Record<string, unknown>,
+  };
+}
+
+function queued(
+  delivery: { _id: string; organizationId: string; endpointId: string },
+  nextAttemptAt: Date,
+): QueuedDelivery {
+  return {
+    deliveryId: delivery._id,
+    organizationId: delivery.organizationId,
+    endpointId: delivery.endpointId,
+    nextAttemptAt,
+  };
 }

@@ -403,7 +403,7 @@ export class ChaosRig {
       }).catch(() => undefined);
 
       // Deliveries that failed while the receiver was away wait for their next scheduled attempt.
-      const emitted = await platform.receivedEventIds();
+      const emitted = (await platform.events.all()).map((event) => event.id);
       const missingNow = () => {
         const seen = new Set(receiver.received.map((event) => event.eventId));
         return emitted.filter((eventId) => !seen.has(eventId));

@@ -74,8 +74,10 @@ export class HttpReceiver {
       response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     };
-    if (answer.delayMs) setTimeout(send, answer.delayMs);
-    else send();
+    if (!answer.delayMs) return send();
+    // A held answer is dropped with its connection (a client that died), so no timer outlives it.
+    const timer = setTimeout(send, answer.delayMs);
+    response.once('close', () => clearTimeout(timer));
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ALL_WORKFLOW_EVENT_TYPES, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
-import { MessageHandlers } from '@wfp/messaging';
-import { EventIntakeService } from '@wfp/webhook-delivery';
+import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { EventIntakeService, type IntakeOptions } from '@wfp/webhook-delivery';
 
 /** Takes in every workflow event; the work lives in @wfp/webhook-delivery. */
 @MessageHandlers()
@@ -12,16 +12,28 @@ export class WorkflowEventsHandler {
   constructor(private readonly intake: EventIntakeService) {}
 
   @EventPattern(ALL_WORKFLOW_EVENT_TYPES)
-  async onWorkflowEvent(@Payload() envelope: MessageEnvelope): Promise<void> {
-    const result = await this.intake.take(envelope);
-    this.logger.log(
-      `${envelope.type} ${envelope.id}${result.firstTime ? '' : ' (again)'}: ${result.deliveries} new deliveries`,
-    );
+  async onWorkflowEvent(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
+    const result = await this.intake.take(envelope, intakeOptions(context));
+    if (result.deliveries > 0)
+      this.logger.log(
+        `${envelope.type} ${envelope.id}: ${result.deliveries} deliveries, ${result.succeeded} delivered`,
+      );
   }
 
   @EventPattern(WorkflowCallResult.type)
-  async onCallResult(@Payload() envelope: MessageEnvelope<WorkflowCallResult>): Promise<void> {
-    const result = await this.intake.takeCallResult(envelope);
-    if (result.deliveries > 0) this.logger.log(`call result of ${envelope.payload.runId} queued for its webhook`);
+  async onCallResult(
+    @Payload() envelope: MessageEnvelope<WorkflowCallResult>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
+    const result = await this.intake.takeCallResult(envelope, intakeOptions(context));
+    if (result.deliveries > 0)
+      this.logger.log(
+        `call result of ${envelope.payload.runId} ${result.succeeded ? 'delivered' : 'queued'} to its webhook`,
+      );
   }
+}
+
+/** A message the broker handed out before may have its deliveries stored already. */
+function intakeOptions(context: MessageContext): IntakeOptions {
+  return { seenBefore: context.delivery.redelivered || context.attempt > 1 };
 }

@@ -1,45 +1,35 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { createEnvelope, WebhookDeliveryDeadLettered } from '@wfp/contracts';
-import { DocumentWriteLock, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from '../delivery-options';
 import { signingSecrets, WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
 import type { WebhookEndpoint } from '../endpoints/webhook-endpoint.schema';
-import { ReceivedEvent } from '../received-event.schema';
-import type { AttemptOutcome } from './delivery-sender';
+import { DeadLetterNotices } from './dead-letter-notices';
+import { postponed, progressOf, settleAttempt, type DeliveryProgress, type Settlement } from './delivery-outcome';
+import { DeliveryQueue } from './delivery-queue';
+import type { DeliveryQueueEntry } from './delivery-queue-entry.schema';
 import { DeliverySender } from './delivery-sender';
 import { DeliveryMetrics } from './delivery-metrics';
 import { EndpointCircuitBreakers } from './endpoint-circuit-breakers';
 import { EndpointSlots } from './endpoint-slots';
-import { nextAttemptDelay } from './retry-schedule';
-import { webhookBody } from './webhook-envelope';
-import {
-  MAX_STORED_ATTEMPTS,
-  WebhookDelivery,
-  type DeliveryAttempt,
-  type DeliveryFailureReason,
-} from './webhook-delivery.schema';
-
-export const DELIVERIES_COLLECTION = 'webhook_deliveries';
-/** `leaseUntil` of a delivery nobody holds: any worker may take it once it is due. */
-export const NO_LEASE = new Date(0);
-
-type DeliveryUpdate = Partial<Omit<WebhookDelivery, '_id'>>;
+import { webhookBody, type DeliverableEvent } from './webhook-envelope';
+import { WebhookDelivery } from './webhook-delivery.schema';
 
 /**
- * Tries deliveries: at once for new ones (fan-out hands them over with the lease held), and
- * through a due-poller for retries, deferred ones and any whose worker crashed (expired lease).
- * Each attempt goes through the endpoint's circuit breaker and slots; its outcome, the next
- * attempt time and, when the schedule is spent, the dead-letter notice are stored in one
- * single-document write.
+ * Makes attempts, for both ways a delivery is tried: at once by the event's message handler
+ * (`attempt`, whose caller writes the outcome), and later by the due-poller, which claims entries
+ * of the delivery queue (retries, deliveries put off by an open circuit or a busy endpoint, and
+ * those of a crashed worker) and writes each outcome to the delivery by `_id`. Every attempt goes
+ * through the endpoint's circuit breaker and slots.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly slots: EndpointSlots;
-  /** Deliveries this instance holds and works on. */
+  /** Queue entries this instance holds and works on, by delivery id. */
   private readonly held = new Set<string>();
+  /** Attempts made by message handlers, in flight. */
+  private handlerAttempts = 0;
   private readonly running = new Set<Promise<void>>();
   private pollTimer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
@@ -47,13 +37,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
-    @InjectModel(ReceivedEvent.name) private readonly events: Model<ReceivedEvent>,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
+    private readonly queue: DeliveryQueue,
     private readonly breakers: EndpointCircuitBreakers,
     private readonly sender: DeliverySender,
-    private readonly outbox: OutboxRelayService,
-    private readonly writeLock: DocumentWriteLock,
+    private readonly deadLetters: DeadLetterNotices,
     private readonly metrics: DeliveryMetrics,
   ) {
     this.slots = new EndpointSlots(options.endpointConcurrency);
@@ -61,7 +50,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.outbox.watch(this.deliveries);
     this.pollTimer = setInterval(() => {
       if (!this.polling && !this.closing) this.polling = this.poll().finally(() => (this.polling = null));
     }, this.options.pollIntervalMs);
@@ -70,190 +58,175 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** Whether this instance can start one more attempt for the endpoint now. */
   canStart(endpointId: string): boolean {
-    return !this.closing && this.held.size < this.options.maxConcurrency && this.slots.canAdmit(endpointId);
+    return (
+      !this.closing &&
+      this.held.size + this.handlerAttempts < this.options.maxConcurrency &&
+      this.slots.canAdmit(endpointId)
+    );
   }
 
-  /** The lease a new delivery is stored with when its first attempt starts here at once. */
+  /** The lease a worker holds on a queue entry while it tries the delivery. */
   leaseFromNow(): Date {
     return new Date(Date.now() + deliveryLeaseMs(this.options));
   }
 
-  /** Starts a delivery whose lease this instance holds; `event` saves reading it again. */
-  start(deliveryId: string, endpointId: string, event?: ReceivedEvent): void {
-    if (this.held.has(deliveryId)) return;
-    this.held.add(deliveryId);
-    this.metrics.inFlight.set(this.held.size);
-    const work = this.attempt(deliveryId, endpointId, event)
+  /**
+   * One attempt for a message handler, which checked `canStart` just before (nothing is awaited
+   * in between, so the slot is taken before any other handler looks). Returns the delivery's new
+   * state for the caller to store.
+   */
+  async attempt(endpoint: WebhookEndpoint, event: DeliverableEvent, progress: DeliveryProgress): Promise<Settlement> {
+    this.handlerAttempts += 1;
+    this.updateInFlight();
+    try {
+      return await this.attemptInSlot(endpoint, event, progress);
+    } finally {
+      this.handlerAttempts -= 1;
+      this.updateInFlight();
+    }
+  }
+
+  /** Starts the delivery of a queue entry this instance holds (claimed, or queued with its lease). */
+  start(entry: DeliveryQueueEntry): void {
+    if (this.held.has(entry._id)) return;
+    this.held.add(entry._id);
+    this.updateInFlight();
+    const work = this.work(entry)
       .catch((error: unknown) => {
         // The lease runs out and the poller takes the delivery again.
-        this.logger.error(`delivery ${deliveryId} not attempted: ${String(error)}`);
+        this.logger.error(`delivery ${entry._id} not attempted: ${String(error)}`);
       })
       .finally(() => {
-        this.held.delete(deliveryId);
-        this.metrics.inFlight.set(this.held.size);
+        this.held.delete(entry._id);
+        this.updateInFlight();
         this.running.delete(work);
       });
     this.running.add(work);
   }
 
-  /** Claims due deliveries (by lease) up to this instance's free capacity and starts them. */
+  /** Claims due queue entries (by lease) up to this instance's free capacity and starts them. */
   async poll(): Promise<void> {
-    const free = this.options.maxConcurrency - this.held.size;
-    if (free <= 0) return;
-    const now = new Date();
-    const saturated = this.slots.saturated();
     try {
-      const due = await this.deliveries
-        .find(
-          {
-            status: 'PENDING',
-            nextAttemptAt: { $lte: now },
-            leaseUntil: { $lt: now },
-            ...(saturated.length > 0 ? { endpointId: { $nin: saturated } } : {}),
-          },
-          { _id: 1, endpointId: 1 },
-        )
-        .sort({ nextAttemptAt: 1 })
-        .limit(free)
-        .lean()
-        .exec();
-      for (const { _id, endpointId } of due) {
-        if (this.held.has(_id) || !this.canStart(endpointId)) continue;
-        if (await this.claim(_id, now)) this.start(_id, endpointId);
+      while (!this.closing && this.held.size + this.handlerAttempts < this.options.maxConcurrency) {
+        const now = new Date();
+        const entry = await this.queue.claimDue(now, this.leaseFromNow(), this.slots.saturated());
+        if (!entry) return;
+        if (this.held.has(entry._id)) continue;
+        if (!this.canStart(entry.endpointId)) {
+          await this.queue.reschedule(entry, now);
+          continue;
+        }
+        this.start(entry);
       }
     } catch (error) {
       this.logger.warn(`due-poll failed (next poll retries): ${String(error)}`);
     }
   }
 
-  /** Takes the lease of a due delivery; false when another worker took it first. */
-  private async claim(deliveryId: string, now: Date): Promise<boolean> {
-    const claimed = await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
-      this.deliveries
-        .updateOne(
-          { _id: deliveryId, status: 'PENDING', leaseUntil: { $lt: now } },
-          { $set: { leaseUntil: this.leaseFromNow() } },
-        )
-        .exec(),
-    );
-    return claimed.modifiedCount === 1;
+  private async work(entry: DeliveryQueueEntry): Promise<void> {
+    const endpoint = await this.endpoints.forDelivery(entry.organizationId, entry.endpointId);
+    if (!endpoint) {
+      // Deleted since: its deliveries go with it.
+      await this.deliveries.deleteOne({ _id: entry._id }).exec();
+      return this.queue.remove(entry);
+    }
+    // An open circuit puts the delivery off without reading it.
+    const blockedUntil = endpoint.enabled ? this.breakers.blockedUntil(endpoint._id) : null;
+    if (blockedUntil) {
+      this.metrics.deferredByCircuit();
+      return this.queue.reschedule(entry, this.spreadOver(blockedUntil));
+    }
+    const delivery = (await this.deliveries.findById(entry._id).lean().exec()) as WebhookDelivery | null;
+    if (!delivery || delivery.status !== 'PENDING') return this.dropOrWait(entry, delivery);
+
+    const progress = progressOf(delivery);
+    const settlement: Settlement = endpoint.enabled
+      ? await this.attemptInSlot(endpoint, delivery, progress)
+      : { status: 'FAILED', attempted: false, progress, reason: 'ENDPOINT_DISABLED' };
+    if (!settlement.attempted && settlement.status === 'PENDING') {
+      // Not tried (circuit open, shutting down): only the queue entry changes.
+      return this.queue.reschedule(entry, settlement.nextAttemptAt);
+    }
+    if (settlement.status === 'FAILED')
+      await this.deadLetters.publish(delivery, settlement.progress, settlement.reason);
+    await this.deliveries
+      .updateOne({ _id: delivery._id, status: 'PENDING' }, { $set: deliveryUpdate(settlement) })
+      .exec();
+    if (settlement.status === 'PENDING') return this.queue.reschedule(entry, settlement.nextAttemptAt);
+    await this.queue.remove(entry);
+    this.finished(delivery, settlement);
   }
 
-  private async attempt(deliveryId: string, endpointId: string, knownEvent?: ReceivedEvent): Promise<void> {
-    await this.slots.acquire(endpointId);
-    try {
-      if (this.closing) return await this.update(deliveryId, { leaseUntil: NO_LEASE });
-      const delivery = (await this.deliveries.findById(deliveryId).lean().exec()) as WebhookDelivery | null;
-      if (!delivery || delivery.status !== 'PENDING') return;
-      const endpoint = await this.endpoints.findById(endpointId);
-      if (!endpoint) {
-        // Deleted since: its deliveries go with it.
-        await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
-          this.deliveries.deleteOne({ _id: deliveryId }).exec(),
-        );
-        return;
-      }
-      if (!endpoint.enabled) return await this.fail(delivery, {}, 'ENDPOINT_DISABLED');
-      const event =
-        knownEvent ?? ((await this.events.findById(delivery.eventId).lean().exec()) as ReceivedEvent | null);
-      if (!event) throw new Error(`event ${delivery.eventId} of delivery ${deliveryId} is missing`);
+  /**
+   * A queue entry without a pending delivery: removed, unless it was queued so recently that its
+   * delivery may still be on its way (the entry is written first); then it is looked at again.
+   */
+  private async dropOrWait(entry: DeliveryQueueEntry, delivery: WebhookDelivery | null): Promise<void> {
+    if (Date.now() - entry.queuedAt.getTime() < deliveryLeaseMs(this.options))
+      return this.queue.reschedule(entry, new Date(Date.now() + this.options.pollIntervalMs));
+    if (!delivery) this.logger.warn(`delivery ${entry._id} is missing: its queue entry is dropped`);
+    await this.queue.remove(entry);
+  }
 
-      const guarded = await this.breakers.run(endpointId, () =>
+  /** Counts a delivery that ended, once its state is stored. */
+  finished(delivery: { _id: string; endpointId: string }, settlement: Settlement): void {
+    if (settlement.status === 'SUCCEEDED') this.metrics.succeeded(delivery.endpointId);
+    if (settlement.status === 'FAILED') {
+      this.metrics.failed(delivery.endpointId, settlement.reason);
+      this.logger.warn(
+        `delivery ${delivery._id} failed for good (${settlement.reason}); notice sent to the delivery DLQ`,
+      );
+    }
+  }
+
+  private async attemptInSlot(
+    endpoint: WebhookEndpoint,
+    event: DeliverableEvent,
+    progress: DeliveryProgress,
+  ): Promise<Settlement> {
+    await this.slots.acquire(endpoint._id);
+    try {
+      if (this.closing) return postponed(progress, new Date());
+      const guarded = await this.breakers.run(endpoint._id, () =>
         this.sender.send({
           url: endpoint.url,
-          eventId: event._id,
+          eventId: event.eventId,
           body: webhookBody(event),
           secrets: signingSecrets(endpoint),
         }),
       );
       if (guarded.kind === 'deferred') {
-        // Not an attempt: the circuit is open. Spread the waiting deliveries over a short span.
+        // Not an attempt: the circuit is open.
         this.metrics.deferredByCircuit();
-        const spread = Math.round(Math.random() * Math.min(1000, this.options.breaker.resetTimeoutMs / 4));
-        return await this.update(deliveryId, {
-          nextAttemptAt: new Date(guarded.until.getTime() + spread),
-          leaseUntil: NO_LEASE,
-        });
+        return postponed(progress, this.spreadOver(guarded.until));
       }
-      this.metrics.attempted(endpointId, guarded.outcome);
-      await this.record(delivery, endpoint, guarded.outcome);
+      const { outcome } = guarded;
+      this.metrics.attempted(endpoint._id, outcome);
+      const finishedAt = new Date();
+      let disabled = null;
+      if (outcome.ok) await this.endpoints.recordSuccess(endpoint);
+      else disabled = await this.endpoints.recordFailure(endpoint, outcome.statusCode === 410, finishedAt);
+      return settleAttempt({
+        progress,
+        outcome,
+        finishedAt,
+        disabled,
+        scheduleMs: this.options.retryScheduleMs,
+        random: Math.random(),
+      });
     } finally {
-      this.slots.release(endpointId);
+      this.slots.release(endpoint._id);
     }
   }
 
-  private async record(delivery: WebhookDelivery, endpoint: WebhookEndpoint, outcome: AttemptOutcome): Promise<void> {
-    const now = new Date();
-    const attempt: DeliveryAttempt = {
-      attemptNumber: delivery.attemptCount + 1,
-      attemptedAt: new Date(now.getTime() - outcome.durationMs),
-      statusCode: outcome.statusCode,
-      durationMs: outcome.durationMs,
-      responseBody: outcome.responseBody,
-      error: outcome.error,
-    };
-    const attempted: DeliveryUpdate = {
-      attempts: [...delivery.attempts, attempt].slice(-MAX_STORED_ATTEMPTS),
-      attemptCount: delivery.attemptCount + 1,
-      roundAttempts: delivery.roundAttempts + 1,
-      lastStatusCode: outcome.statusCode,
-      leaseUntil: NO_LEASE,
-    };
-    if (outcome.ok) {
-      await this.update(delivery._id, { ...attempted, status: 'SUCCEEDED', nextAttemptAt: null });
-      this.metrics.succeeded(endpoint._id);
-      await this.endpoints.recordSuccess(endpoint);
-      return;
-    }
-    const disabled = await this.endpoints.recordFailure(endpoint, outcome.statusCode === 410, now);
-    if (disabled === 'GONE') return this.fail(delivery, attempted, 'ENDPOINT_GONE');
-    if (disabled === 'FAILING') return this.fail(delivery, attempted, 'ENDPOINT_DISABLED');
-    const delay = nextAttemptDelay({
-      attemptsMade: delivery.roundAttempts + 1,
-      scheduleMs: this.options.retryScheduleMs,
-      retryAfterMs: outcome.retryAfterMs,
-      random: Math.random(),
-    });
-    if (delay === null) return this.fail(delivery, attempted, 'RETRIES_EXHAUSTED');
-    await this.update(delivery._id, { ...attempted, nextAttemptAt: new Date(now.getTime() + delay) });
+  /** Spreads deliveries waiting for the same probe over a short span after it. */
+  private spreadOver(until: Date): Date {
+    const spread = Math.round(Math.random() * Math.min(1000, this.options.breaker.resetTimeoutMs / 4));
+    return new Date(until.getTime() + spread);
   }
 
-  /** Marks the delivery failed and, in the same write, queues its dead-letter notice. */
-  private async fail(
-    delivery: WebhookDelivery,
-    attempted: DeliveryUpdate,
-    reason: DeliveryFailureReason,
-  ): Promise<void> {
-    const notice = createEnvelope(
-      WebhookDeliveryDeadLettered,
-      {
-        deliveryId: delivery._id,
-        endpointId: delivery.endpointId,
-        eventId: delivery.eventId,
-        eventType: delivery.eventType,
-        attemptCount: attempted.attemptCount ?? delivery.attemptCount,
-        lastStatusCode: attempted.lastStatusCode !== undefined ? attempted.lastStatusCode : delivery.lastStatusCode,
-        reason,
-      } satisfies WebhookDeliveryDeadLettered,
-      { organizationId: delivery.organizationId },
-    );
-    await this.update(delivery._id, {
-      ...attempted,
-      status: 'FAILED',
-      failureReason: reason,
-      nextAttemptAt: null,
-      leaseUntil: NO_LEASE,
-      outbox: [toOutboxEntry('dead-letter', notice)],
-    });
-    this.metrics.failed(delivery.endpointId, reason);
-    this.logger.warn(`delivery ${delivery._id} failed for good (${reason}); notice sent to the delivery DLQ`);
-    await this.outbox.relay(DELIVERIES_COLLECTION, delivery._id);
-  }
-
-  private async update(deliveryId: string, set: DeliveryUpdate): Promise<void> {
-    await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
-      this.deliveries.updateOne({ _id: deliveryId }, { $set: set }).exec(),
-    );
+  private updateInFlight(): void {
+    this.metrics.inFlight.set(this.held.size + this.handlerAttempts);
   }
 
   /** Stops polling and lets attempts in flight finish; waiting ones give their lease back. */
@@ -263,4 +236,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     await this.polling;
     await Promise.allSettled([...this.running]);
   }
+}
+
+/** The fields of a delivery a settlement sets. */
+export function deliveryUpdate(settlement: Settlement): Partial<WebhookDelivery> {
+  return {
+    ...settlement.progress,
+    status: settlement.status,
+    nextAttemptAt: settlement.status === 'PENDING' ? settlement.nextAttemptAt : null,
+    failureReason: settlement.status === 'FAILED' ? settlement.reason : null,
+  };
 }

@@ -53,6 +53,17 @@ export class EndpointCircuitBreakers implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * When the endpoint's open circuit lets a probe through, or null when an attempt may go now
+   * (closed, or half-open): lets the due-poller put a delivery off without reading it.
+   */
+  blockedUntil(endpointId: string): Date | null {
+    const circuit = this.circuits.get(endpointId);
+    if (!circuit?.breaker.opened) return null;
+    const probeAt = this.nextProbeAt(circuit);
+    return probeAt.getTime() > Date.now() ? probeAt : null;
+  }
+
   state(endpointId: string): CircuitState {
     const breaker = this.circuits.get(endpointId)?.breaker;
     if (!breaker || breaker.closed) return 'closed';

@@ -13,10 +13,11 @@ import {
   type WebhookDeliveryView,
   type WebhookPage,
 } from '@wfp/contracts';
-import { DocumentWriteLock } from '@wfp/persistence';
 import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
-import { deliveryIdFor, EventIntakeService } from '../event-intake.service';
-import { DELIVERIES_COLLECTION, DeliveryWorker, NO_LEASE } from './delivery-worker.service';
+import { deliveryIdFor, eventOf } from '../event-intake.service';
+import { NO_PROGRESS } from './delivery-outcome';
+import { DeliveryQueue, NO_LEASE } from './delivery-queue';
+import { deliveryUpdate, DeliveryWorker } from './delivery-worker.service';
 import { DeliveryMetrics } from './delivery-metrics';
 import { EndpointCircuitBreakers } from './endpoint-circuit-breakers';
 import { WebhookDelivery } from './webhook-delivery.schema';
@@ -44,15 +45,18 @@ export function toDeliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
   };
 }
 
-/** The delivery log, and sending again: replay one delivery, recover an endpoint, test it. */
+/**
+ * The delivery log, and sending again: replay one delivery, recover an endpoint, test it. These
+ * are operators' requests: they may filter deliveries by endpoint. A delivery sent again is put
+ * back in the delivery queue first, then marked PENDING.
+ */
 @Injectable()
 export class WebhookDeliveriesService {
   constructor(
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
     private readonly endpoints: WebhookEndpointsService,
-    private readonly intake: EventIntakeService,
     private readonly worker: DeliveryWorker,
-    private readonly writeLock: DocumentWriteLock,
+    private readonly queue: DeliveryQueue,
     private readonly breakers: EndpointCircuitBreakers,
     private readonly metrics: DeliveryMetrics,
   ) {}
@@ -60,6 +64,7 @@ export class WebhookDeliveriesService {
   /** Deletes the endpoint with its delivery log; deliveries in flight are dropped when they finish. */
   async deleteEndpoint(organizationId: string, endpointId: string): Promise<void> {
     await this.endpoints.delete(organizationId, endpointId);
+    await this.queue.removeEndpoint(endpointId);
     await this.deliveries.deleteMany({ endpointId }).exec();
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
@@ -88,37 +93,74 @@ export class WebhookDeliveriesService {
 
   /** Sends a finished delivery again, with a fresh retry schedule (same event id). */
   async replay(organizationId: string, deliveryId: string): Promise<{ deliveryId: string; status: 'PENDING' }> {
-    const delivery = (await this.deliveries.findById(deliveryId).lean().exec()) as WebhookDelivery | null;
-    if (!delivery || delivery.organizationId !== organizationId)
-      throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
+    const delivery = (await this.deliveries
+      .findOne({ _id: deliveryId, organizationId })
+      .lean()
+      .exec()) as WebhookDelivery | null;
+    if (!delivery) throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
     if (delivery.status === 'PENDING') throw new RpcError('CONFLICT', 'The delivery is pending already');
     await this.assertEnabled(organizationId, delivery.endpointId);
-    await this.reopen(delivery._id, delivery.endpointId);
+    const startNow = this.worker.canStart(delivery.endpointId);
+    const leaseUntil = startNow ? this.worker.leaseFromNow() : NO_LEASE;
+    const now = new Date();
+    await this.queue.enqueue(
+      [{ deliveryId, organizationId, endpointId: delivery.endpointId, nextAttemptAt: now }],
+      now,
+      leaseUntil,
+    );
+    await this.reopen([deliveryId], now);
+    if (startNow) this.start(deliveryId, organizationId, delivery.endpointId, leaseUntil, now);
     return { deliveryId, status: 'PENDING' };
   }
 
-  /** Sends again every failed delivery of the endpoint made at or after `since`. */
+  /** Sends again every failed delivery of the endpoint made at or after `since`; the due-poller takes them. */
   async recover(organizationId: string, endpointId: string, since: Date): Promise<{ recovered: number }> {
     await this.assertEnabled(organizationId, endpointId);
     const failed = (await this.deliveries
       .find({ endpointId, status: 'FAILED', createdAt: { $gte: since } }, { _id: 1 })
       .lean()
       .exec()) as Array<{ _id: string }>;
-    for (const { _id } of failed) await this.reopen(_id, endpointId);
+    const now = new Date();
+    await this.queue.enqueue(
+      failed.map(({ _id }) => ({ deliveryId: _id, organizationId, endpointId, nextAttemptAt: now })),
+      now,
+      NO_LEASE,
+    );
+    await this.reopen(
+      failed.map(({ _id }) => _id),
+      now,
+    );
     return { recovered: failed.length };
   }
 
   /** Sends a WEBHOOK_TEST event to this endpoint only, whatever its event-type filter. */
   async test(organizationId: string, endpointId: string): Promise<{ deliveryId: string; eventId: string }> {
-    const endpoint = await this.assertEnabled(organizationId, endpointId);
-    const envelope = createEnvelope(
-      { type: WEBHOOK_TEST_EVENT_TYPE, schemaVersion: 1 },
-      { endpointId, organizationId, message: 'This is a test event from the workflow platform.' },
-      { organizationId },
+    await this.assertEnabled(organizationId, endpointId);
+    const event = eventOf(
+      createEnvelope(
+        { type: WEBHOOK_TEST_EVENT_TYPE, schemaVersion: 1 },
+        { endpointId, organizationId, message: 'This is a test event from the workflow platform.' },
+        { organizationId },
+      ),
     );
-    const { event } = await this.intake.record(envelope);
-    await this.intake.deliver(event, endpoint);
-    return { deliveryId: deliveryIdFor(event._id, endpointId), eventId: event._id };
+    const deliveryId = deliveryIdFor(event.eventId, endpointId);
+    const startNow = this.worker.canStart(endpointId);
+    const leaseUntil = startNow ? this.worker.leaseFromNow() : NO_LEASE;
+    const now = new Date();
+    // Answered at once: the attempt runs after, like a retry, from the delivery queue.
+    await this.queue.enqueue([{ deliveryId, organizationId, endpointId, nextAttemptAt: now }], now, leaseUntil);
+    await this.deliveries.create({
+      _id: deliveryId,
+      organizationId,
+      endpointId,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      occurredAt: event.occurredAt,
+      data: event.data,
+      ...deliveryUpdate({ status: 'PENDING', attempted: false, progress: NO_PROGRESS, nextAttemptAt: now }),
+    });
+    if (startNow) this.start(deliveryId, organizationId, endpointId, leaseUntil, now);
+    return { deliveryId, eventId: event.eventId };
   }
 
   private async assertEnabled(organizationId: string, endpointId: string) {
@@ -129,24 +171,18 @@ export class WebhookDeliveriesService {
   }
 
   /** Back to pending with a new round of the schedule; the attempt log is kept. */
-  private async reopen(deliveryId: string, endpointId: string): Promise<void> {
-    const startNow = this.worker.canStart(endpointId);
-    await this.writeLock.run(DELIVERIES_COLLECTION, deliveryId, () =>
-      this.deliveries
-        .updateOne(
-          { _id: deliveryId },
-          {
-            $set: {
-              status: 'PENDING',
-              roundAttempts: 0,
-              failureReason: null,
-              nextAttemptAt: new Date(),
-              leaseUntil: startNow ? this.worker.leaseFromNow() : NO_LEASE,
-            },
-          },
-        )
-        .exec(),
-    );
-    if (startNow) this.worker.start(deliveryId, endpointId);
+  private async reopen(deliveryIds: string[], now: Date): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.deliveries
+      .updateMany(
+        { _id: { $in: deliveryIds }, status: { $ne: 'PENDING' } },
+        { $set: { status: 'PENDING', roundAttempts: 0, failureReason: null, nextAttemptAt: now } },
+      )
+      .exec();
+  }
+
+  /** Works on a delivery whose queue entry this instance has just written with its lease. */
+  private start(deliveryId: string, organizationId: string, endpointId: string, leaseUntil: Date, now: Date): void {
+    this.worker.start({ _id: deliveryId, organizationId, endpointId, nextAttemptAt: now, leaseUntil, queuedAt: now });
   }
 }

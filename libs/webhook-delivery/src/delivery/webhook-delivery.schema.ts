@@ -1,7 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 import type { WebhookDeliveryDeadLettered, WebhookDeliveryStatus } from '@wfp/contracts';
-import type { OutboxEntry } from '@wfp/persistence';
 
 /** Attempts kept per delivery (the newest); older ones are dropped to bound the document. */
 export const MAX_STORED_ATTEMPTS = 30;
@@ -32,8 +31,11 @@ export type DeliveryFailureReason = WebhookDeliveryDeadLettered['reason'];
 
 /**
  * One event for one endpoint. `_id` = `<eventId>:<endpointId>`, so an event the broker delivers
- * again cannot create a second delivery. Retries are scheduled here (`nextAttemptAt`), not in the
- * broker, and a worker holds `leaseUntil` while it tries one.
+ * again cannot create a second delivery. It holds the event itself (type, time, data), which is
+ * all a later attempt needs to send it again. An event's delivery is first written once its first
+ * attempt is over, with that outcome. A PENDING delivery also has an entry in the delivery queue
+ * (DeliveryQueueEntry), which is what the due-poller reads; this collection, which keeps every
+ * delivery ever made, is read by `_id` only, except by the operators' requests (log, recover).
  */
 @Schema({ collection: 'webhook_deliveries', versionKey: false, minimize: false, timestamps: true })
 export class WebhookDelivery {
@@ -52,6 +54,14 @@ export class WebhookDelivery {
   @Prop({ required: true })
   eventType!: string;
 
+  /** When the event happened: the envelope's `eventTimestamp`, the same on every attempt. */
+  @Prop({ required: true })
+  occurredAt!: Date;
+
+  /** The event's `data`, exactly as its producer emitted it. */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
+  data!: Record<string, unknown>;
+
   @Prop({ type: String, required: true })
   status!: WebhookDeliveryStatus;
 
@@ -66,11 +76,9 @@ export class WebhookDelivery {
   @Prop({ type: [DeliveryAttempt], _id: false, default: [] })
   attempts!: DeliveryAttempt[];
 
+  /** When the next attempt is due (PENDING only); the delivery queue holds the schedule itself. */
   @Prop({ type: Date, default: null })
   nextAttemptAt!: Date | null;
-
-  @Prop({ required: true })
-  leaseUntil!: Date;
 
   @Prop({ type: Number, default: null })
   lastStatusCode!: number | null;
@@ -78,17 +86,11 @@ export class WebhookDelivery {
   @Prop({ type: String, default: null })
   failureReason!: DeliveryFailureReason | null;
 
-  /** The dead-letter notice, published by the outbox relay once stored. */
-  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
-  outbox!: OutboxEntry[];
-
   createdAt!: Date;
   updatedAt!: Date;
 }
 
 export const WebhookDeliverySchema = SchemaFactory.createForClass(WebhookDelivery);
-// The due-poller's query, and the delivery log per endpoint (newest first, by status).
-WebhookDeliverySchema.index({ status: 1, nextAttemptAt: 1 });
+// The delivery log per endpoint (newest first, by status) and recover.
 WebhookDeliverySchema.index({ endpointId: 1, createdAt: -1, _id: -1 });
 WebhookDeliverySchema.index({ endpointId: 1, status: 1, createdAt: -1 });
-WebhookDeliverySchema.index({ updatedAt: 1 });

@@ -7,15 +7,18 @@ export interface WebhookEnvelope {
   data: Record<string, unknown>;
 }
 
-export function webhookBody(event: {
-  _id: string;
-  type: string;
+/** An event as a delivery holds it: everything its webhook body is made of. */
+export interface DeliverableEvent {
+  eventId: string;
+  eventType: string;
   occurredAt: Date;
   data: Record<string, unknown>;
-}): string {
+}
+
+export function webhookBody(event: DeliverableEvent): string {
   const envelope: WebhookEnvelope = {
-    event: event.type,
-    eventId: event._id,
+    event: event.eventType,
+    eventId: event.eventId,
     eventTimestamp: event.occurredAt.toISOString(),
     data: event.data,
   };

@@ -18,13 +18,12 @@ import {
   type WebhookEndpointView,
   type WebhookPage,
 } from '@wfp/contracts';
-import { DocumentWriteLock, findOwnedById } from '@wfp/persistence';
 import { generateWebhookSecret } from '@wfp/webhook-signature';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
+import { EndpointCache } from './endpoint-cache';
+import { EndpointChangeNotices } from './endpoint-change-notices';
 import { assertEndpointUrlAllowed } from './endpoint-url-policy';
 import { WebhookEndpoint } from './webhook-endpoint.schema';
-
-export const ENDPOINTS_COLLECTION = 'webhook_endpoints';
 
 export function toEndpointView(endpoint: WebhookEndpoint): WebhookEndpointView {
   return {
@@ -53,31 +52,42 @@ export function isSubscribed(endpoint: WebhookEndpoint, eventType: string): bool
   return endpoint.enabled && (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(eventType));
 }
 
-/** Endpoint management, scoped by organization: another organization's endpoint reads as absent. */
+/** Rotations of one endpoint that race each other: each reads the secrets and writes them if unchanged. */
+const ROTATION_ATTEMPTS = 5;
+
+/**
+ * Endpoint management, scoped by organization: another organization's endpoint reads as absent.
+ * Every change is applied to this instance's endpoint cache at once and announced to the other
+ * instances (EndpointChangeNotices); deliveries read endpoints from the cache only.
+ */
 @Injectable()
 export class WebhookEndpointsService {
   constructor(
     @InjectModel(WebhookEndpoint.name) private readonly endpoints: Model<WebhookEndpoint>,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
-    private readonly writeLock: DocumentWriteLock,
+    private readonly cache: EndpointCache,
+    private readonly notices: EndpointChangeNotices,
   ) {}
 
   async create(organizationId: string, request: WebhookEndpointsCreateRequest): Promise<CreatedWebhookEndpointView> {
     const url = await assertEndpointUrlAllowed(request.url, { allowLoopback: this.options.allowLoopback });
     const secret = generateWebhookSecret();
-    const created = await this.endpoints.create({
-      _id: newId('we'),
-      organizationId,
-      url,
-      eventTypes: request.eventTypes ?? [],
-      description: request.description ?? null,
-      enabled: true,
-      disabledReason: null,
-      disabledAt: null,
-      secrets: [{ value: secret, createdAt: new Date(), expiresAt: null }],
-      failingSince: null,
-    });
-    return { ...toEndpointView(created.toObject()), secret };
+    const created = (
+      await this.endpoints.create({
+        _id: newId('we'),
+        organizationId,
+        url,
+        eventTypes: request.eventTypes ?? [],
+        description: request.description ?? null,
+        enabled: true,
+        disabledReason: null,
+        disabledAt: null,
+        secrets: [{ value: secret, createdAt: new Date(), expiresAt: null }],
+        failingSince: null,
+      })
+    ).toObject() as WebhookEndpoint;
+    await this.changed(created);
+    return { ...toEndpointView(created), secret };
   }
 
   async list(organizationId: string, request: WebhookEndpointsListRequest): Promise<WebhookPage<WebhookEndpointView>> {
@@ -97,7 +107,10 @@ export class WebhookEndpointsService {
   }
 
   async get(organizationId: string, endpointId: string): Promise<WebhookEndpoint> {
-    const endpoint = await findOwnedById(this.endpoints, endpointId, organizationId);
+    const endpoint = (await this.endpoints
+      .findOne({ _id: endpointId, organizationId })
+      .lean()
+      .exec()) as WebhookEndpoint | null;
     if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     return endpoint;
   }
@@ -110,30 +123,24 @@ export class WebhookEndpointsService {
     } catch {
       throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     }
-    const endpoint = (await this.ofOrganization(organizationId)).find(
+    const endpoint = (await this.cache.ofOrganization(organizationId)).find(
       (candidate) => candidate.enabled && candidate.url === normalized,
     );
     if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     return endpoint;
   }
 
-  /** Any instance's current view of the endpoint (no organization check: the caller holds its id). */
-  findById(endpointId: string): Promise<WebhookEndpoint | null> {
-    return this.endpoints.findById(endpointId).lean().exec() as Promise<WebhookEndpoint | null>;
-  }
-
-  /** The endpoints of an organization that take this event type. */
+  /** The endpoints of an organization that take this event type (from the cache). */
   async subscribers(organizationId: string, eventType: string): Promise<WebhookEndpoint[]> {
-    return (await this.ofOrganization(organizationId)).filter((endpoint) => isSubscribed(endpoint, eventType));
+    return (await this.cache.ofOrganization(organizationId)).filter((endpoint) => isSubscribed(endpoint, eventType));
   }
 
-  /** Every endpoint of the organization (a handful: filtered here rather than by the store). */
-  private async ofOrganization(organizationId: string): Promise<WebhookEndpoint[]> {
-    return (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
+  /** The endpoint a delivery goes to (from the cache, read again when missing there), or null when deleted. */
+  forDelivery(organizationId: string, endpointId: string): Promise<WebhookEndpoint | null> {
+    return this.cache.find(organizationId, endpointId, { reloadIfMissing: true });
   }
 
   async update(organizationId: string, request: WebhookEndpointsUpdateRequest): Promise<WebhookEndpointView> {
-    await this.get(organizationId, request.endpointId);
     const set: Partial<WebhookEndpoint> = {};
     if (request.url !== undefined)
       set.url = await assertEndpointUrlAllowed(request.url, { allowLoopback: this.options.allowLoopback });
@@ -143,16 +150,20 @@ export class WebhookEndpointsService {
       Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     if (request.enabled === false)
       Object.assign(set, { enabled: false, disabledReason: 'MANUAL', disabledAt: new Date() });
-    const updated = await this.write(request.endpointId, set);
+    const updated = (await this.endpoints
+      .findOneAndUpdate({ _id: request.endpointId, organizationId }, { $set: set }, { returnDocument: 'after' })
+      .lean()
+      .exec()) as WebhookEndpoint | null;
     if (!updated) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
+    await this.changed(updated);
     return toEndpointView(updated);
   }
 
   async delete(organizationId: string, endpointId: string): Promise<void> {
-    await this.get(organizationId, endpointId);
-    await this.writeLock.run(ENDPOINTS_COLLECTION, endpointId, () =>
-      this.endpoints.deleteOne({ _id: endpointId }).exec(),
-    );
+    const { deletedCount } = await this.endpoints.deleteOne({ _id: endpointId, organizationId }).exec();
+    if (deletedCount === 0) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
+    this.cache.remove(organizationId, endpointId);
+    await this.notices.changed(organizationId);
   }
 
   /** A new current secret; the previous one keeps signing for the grace period (two signatures). */
@@ -161,7 +172,7 @@ export class WebhookEndpointsService {
     const secret = generateWebhookSecret();
     const now = new Date();
     const previousExpiresAt = grace > 0 ? new Date(now.getTime() + grace) : null;
-    const rotated = await this.writeLock.run(ENDPOINTS_COLLECTION, endpointId, async () => {
+    for (let attempt = 1; ; attempt += 1) {
       const endpoint = await this.get(organizationId, endpointId);
       // Every older secret signs until the grace period ends at the latest: a rotation never
       // extends an earlier one, and a rotation without grace (a leaked secret) revokes them all.
@@ -169,47 +180,77 @@ export class WebhookEndpointsService {
       const kept = endpoint.secrets
         .map((old) => ({ ...old, expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd }))
         .filter((old) => old.expiresAt > now);
-      return this.endpoints
+      // Written only if no other rotation came in between (its current secret is still the first).
+      const rotated = (await this.endpoints
         .findOneAndUpdate(
-          { _id: endpointId },
+          { _id: endpointId, organizationId, 'secrets.0.value': endpoint.secrets[0]?.value },
           { $set: { secrets: [{ value: secret, createdAt: now, expiresAt: null }, ...kept] } },
           { returnDocument: 'after' },
         )
         .lean()
-        .exec();
-    });
-    if (!rotated) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
-    return { secret, previousSecretExpiresAt: previousExpiresAt?.toISOString() ?? null };
+        .exec()) as WebhookEndpoint | null;
+      if (rotated) {
+        await this.changed(rotated);
+        return { secret, previousSecretExpiresAt: previousExpiresAt?.toISOString() ?? null };
+      }
+      if (attempt >= ROTATION_ATTEMPTS) throw new RpcError('CONFLICT', 'The secret is being rotated; try again');
+    }
   }
 
-  /** Delivery outcomes move the endpoint's health; both write only when something changes. */
+  /**
+   * A successful attempt clears the endpoint's failing period. It writes only when there is one:
+   * on the normal path a success costs the endpoint nothing.
+   */
   async recordSuccess(endpoint: WebhookEndpoint): Promise<void> {
-    if (endpoint.failingSince === null) return;
-    await this.write(endpoint._id, { failingSince: null });
+    const current = this.current(endpoint);
+    if (current.failingSince === null) return;
+    this.cache.put({ ...current, failingSince: null });
+    await this.endpoints.updateOne({ _id: current._id }, { $set: { failingSince: null } }).exec();
+    await this.notices.changed(current.organizationId);
   }
 
   /**
    * Notes a failed attempt; returns the reason the endpoint is now disabled, if it is: 410 Gone at
-   * once, or failing without a success for longer than the configured period.
+   * once, or failing without a success for longer than the configured period. Writes only when
+   * something changes: the first failure of a failing period, and the disabling.
    */
   async recordFailure(
     endpoint: WebhookEndpoint,
     gone: boolean,
     now = new Date(),
   ): Promise<WebhookDisabledReason | null> {
-    const failingSince = endpoint.failingSince ?? now;
+    const current = this.current(endpoint);
+    // Another attempt of this instance disabled it meanwhile.
+    if (!current.enabled) return current.disabledReason ?? 'MANUAL';
+    const failingSince = current.failingSince ?? now;
     let reason: WebhookDisabledReason | null = null;
     if (gone) reason = 'GONE';
     else if (now.getTime() - failingSince.getTime() >= this.options.disableAfterMs) reason = 'FAILING';
-    if (reason)
-      await this.write(endpoint._id, { enabled: false, disabledReason: reason, disabledAt: now, failingSince });
-    else if (endpoint.failingSince === null) await this.write(endpoint._id, { failingSince });
+    if (reason) {
+      const disabled = { enabled: false, disabledReason: reason, disabledAt: now, failingSince };
+      this.cache.put({ ...current, ...disabled });
+      await this.endpoints.updateOne({ _id: current._id, enabled: true }, { $set: disabled }).exec();
+      await this.notices.changed(current.organizationId);
+    } else if (current.failingSince === null) {
+      this.cache.put({ ...current, failingSince });
+      // The first failure of the period is kept: another instance may have noted it already.
+      const { matchedCount } = await this.endpoints
+        .updateOne({ _id: current._id, failingSince: null }, { $set: { failingSince } })
+        .exec();
+      if (matchedCount === 0) this.cache.invalidate(current.organizationId);
+      else await this.notices.changed(current.organizationId);
+    }
     return reason;
   }
 
-  private write(endpointId: string, set: Partial<WebhookEndpoint>): Promise<WebhookEndpoint | null> {
-    return this.writeLock.run(ENDPOINTS_COLLECTION, endpointId, () =>
-      this.endpoints.findOneAndUpdate({ _id: endpointId }, { $set: set }, { returnDocument: 'after' }).lean().exec(),
-    ) as Promise<WebhookEndpoint | null>;
+  /** This instance's freshest view of the endpoint (the cache's, which attempts in flight update). */
+  private current(endpoint: WebhookEndpoint): WebhookEndpoint {
+    return this.cache.peek(endpoint.organizationId, endpoint._id) ?? endpoint;
+  }
+
+  /** Applies a stored change to this instance's cache and tells the other instances. */
+  private async changed(endpoint: WebhookEndpoint): Promise<void> {
+    this.cache.put(endpoint);
+    await this.notices.changed(endpoint.organizationId);
   }
 }

@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+import { MessagePublisher } from '@wfp/messaging';
+import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { WebhookDeliveriesService, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { bootstrap } from '../src/bootstrap';
+import {
+  acknowledgedEvents,
+  Receiver,
+  recordStoreCommands,
+  workflowEvent,
+  type StoreCommand,
+} from './support/dispatcher-rig';
+
+/**
+ * What an event costs the store, counted from the driver's command monitoring of the dispatcher
+ * booted in-process against RabbitMQ and FerretDB: an event delivered at once is one write (the
+ * insert of its deliveries, whatever the number of endpoints), an event nobody subscribes to is
+ * none. The due-poller is kept out of the count (its interval is longer than the test).
+ */
+describe('webhook-dispatcher: store operations per event', () => {
+  const organizationId = 'org_store_ops';
+  let isolated: IsolatedInfra;
+  let app: INestApplication;
+  let receiver: Receiver;
+  let commands: StoreCommand[];
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    isolated = await IsolatedInfra.create('dispatcher_ops');
+    app = await bootstrap(
+      isolated.serviceEnv({
+        WEBHOOK_DISPATCHER_PORT: '0',
+        ALLOW_LOOPBACK_TARGETS: 'true',
+        WEBHOOK_POLL_INTERVAL_MS: '600000',
+      }),
+    );
+    await isolated.consuming('webhook-dispatcher.events');
+    commands = recordStoreCommands(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await isolated?.cleanup();
+    await receiver?.stop();
+  });
+
+  const publish = (type: string) => app.get(MessagePublisher).publish('events', workflowEvent(type, organizationId));
+
+  async function handled(count: number): Promise<void> {
+    await waitFor(async () => (await acknowledgedEvents(app, isolated)) >= count, {
+      what: `${count} event messages acknowledged`,
+    });
+  }
+
+  it('writes each delivered event once and touches nothing for an event nobody subscribes to', async () => {
+    const endpoints = app.get(WebhookEndpointsService);
+    const completed = await endpoints.create(organizationId, {
+      url: receiver.url('/completed'),
+      eventTypes: ['WORKFLOW_RUN_COMPLETED'],
+    });
+    await endpoints.create(organizationId, { url: receiver.url('/all-runs'), eventTypes: ['WORKFLOW_RUN_COMPLETED'] });
+    const failedOnly = await endpoints.create(organizationId, {
+      url: receiver.url('/failed'),
+      eventTypes: ['WORKFLOW_RUN_FAILED'],
+    });
+
+    // The first event of the organization reads its endpoints once (the cache is cold), then writes.
+    commands.length = 0;
+    await publish('WORKFLOW_RUN_FAILED');
+    await handled(1);
+    expect(commands.map(({ name, collection }) => `${name} ${collection}`)).toEqual([
+      'find webhook_endpoints',
+      'insert webhook_deliveries',
+    ]);
+
+    // Warm: one insert per delivered event, holding its deliveries to every subscribed endpoint.
+    commands.length = 0;
+    for (let i = 0; i < 10; i += 1) await publish('WORKFLOW_RUN_COMPLETED');
+    await handled(11);
+    expect(receiver.to('/completed')).toHaveLength(10);
+    expect(receiver.to('/all-runs')).toHaveLength(10);
+    expect(commands.map(({ name, collection }) => `${name} ${collection}`)).toEqual(
+      Array.from({ length: 10 }, () => 'insert webhook_deliveries'),
+    );
+    expect(commands.map(({ command }) => (command['documents'] as unknown[]).length)).toEqual(
+      Array.from({ length: 10 }, () => 2),
+    );
+
+    // Nobody subscribes to WORKFLOW_PUBLISHED: no store operation at all.
+    commands.length = 0;
+    for (let i = 0; i < 10; i += 1) await publish('WORKFLOW_PUBLISHED');
+    await handled(21);
+    expect(commands).toEqual([]);
+
+    // What was written is the whole delivery: outcome and attempt, no second write needed.
+    const log = await app.get(WebhookDeliveriesService).list(organizationId, { endpointId: completed.id, limit: 20 });
+    expect(log.data).toHaveLength(10);
+    for (const delivery of log.data) {
+      expect(delivery).toMatchObject({
+        status: 'SUCCEEDED',
+        attemptCount: 1,
+        lastStatusCode: 200,
+        nextAttemptAt: null,
+      });
+      expect(delivery.attempts).toEqual([expect.objectContaining({ attemptNumber: 1, statusCode: 200, error: null })]);
+    }
+    const failedLog = await app
+      .get(WebhookDeliveriesService)
+      .list(organizationId, { endpointId: failedOnly.id, limit: 20 });
+    expect(failedLog.data.map((delivery) => delivery.status)).toEqual(['SUCCEEDED']);
+  });
+});

@@ -1,0 +1,99 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { CommandStartedEvent } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
+import type { IsolatedInfra } from '@wfp/testing';
+
+/** A local receiver whose answer the test sets; it records every request. */
+export class Receiver {
+  readonly requests: Array<{ path: string; webhookId: string; body: string }> = [];
+  answer: (path: string) => number = () => 200;
+
+  private readonly server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const path = request.url ?? '/';
+      this.requests.push({
+        path,
+        webhookId: String(request.headers['webhook-id']),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      response.writeHead(this.answer(path)).end();
+    });
+  });
+
+  static async start(): Promise<Receiver> {
+    const receiver = new Receiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  to(path: string): Array<{ webhookId: string; body: string }> {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** One command the dispatcher sent to its database. */
+export interface StoreCommand {
+  name: string;
+  collection: string;
+  command: Record<string, unknown>;
+}
+
+/** Records every command the app sends to its database (driver command monitoring), upkeep excluded. */
+export function recordStoreCommands(app: INestApplication): StoreCommand[] {
+  const commands: StoreCommand[] = [];
+  const upkeep = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'saslStart', 'saslContinue']);
+  app
+    .get<Connection>(getConnectionToken())
+    .getClient()
+    .on('commandStarted', (event: CommandStartedEvent) => {
+      if (upkeep.has(event.commandName)) return;
+      const collection = event.command[event.commandName];
+      commands.push({
+        name: event.commandName,
+        collection: typeof collection === 'string' ? collection : '',
+        command: event.command as Record<string, unknown>,
+      });
+    });
+  return commands;
+}
+
+/** Event messages the app's dispatcher has acknowledged (from its own metrics). */
+export async function acknowledgedEvents(app: INestApplication, isolated: IsolatedInfra): Promise<number> {
+  const samples = parsePrometheusText(await app.get(MetricsRegistry).metrics());
+  return samples
+    .filter(
+      (sample) =>
+        sample.name === 'messages_handled_total' &&
+        sample.labels['queue'] === `${isolated.namespace}.webhook-dispatcher.events` &&
+        sample.labels['outcome'] === 'acked',
+    )
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+let runs = 0;
+
+/** A workflow event of the given type for the organization. */
+export function workflowEvent(type: string, organizationId: string): MessageEnvelope {
+  runs += 1;
+  return createEnvelope(
+    { type, schemaVersion: 1 },
+    { recordId: `run_${runs}`, organizationId, workflowId: 'wf_1', timestamp: new Date().toISOString() },
+    { organizationId },
+  );
+}

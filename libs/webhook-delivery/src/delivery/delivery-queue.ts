@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { onlyDuplicateKeys } from './duplicate-keys';
+import { DeliveryQueueEntry } from './delivery-queue-entry.schema';
+
+/** `leaseUntil` of an entry nobody holds: any worker may take it once it is due. */
+export const NO_LEASE = new Date(0);
+
+export interface QueuedDelivery {
+  deliveryId: string;
+  organizationId: string;
+  endpointId: string;
+  nextAttemptAt: Date;
+}
+
+/**
+ * The delivery queue (`webhook_delivery_queue`): one small document per PENDING delivery. Every
+ * write to an entry someone may hold is conditional on the lease it was claimed with, so that a
+ * worker whose lease ran out changes nothing another worker has taken since.
+ */
+@Injectable()
+export class DeliveryQueue {
+  constructor(@InjectModel(DeliveryQueueEntry.name) private readonly entries: Model<DeliveryQueueEntry>) {}
+
+  /**
+   * Queues deliveries (one store command for all of them). An entry that exists already gets the
+   * new time; its lease is kept unless `leaseUntil` is given (this instance starts it at once).
+   */
+  async enqueue(deliveries: readonly QueuedDelivery[], queuedAt: Date, leaseUntil?: Date): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.entries
+      .bulkWrite(
+        deliveries.map(({ deliveryId, organizationId, endpointId, nextAttemptAt }) => ({
+          updateOne: {
+            filter: { _id: deliveryId },
+            update: {
+              $set: {
+                organizationId,
+                endpointId,
+                nextAttemptAt,
+                queuedAt,
+                ...(leaseUntil ? { leaseUntil } : {}),
+              },
+              ...(leaseUntil ? {} : { $setOnInsert: { leaseUntil: NO_LEASE } }),
+            },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      )
+      // Two upserts of one new entry at once: the other one made it.
+      .catch(onlyDuplicateKeys);
+  }
+
+  /** Puts back entries that are gone (removed as orphans meanwhile); existing ones are left as they are. */
+  async restore(deliveries: readonly QueuedDelivery[], queuedAt: Date): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.entries
+      .bulkWrite(
+        deliveries.map(({ deliveryId, organizationId, endpointId, nextAttemptAt }) => ({
+          updateOne: {
+            filter: { _id: deliveryId },
+            update: {
+              $setOnInsert: { organizationId, endpointId, nextAttemptAt, queuedAt, leaseUntil: NO_LEASE },
+            },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      )
+      .catch(onlyDuplicateKeys);
+  }
+
+  /**
+   * Takes the lease of one due entry whose endpoint is not among `excluded` (endpoints this
+   * instance cannot start more attempts for); null when none is due. The filter scans this
+   * collection, which holds only the deliveries still to be tried.
+   */
+  async claimDue(now: Date, leaseUntil: Date, excluded: readonly string[]): Promise<DeliveryQueueEntry | null> {
+    return (await this.entries
+      .findOneAndUpdate(
+        {
+          nextAttemptAt: { $lte: now },
+          leaseUntil: { $lt: now },
+          ...(excluded.length > 0 ? { endpointId: { $nin: excluded } } : {}),
+        },
+        { $set: { leaseUntil } },
+        { returnDocument: 'after' },
+      )
+      .lean()
+      .exec()) as DeliveryQueueEntry | null;
+  }
+
+  /** The next attempt's time, and the lease given back. */
+  async reschedule(held: DeliveryQueueEntry, nextAttemptAt: Date): Promise<void> {
+    await this.entries
+      .updateOne({ _id: held._id, leaseUntil: held.leaseUntil }, { $set: { nextAttemptAt, leaseUntil: NO_LEASE } })
+      .exec();
+  }
+
+  /** The delivery is done (or gone): its entry goes. */
+  async remove(held: DeliveryQueueEntry): Promise<void> {
+    await this.entries.deleteOne({ _id: held._id, leaseUntil: held.leaseUntil }).exec();
+  }
+
+  async removeEndpoint(endpointId: string): Promise<void> {
+    await this.entries.deleteMany({ endpointId }).exec();
+  }
+}
