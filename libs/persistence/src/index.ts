@@ -4,6 +4,4 @@ export * from './outbox-relay.service';
 export * from './mongo.health';
 export * from './persistence.module';
 export * from './mongo-errors';
-export * from './document-write-lock';
-export * from './find-owned';
 export * from './store-command-metrics';

@@ -39,6 +39,8 @@ export class OutboxRelayService implements OnApplicationShutdown {
   private options: OutboxRelayOptions = { sweepIntervalMs: 10_000, sweepAfterMs: 5000 };
   /** Ids of entries this process published (insertion-ordered, oldest dropped first). */
   private readonly published = new Set<string>();
+  /** Ids of entries being published by this process now. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly publisher: MessagePublisher) {}
 
@@ -48,10 +50,12 @@ export class OutboxRelayService implements OnApplicationShutdown {
    * tried again (and the repeat publishes what is still unconfirmed).
    */
   async publish(entries: readonly OutboxEntry[]): Promise<void> {
+    for (const entry of entries) this.inFlight.add(entry.id);
     const results = await Promise.allSettled(
       entries.map((entry) => this.publisher.publish(entry.kind, JSON.parse(entry.body) as MessageEnvelope)),
     );
     entries.forEach((entry, index) => {
+      this.inFlight.delete(entry.id);
       if (results[index].status === 'fulfilled') this.remember(entry.id);
     });
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -60,10 +64,14 @@ export class OutboxRelayService implements OnApplicationShutdown {
 
   /**
    * The operation `cause` is being repeated: publish again the entries it stored, except those this
-   * process already saw confirmed (after a restart that is all of them: duplicates keep their ids).
+   * process already saw confirmed or is publishing now (after a restart that is all of them:
+   * duplicates keep their ids).
    */
   async republishOwn(stored: readonly OutboxEntry[] | undefined, cause: string): Promise<void> {
-    const own = ownEntries(stored, cause).filter((entry) => !this.published.has(entry.id));
+    // Entries this process is publishing right now (a concurrent repeat) are left to that publish.
+    const own = ownEntries(stored, cause).filter(
+      (entry) => !this.published.has(entry.id) && !this.inFlight.has(entry.id),
+    );
     if (own.length > 0) await this.publish(own);
   }
 

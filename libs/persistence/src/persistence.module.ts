@@ -3,7 +3,6 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { databaseNameFor } from './database-name';
 import { logServerStateChanges } from './database-state-log';
-import { DocumentWriteLock } from './document-write-lock';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
 import { StoreCommandMetrics } from './store-command-metrics';
@@ -40,8 +39,8 @@ export class PersistenceModule {
           monitorCommands: true,
         }),
       ],
-      providers: [OutboxRelayService, DocumentWriteLock, MongoHealthIndicator, StoreCommandMetrics],
-      exports: [MongooseModule, OutboxRelayService, DocumentWriteLock, MongoHealthIndicator],
+      providers: [OutboxRelayService, MongoHealthIndicator, StoreCommandMetrics],
+      exports: [MongooseModule, OutboxRelayService, MongoHealthIndicator],
     };
   }
 }
