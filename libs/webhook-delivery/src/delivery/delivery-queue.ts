@@ -28,47 +28,33 @@ export class DeliveryQueue {
    * new time; its lease is kept unless `leaseUntil` is given (this instance starts it at once).
    */
   async enqueue(deliveries: readonly QueuedDelivery[], queuedAt: Date, leaseUntil?: Date): Promise<void> {
-    if (deliveries.length === 0) return;
-    await this.entries
-      .bulkWrite(
-        deliveries.map(({ deliveryId, organizationId, endpointId, nextAttemptAt }) => ({
-          updateOne: {
-            filter: { _id: deliveryId },
-            update: {
-              $set: {
-                organizationId,
-                endpointId,
-                nextAttemptAt,
-                queuedAt,
-                ...(leaseUntil ? { leaseUntil } : {}),
-              },
-              ...(leaseUntil ? {} : { $setOnInsert: { leaseUntil: NO_LEASE } }),
-            },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      )
-      // Two upserts of one new entry at once: the other one made it.
-      .catch(onlyDuplicateKeys);
+    await this.upsertEach(deliveries, ({ organizationId, endpointId, nextAttemptAt }) => ({
+      $set: { organizationId, endpointId, nextAttemptAt, queuedAt, ...(leaseUntil ? { leaseUntil } : {}) },
+      ...(leaseUntil ? {} : { $setOnInsert: { leaseUntil: NO_LEASE } }),
+    }));
   }
 
   /** Puts back entries that are gone (removed as orphans meanwhile); existing ones are left as they are. */
   async restore(deliveries: readonly QueuedDelivery[], queuedAt: Date): Promise<void> {
+    await this.upsertEach(deliveries, ({ organizationId, endpointId, nextAttemptAt }) => ({
+      $setOnInsert: { organizationId, endpointId, nextAttemptAt, queuedAt, leaseUntil: NO_LEASE },
+    }));
+  }
+
+  /** One unordered bulk of upserts by delivery id: one store command for all of them. */
+  private async upsertEach(
+    deliveries: readonly QueuedDelivery[],
+    updateFor: (delivery: QueuedDelivery) => Record<string, unknown>,
+  ): Promise<void> {
     if (deliveries.length === 0) return;
     await this.entries
       .bulkWrite(
-        deliveries.map(({ deliveryId, organizationId, endpointId, nextAttemptAt }) => ({
-          updateOne: {
-            filter: { _id: deliveryId },
-            update: {
-              $setOnInsert: { organizationId, endpointId, nextAttemptAt, queuedAt, leaseUntil: NO_LEASE },
-            },
-            upsert: true,
-          },
+        deliveries.map((delivery) => ({
+          updateOne: { filter: { _id: delivery.deliveryId }, update: updateFor(delivery), upsert: true },
         })),
         { ordered: false },
       )
+      // Two upserts of one new entry at once: the other one made it.
       .catch(onlyDuplicateKeys);
   }
 
