@@ -52,11 +52,12 @@ export class IsolatedInfra {
     };
   }
 
-  /** Waits until a service consumes `<namespace>.<queue>`. */
-  async consuming(queue: string): Promise<void> {
-    await waitFor(async () => (await this.probe.stats(`${this.namespace}.${queue}`))?.consumerCount === 1, {
-      what: `a consumer on ${queue}`,
-    });
+  /** Waits until `consumers` service instances consume `<namespace>.<queue>`. */
+  async consuming(queue: string, consumers = 1): Promise<void> {
+    await waitFor(
+      async () => (await this.probe.stats(`${this.namespace}.${queue}`))?.consumerCount === consumers,
+      { what: `${consumers} consumer(s) on ${queue}` },
+    );
   }
 
   /** Every event published since the last call, in order. */
