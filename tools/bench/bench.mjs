@@ -28,6 +28,7 @@
 //   BENCH_GATEWAY_SECONDS (10)   how long the first gateway rate is held
 //   BENCH_DELIVERIES (2000)      dispatcher deliveries
 //   BENCH_PHASES (all)           e.g. "baselines,e2e"
+//   BENCH_NODE_OPTIONS           NODE_OPTIONS for the services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 import { spawn, execSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -298,6 +299,8 @@ async function startServices() {
         ALLOW_LOOPBACK_TARGETS: 'true',
         API_RATE_LIMIT: '1000000',
         LOG_LEVEL: 'warn',
+        // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a service spends its time.
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
         [portVariable]: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

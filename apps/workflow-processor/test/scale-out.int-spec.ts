@@ -70,7 +70,7 @@ describe('workflow-processor scale-out: version guards and timer leases hold acr
     });
     apps = [await bootstrap(env), await bootstrap(env)];
     await isolated.consuming('workflow-processor.commands', 2);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all((apps ?? []).map((app) => app.close()));
@@ -216,7 +216,7 @@ describe('workflow-processor scale-out: version guards and timer leases hold acr
     expect(failed.every((runId) => byTimer.includes(runId))).toBe(true);
     expect(failed.length).toBeGreaterThanOrEqual(byTimer.length - 4);
     expect(await db.collection('run_timers').countDocuments({})).toBe(0);
-  });
+  }, 60_000);
 });
 
 function recordIdOf(event: MessageEnvelope): string {

@@ -53,6 +53,12 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   private generation = 0;
   private readonly deliveredOn = new WeakMap<ConsumeMessage, number>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Handlers by message type, looked up once per type: Nest's own lookup parses the pattern as
+   * JSON first (throwing for a plain name) on every message. Handlers are all registered before
+   * the transport listens.
+   */
+  private readonly handlersByType = new Map<string, ReturnType<Server['getHandlerByPattern']>>();
   private closing = false;
 
   constructor(
@@ -136,6 +142,11 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     return false;
   }
 
+  private handlerFor(type: string): ReturnType<Server['getHandlerByPattern']> {
+    if (!this.handlersByType.has(type)) this.handlersByType.set(type, this.getHandlerByPattern(type));
+    return this.handlersByType.get(type) ?? null;
+  }
+
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -160,7 +171,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     envelope: MessageEnvelope,
     attempt: number,
   ): Promise<HandlingOutcome> {
-    const handler = this.getHandlerByPattern(envelope.type);
+    const handler = this.handlerFor(envelope.type);
     if (!handler) return this.deadLetter(channel, workQueue, message, 'no-handler', attempt);
 
     const context = new MessageContext([
@@ -194,7 +205,7 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     try {
       reply = await this.logContext(bindings, async (): Promise<RpcReply> => {
         if (!envelope) throw new RpcError('BAD_REQUEST', 'the request is not a message envelope');
-        const handler = this.getHandlerByPattern(envelope.type);
+        const handler = this.handlerFor(envelope.type);
         if (!handler || handler.isEventHandler)
           throw new RpcError('BAD_REQUEST', `no handler answers ${envelope.type}`);
         const context = new MessageContext([

@@ -5,3 +5,4 @@ export * from './mongo.health';
 export * from './persistence.module';
 export * from './mongo-errors';
 export * from './store-command-metrics';
+export * from './group-commit';

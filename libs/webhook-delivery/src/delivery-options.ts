@@ -8,6 +8,11 @@ export interface DeliveryOptions {
   pollIntervalMs: number;
   /** Attempts in flight to one endpoint at a time. */
   endpointConcurrency: number;
+  /**
+   * Longest expected wait for a slot of a busy endpoint that a delivery spends in memory (holding
+   * its message); a longer one is left to the due-poller instead.
+   */
+  endpointMaxWaitMs: number;
   /** Attempts in flight in this instance at a time. */
   maxConcurrency: number;
   /** An endpoint failing without a single success for this long is disabled. */

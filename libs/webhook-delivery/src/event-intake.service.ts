@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { GroupCommit } from '@wfp/persistence';
 import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from './delivery-options';
 import { DeadLetterNotices } from './delivery/dead-letter-notices';
@@ -39,8 +40,8 @@ const REMEMBERED_EVENTS = 20_000;
  * Takes in an event and delivers it within its message handler: the endpoints come from the
  * endpoint cache (an event nobody subscribes to costs no store operation), each subscribed
  * endpoint that has a free slot and a closed circuit is tried at once (concurrently), and then
- * the deliveries of all the event's endpoints are written in ONE unordered insert, each with its
- * outcome. Only then is the message acknowledged: a crash before the write means the event comes
+ * the deliveries of all the event's endpoints are written with their outcomes in one unordered
+ * insert, shared with the other messages being handled at that moment (group commit). Only then is the message acknowledged: a crash before the write means the event comes
  * again and is delivered again (at least once, same webhook-id). Deliveries still pending (a
  * failed attempt with retries left, a busy endpoint, an open circuit) get their delivery queue
  * entry first, and a failure for good publishes its dead-letter notice first.
@@ -51,6 +52,8 @@ export class EventIntakeService {
   /** Insertion-ordered: the oldest is forgotten first. */
   private readonly remembered = new Set<string>();
   private readonly inProgress = new Map<string, Promise<IntakeResult>>();
+  /** New delivery records of concurrently handled messages go to the store in one insert. */
+  private readonly records: GroupCommit<Omit<WebhookDelivery, 'createdAt' | 'updatedAt'>>;
 
   constructor(
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
@@ -59,7 +62,17 @@ export class EventIntakeService {
     private readonly worker: DeliveryWorker,
     private readonly queue: DeliveryQueue,
     private readonly deadLetters: DeadLetterNotices,
-  ) {}
+  ) {
+    // Lean: the records are built complete by this code, so mongoose's per-document casting and
+    // validation (most of an insert's CPU) is skipped; the timestamps are set here instead.
+    this.records = new GroupCommit((deliveries) => {
+      const now = new Date();
+      const records = deliveries.map((delivery) => ({ ...delivery, createdAt: now, updatedAt: now }));
+      return this.deliveries
+        .insertMany(records, { ordered: false, lean: true })
+        .then(() => undefined, onlyDuplicateKeys);
+    });
+  }
 
   async take(envelope: MessageEnvelope, options: IntakeOptions = {}): Promise<IntakeResult> {
     const subscribers = await this.endpoints.subscribers(envelope.organizationId, envelope.type);
@@ -135,12 +148,7 @@ export class EventIntakeService {
     );
     const queuedAt = new Date();
     await this.queue.enqueue(pending, queuedAt);
-    await this.deliveries
-      .insertMany(
-        made.map(({ delivery }) => delivery),
-        { ordered: false },
-      )
-      .catch(onlyDuplicateKeys);
+    await this.records.submit(made.map(({ delivery }) => delivery));
     // The poller removes a queue entry whose delivery it cannot find once the entry is older than
     // a write takes; a write slower than that puts back what it may have removed.
     if (Date.now() - queuedAt.getTime() >= deliveryLeaseMs(this.options)) await this.queue.restore(pending, queuedAt);

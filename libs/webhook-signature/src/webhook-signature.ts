@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com/) signing and verification, symmetric
@@ -85,7 +85,21 @@ export function parseWebhookSecret(secret: string): Buffer {
   return key;
 }
 
-function hmacBase64(key: Buffer, id: string, timestamp: number, body: string | Buffer): string {
+/** Keys of the secrets in use, parsed once: a key made per signature costs more than the HMAC. */
+const SIGNING_KEYS_KEPT = 1000;
+const signingKeys = new Map<string, KeyObject>();
+
+function signingKey(secret: string): KeyObject {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(parseWebhookSecret(secret));
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.delete(signingKeys.keys().next().value as string);
+    signingKeys.set(secret, key);
+  }
+  return key;
+}
+
+function hmacBase64(key: Buffer | KeyObject, id: string, timestamp: number, body: string | Buffer): string {
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
 
@@ -101,7 +115,7 @@ export function signPayload({ id, timestamp, body, secrets }: SignPayloadInput):
   assertSignInput(id, timestamp);
   if (!Array.isArray(secrets) || secrets.length === 0) throw new Error('At least one webhook secret is required');
   return secrets
-    .map((secret) => `${SIGNATURE_VERSION},${hmacBase64(parseWebhookSecret(secret), id, timestamp, body)}`)
+    .map((secret) => `${SIGNATURE_VERSION},${hmacBase64(signingKey(secret), id, timestamp, body)}`)
     .join(' ');
 }
 

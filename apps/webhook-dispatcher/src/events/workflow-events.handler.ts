@@ -14,8 +14,9 @@ export class WorkflowEventsHandler {
   @EventPattern(ALL_WORKFLOW_EVENT_TYPES)
   async onWorkflowEvent(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const result = await this.intake.take(envelope, intakeOptions(context));
+    // Per event at debug: the delivery log and the metrics are where deliveries are followed.
     if (result.deliveries > 0)
-      this.logger.log(
+      this.logger.debug(
         `${envelope.type} ${envelope.id}: ${result.deliveries} deliveries, ${result.succeeded} delivered`,
       );
   }

@@ -45,7 +45,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly deadLetters: DeadLetterNotices,
     private readonly metrics: DeliveryMetrics,
   ) {
-    this.slots = new EndpointSlots(options.endpointConcurrency);
+    this.slots = new EndpointSlots(options.endpointConcurrency, options.endpointMaxWaitMs);
     breakers.onStateChange((endpointId, state) => metrics.circuit(endpointId, state));
   }
 
@@ -185,6 +185,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     progress: DeliveryProgress,
   ): Promise<Settlement> {
     await this.slots.acquire(endpoint._id);
+    const startedAt = performance.now();
+    let attempted = false;
     try {
       if (this.closing) return postponed(progress, new Date());
       const guarded = await this.breakers.run(endpoint._id, () =>
@@ -200,6 +202,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         this.metrics.deferredByCircuit();
         return postponed(progress, this.spreadOver(guarded.until));
       }
+      attempted = true;
       const { outcome } = guarded;
       this.metrics.attempted(endpoint._id, outcome);
       const finishedAt = new Date();
@@ -215,8 +218,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         random: Math.random(),
       });
     } finally {
-      this.slots.release(endpoint._id);
+      this.slots.release(endpoint._id, attempted ? performance.now() - startedAt : undefined);
     }
+  }
+
+  /** Forgets what this instance measured of a deleted endpoint. */
+  forgetEndpoint(endpointId: string): void {
+    this.slots.forget(endpointId);
   }
 
   /** Spreads deliveries waiting for the same probe over a short span after it. */

@@ -68,6 +68,7 @@ export class WebhookDeliveriesService {
     await this.deliveries.deleteMany({ endpointId }).exec();
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
+    this.worker.forgetEndpoint(endpointId);
   }
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {

@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { MessagePublisher } from '@wfp/messaging';
+import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
+import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { bootstrap } from '../src/bootstrap';
+import { Receiver, workflowEvent } from './support/dispatcher-rig';
+
+const EVENTS = 40;
+/** Each delivery fails this many times before the receiver takes it. */
+const FAILURES_EACH = 2;
+
+/**
+ * Two dispatchers on one store and one queue: every retry is claimed from the delivery queue by
+ * lease, and every write to a delivery someone may hold is conditional on that lease. So however
+ * the two instances interleave, each attempt is made once: the receiver sees exactly the attempts
+ * the delivery log records, numbered without gaps or repeats, and nothing stays queued.
+ */
+describe('webhook-dispatcher scale-out: leases hold across two instances', () => {
+  const organizationId = 'org_scale';
+  let isolated: IsolatedInfra;
+  let apps: INestApplication[];
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    isolated = await IsolatedInfra.create('dispatcher_scale');
+    const env = isolated.serviceEnv({
+      WEBHOOK_DISPATCHER_PORT: '0',
+      ALLOW_LOOPBACK_TARGETS: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '0,100ms,100ms,100ms,100ms,100ms',
+      WEBHOOK_POLL_INTERVAL_MS: '50',
+      WEBHOOK_BREAKER_MIN_REQUESTS: '100000',
+      // Few prefetched messages each, so both instances take events.
+      AMQP_PREFETCH: '4',
+    });
+    apps = [await bootstrap(env), await bootstrap(env)];
+    await isolated.consuming('webhook-dispatcher.events', 2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((apps ?? []).map((app) => app.close()));
+    await isolated?.cleanup();
+    await receiver?.stop();
+  });
+
+  it('makes each attempt once, whichever instance claims the retry', async () => {
+    const failuresLeft = new Map<string, number>();
+    receiver.answer = () => 200;
+    const endpoint = await apps[0]
+      .get(WebhookEndpointsService)
+      .create(organizationId, { url: receiver.url('/scaled'), eventTypes: ['WORKFLOW_RUN_FAILED'] });
+    // The receiver fails a delivery's first attempts, whichever instance makes them.
+    const answer = receiver.answer;
+    receiver.answer = (path) => {
+      const webhookId = receiver.requests[receiver.requests.length - 1].webhookId;
+      const left = failuresLeft.get(webhookId) ?? FAILURES_EACH;
+      failuresLeft.set(webhookId, left - 1);
+      return left > 0 ? 503 : answer(path);
+    };
+
+    const publisher = apps[0].get(MessagePublisher);
+    const events = Array.from({ length: EVENTS }, () => workflowEvent('WORKFLOW_RUN_FAILED', organizationId));
+    for (const event of events) await publisher.publish('events', event);
+
+    const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+    const ids = events.map((event) => `${event.id}:${endpoint.id}`);
+    const done = await waitFor(
+      async () => {
+        const found = (await deliveries
+          .find({ _id: { $in: ids }, status: 'SUCCEEDED' })
+          .lean()
+          .exec()) as WebhookDelivery[];
+        return found.length === EVENTS ? found : null;
+      },
+      { what: `all ${EVENTS} deliveries to succeed` },
+    );
+
+    for (const delivery of done) {
+      const received = receiver.to('/scaled').filter(({ webhookId }) => webhookId === delivery.eventId);
+      expect({
+        id: delivery._id,
+        attempts: delivery.attempts.map((attempt) => [attempt.attemptNumber, attempt.statusCode]),
+        received: received.length,
+      }).toEqual({
+        id: delivery._id,
+        attempts: [
+          [1, 503],
+          [2, 503],
+          [3, 200],
+        ],
+        received: FAILURES_EACH + 1,
+      });
+    }
+    expect(receiver.to('/scaled')).toHaveLength(EVENTS * (FAILURES_EACH + 1));
+    // Both instances worked: first attempts from their own messages, retries from the queue.
+    const attemptsBy = await Promise.all(apps.map(attemptsMade));
+    expect(attemptsBy.reduce((sum, made) => sum + made, 0)).toBe(EVENTS * (FAILURES_EACH + 1));
+    for (const made of attemptsBy) expect(made).toBeGreaterThan(0);
+    const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
+    expect(await queue.countDocuments({}).exec()).toBe(0);
+  }, 60_000);
+});
+
+/** Attempts this instance made (its own metrics). */
+async function attemptsMade(app: INestApplication): Promise<number> {
+  return parsePrometheusText(await app.get(MetricsRegistry).metrics())
+    .filter((sample) => sample.name === 'webhook_delivery_attempts_total')
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
