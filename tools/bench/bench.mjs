@@ -31,7 +31,7 @@
 //   BENCH_NODE_OPTIONS           NODE_OPTIONS for the services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 import { spawn, execSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -48,6 +48,8 @@ const amqpUrl = process.env.AMQP_URL;
 const mongoUrl = process.env.MONGO_URL;
 const storeMetricsUrl = process.env.STORE_METRICS_URL || null;
 const storePid = process.env.STORE_PID ? Number(process.env.STORE_PID) : null;
+// The postmaster when the store is FerretDB on PostgreSQL: its processes' memory and CPU are the store's too.
+const storePgPid = process.env.STORE_PG_PID ? Number(process.env.STORE_PG_PID) : null;
 
 const ALL_PHASES = ['baselines', 'e2e', 'burst', 'growth', 'dispatcher', 'gateway'];
 const TARGETS = {
@@ -350,10 +352,14 @@ async function stopServices() {
   );
 }
 
-/** Peak resident memory per service (from each /metrics) and of the store (/proc/STORE_PID), every 500 ms. */
+/**
+ * Peak resident memory per service (from each /metrics) and of the store (/proc/STORE_PID, plus
+ * PostgreSQL's processes when STORE_PG_PID is set), every 500 ms.
+ */
 function watchMemory(urls) {
   const peaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   let storePeak = null;
+  const pgPeaks = { storeFerretdb: null, storePostgres: null, storePostgresPss: null };
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
@@ -369,7 +375,13 @@ function watchMemory(urls) {
         }),
       );
       const storeRss = storeRssMb();
-      if (storeRss !== null) storePeak = Math.max(storePeak ?? 0, storeRss);
+      const pg = storePgPid ? pgMemoryMb() : null;
+      if (storeRss !== null) storePeak = Math.max(storePeak ?? 0, storeRss + (pg?.rss ?? 0));
+      if (pg) {
+        pgPeaks.storeFerretdb = Math.max(pgPeaks.storeFerretdb ?? 0, storeRss ?? 0);
+        pgPeaks.storePostgres = Math.max(pgPeaks.storePostgres ?? 0, pg.rss);
+        pgPeaks.storePostgresPss = Math.max(pgPeaks.storePostgresPss ?? 0, pg.pss);
+      }
     } finally {
       busy = false;
     }
@@ -381,6 +393,10 @@ function watchMemory(urls) {
         Object.entries(peaks).map(([name, mb]) => [name, mb === null ? null : Math.round(mb)]),
       );
       figures.store = storePeak === null ? null : Math.round(storePeak);
+      // On PostgreSQL, store = FerretDB's RSS + the sum of PostgreSQL's processes' RSS (which counts
+      // their shared buffers once per process); storePostgresPss shares those out instead.
+      if (storePgPid)
+        for (const [name, mb] of Object.entries(pgPeaks)) figures[name] = mb === null ? null : Math.round(mb);
       return figures;
     },
   };
@@ -396,17 +412,66 @@ function storeRssMb() {
   }
 }
 
-let clockTicks = null;
-function storeCpuSeconds() {
-  if (!storePid) return null;
+/** The fields of /proc/<pid>/stat after the command (state, ppid, ...; utime is [11]), or null. */
+function procStat(pid) {
   try {
-    clockTicks ??= Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-    const stat = readFileSync(`/proc/${storePid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** STORE_PG_PID (the postmaster) and its children (backends and background workers). */
+function pgPids() {
+  const pids = [storePgPid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (Number(procStat(entry)?.[1]) === storePgPid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Summed RSS and PSS of PostgreSQL's processes, in MB. */
+function pgMemoryMb() {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pgPids()) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) / 1024;
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) / 1024;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rss, pss };
+}
+
+let clockTicks = null;
+function storeCpuSeconds() {
+  if (!storePid) return null;
+  clockTicks ??= Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  const fields = procStat(storePid);
+  if (!fields) return null;
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks + (pgCpuSeconds() ?? 0); // utime + stime
+}
+
+/**
+ * CPU of PostgreSQL's processes: the postmaster's own and its exited children's (cutime + cstime),
+ * and the running children's.
+ */
+function pgCpuSeconds() {
+  if (!storePgPid) return null;
+  clockTicks ??= Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  let ticks = 0;
+  for (const pid of pgPids()) {
+    const fields = procStat(pid);
+    if (!fields) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (pid === storePgPid) ticks += Number(fields[13]) + Number(fields[14]);
+  }
+  return ticks / clockTicks;
 }
 
 // ---------------------------------------------------------------- counters (Prometheus text)
@@ -465,7 +530,13 @@ async function readCounters(urls) {
       (labels) => labels.opcode !== 'OP_QUERY' && !STORE_UPKEEP.has(labels.command),
     );
   }
-  return { at: performance.now(), services, store, storeCpuSeconds: storeCpuSeconds() };
+  return {
+    at: performance.now(),
+    services,
+    store,
+    storeCpuSeconds: storeCpuSeconds(),
+    storePgCpuSeconds: pgCpuSeconds(),
+  };
 }
 
 /** Store commands of all four services so far. */
@@ -558,6 +629,11 @@ function perRunFigures(before, after, runs, seconds) {
   }
   if (after.storeCpuSeconds !== null && before.storeCpuSeconds !== null)
     cpu.store = round(((after.storeCpuSeconds - before.storeCpuSeconds) * 1000) / runs);
+  // cpu.store includes PostgreSQL's processes (STORE_PG_PID); their share on its own:
+  const pgCpu =
+    after.storePgCpuSeconds != null && before.storePgCpuSeconds != null
+      ? { storePostgresCpuMsPerRun: round(((after.storePgCpuSeconds - before.storePgCpuSeconds) * 1000) / runs) }
+      : {};
   let storeCounted = null;
   if (after.store && before.store) {
     const commands = difference(after.store, before.store);
@@ -576,6 +652,7 @@ function perRunFigures(before, after, runs, seconds) {
     eventsPerRun: round(events.reduce((a, b) => a + b, 0) / runs),
     messagesPerRun: round(messages.reduce((a, b) => a + b, 0) / runs),
     cpuMsPerRun: cpu,
+    ...pgCpu,
   };
 }
 

@@ -6,9 +6,14 @@
 //   node tools/infra/infra.mjs up       start or reuse; writes .data/infra.env
 //   node tools/infra/infra.mjs down     stop what `up` started (nothing else)
 //   node tools/infra/infra.mjs status
+//
+// STORE_BACKEND=postgresql (opt-in; default sqlite) runs FerretDB on PostgreSQL instead of SQLite:
+// Debian's postgresql (installed when missing), a cluster of its own in <data dir>/postgres run as
+// the `postgres` user on 127.0.0.1:INFRA_PG_PORT (default the MongoDB port + 2000).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  appendFileSync,
   chmodSync,
   cpSync,
   existsSync,
@@ -34,12 +39,21 @@ const envFile = path.join(dataDir, 'infra.env');
 
 const RABBITMQ_PORT = Number(process.env.INFRA_AMQP_PORT ?? 5672);
 const FERRETDB_PORT = Number(process.env.INFRA_MONGO_PORT ?? 27017);
+const STORE_BACKEND = process.env.STORE_BACKEND || 'sqlite';
+if (!['sqlite', 'postgresql'].includes(STORE_BACKEND))
+  throw new Error(`STORE_BACKEND must be sqlite or postgresql, not ${STORE_BACKEND}`);
+const PG_PORT = Number(process.env.INFRA_PG_PORT ?? FERRETDB_PORT + 2000);
+const PG_USER = 'postgres';
+const PG_DATABASE = 'ferretdb';
 const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 const RABBIT_NODE = `wfp-${RABBITMQ_PORT}@localhost`;
 const rabbitDir = path.join(dataDir, 'rabbitmq');
 const ferretDir = path.join(dataDir, 'ferretdb');
+// Owned by the postgres user: the cluster (data/), its unix socket and its log.
+const pgDir = path.join(dataDir, 'postgres');
+const pgData = path.join(pgDir, 'data');
 // Built once per machine and shared by every checkout (CI clones afresh; the build takes a minute).
 const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'workflow-platform');
 const patchDir = path.join(root, 'tools/ferretdb/patches');
@@ -259,21 +273,33 @@ async function quarantineEmptyDatabases() {
   }
 }
 
-async function startFerret() {
+async function startFerret(backend = STORE_BACKEND) {
   ensureFerretBuilt();
   mkdirSync(ferretDir, { recursive: true });
-  await quarantineEmptyDatabases();
-  log(
-    `starting FerretDB ${ferretVersion} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in ${path.relative(root, ferretDir)})`,
-  );
-  const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
-  const child = spawn(
-    ferretBinary,
-    [
+  let backendArgs;
+  if (backend === 'postgresql') {
+    log(`starting FerretDB ${ferretVersion} (PostgreSQL 127.0.0.1:${PG_PORT}) on 127.0.0.1:${FERRETDB_PORT}`);
+    backendArgs = [
+      '--handler=postgresql',
+      `--postgresql-url=postgres://${PG_USER}@127.0.0.1:${PG_PORT}/${PG_DATABASE}`,
+    ];
+  } else {
+    await quarantineEmptyDatabases();
+    log(
+      `starting FerretDB ${ferretVersion} (SQLite) on 127.0.0.1:${FERRETDB_PORT} (data in ${path.relative(root, ferretDir)})`,
+    );
+    backendArgs = [
       '--handler=sqlite',
       // WAL with synchronous=NORMAL: a process crash loses nothing; only a power cut can lose
       // the last commits. 2-3x faster inserts for this local development and test store.
       `--sqlite-url=file:${ferretDir}/?_pragma=synchronous(NORMAL)`,
+    ];
+  }
+  const out = openSync(path.join(dataDir, 'ferretdb.log'), 'a');
+  const child = spawn(
+    ferretBinary,
+    [
+      ...backendArgs,
       `--listen-addr=127.0.0.1:${FERRETDB_PORT}`,
       `--debug-addr=127.0.0.1:${FERRETDB_PORT + 1000}`,
       `--state-dir=${ferretDir}`,
@@ -285,6 +311,130 @@ async function startFerret() {
   child.unref();
   await waitFor(() => canConnect('127.0.0.1', FERRETDB_PORT), 'FerretDB', 30_000);
   return child.pid;
+}
+
+// ---------------------------------------------------------------- PostgreSQL (STORE_BACKEND=postgresql)
+
+/** The bin directory of the newest installed Debian PostgreSQL, or null. */
+function pgBinDir() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((version) => existsSync(path.join(base, version, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(base, versions[0], 'bin') : null;
+}
+
+function ensurePostgresInstalled() {
+  if (pgBinDir()) return;
+  log('PostgreSQL is not installed; installing Debian package postgresql');
+  if (process.getuid?.() !== 0)
+    throw new Error('installing postgresql needs root: run `apt-get install -y postgresql`');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env });
+  // The package starts a system-wide cluster on port 5432; this project runs its own.
+  run('service', ['postgresql', 'stop'], { allowFailure: true, quiet: true });
+  if (!pgBinDir()) throw new Error('apt-get installed postgresql, but no /usr/lib/postgresql/*/bin/postgres');
+}
+
+/** Runs a PostgreSQL program as the postgres user (the server refuses to run as root). */
+function runAsPostgres(program, args, options = {}) {
+  const command = path.join(pgBinDir(), program);
+  if (process.getuid?.() !== 0) {
+    if (os.userInfo().username !== PG_USER)
+      throw new Error(
+        `STORE_BACKEND=postgresql runs PostgreSQL as the ${PG_USER} user: run infra as root or as ${PG_USER}`,
+      );
+    return run(command, args, options);
+  }
+  return run('runuser', ['-u', PG_USER, '--', command, ...args], options);
+}
+
+/** The pid of the postmaster running this directory's cluster, or null. */
+function postmasterPid() {
+  try {
+    const pid = Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return pid > 0 && isAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the cluster once: owned by the postgres user, reachable on loopback only, trusted there. */
+function initPostgres() {
+  if (existsSync(path.join(pgData, 'PG_VERSION'))) return;
+  if (spawnSync('id', ['-u', PG_USER]).status !== 0)
+    throw new Error(`STORE_BACKEND=postgresql needs the ${PG_USER} user (Debian's postgresql package creates it)`);
+  mkdirSync(pgDir, { recursive: true });
+  if (process.getuid?.() === 0) run('chown', [`${PG_USER}:`, pgDir], { quiet: true });
+  chmodSync(pgDir, 0o700);
+  const reach = spawnSync('runuser', ['-u', PG_USER, '--', 'test', '-w', pgDir, '-a', '-x', pgDir]);
+  if (process.getuid?.() === 0 && reach.status !== 0)
+    throw new Error(
+      `the ${PG_USER} user cannot write ${pgDir}: a parent directory is not searchable by it ` +
+        '(chmod o+x the parents, or set INFRA_DATA_DIR to a directory it can reach)',
+    );
+  log(`creating a PostgreSQL cluster in ${path.relative(root, pgData)}`);
+  // trust: only loopback and the cluster's own socket directory (mode 700) reach it, as with the
+  // SQLite store, whose port 27017 any local user can connect to.
+  runAsPostgres('initdb', ['-D', pgData, '-U', PG_USER, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'], {
+    quiet: true,
+  });
+  appendFileSync(
+    path.join(pgData, 'postgresql.conf'),
+    [
+      '',
+      '# Added by tools/infra/infra.mjs',
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${pgDir}'`,
+      // Like the SQLite store's synchronous=NORMAL: commits are not flushed to disk one by one.
+      // A crash of FerretDB loses nothing; a crash of PostgreSQL itself or a power cut can lose
+      // the last commits (at most 3 x wal_writer_delay), never consistency.
+      'synchronous_commit = off',
+      'logging_collector = off',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Starts (or reuses) this directory's PostgreSQL cluster and creates FerretDB's database. Returns the postmaster pid. */
+async function ensurePostgres() {
+  ensurePostgresInstalled();
+  initPostgres();
+  let pid = postmasterPid();
+  if (!pid) {
+    if (await canConnect('127.0.0.1', PG_PORT))
+      throw new Error(`127.0.0.1:${PG_PORT} is taken by another server: set INFRA_PG_PORT to a free port`);
+    log(`starting PostgreSQL on 127.0.0.1:${PG_PORT} (cluster in ${path.relative(root, pgData)})`);
+    runAsPostgres(
+      'pg_ctl',
+      ['-D', pgData, '-l', path.join(pgDir, 'postgresql.log'), '-o', `-p ${PG_PORT}`, '-w', '-t', '60', 'start'],
+      {
+        quiet: true,
+      },
+    );
+    pid = postmasterPid();
+    if (!pid) throw new Error(`PostgreSQL did not start: see ${path.join(pgDir, 'postgresql.log')}`);
+  }
+  const psql = (sql) =>
+    runAsPostgres('psql', ['-h', pgDir, '-p', String(PG_PORT), '-d', 'postgres', '-XtAc', sql], {
+      quiet: true,
+    }).stdout.trim();
+  if (psql(`SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`) !== '1')
+    runAsPostgres('createdb', ['-h', pgDir, '-p', String(PG_PORT), PG_DATABASE], { quiet: true });
+  return pid;
+}
+
+function stopPostgres(state) {
+  if (postmasterPid()) {
+    log(`stopping PostgreSQL (pid ${postmasterPid()})`);
+    runAsPostgres('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', '-t', '60', 'stop'], {
+      quiet: true,
+      allowFailure: true,
+    });
+  }
+  delete state.postgres;
 }
 
 // ---------------------------------------------------------------- commands
@@ -319,11 +469,31 @@ async function up() {
       log(`FerretDB (pid ${state.ferretdb.pid}) runs ${state.ferretdb.version ?? 'an unpatched build'}; replacing it`);
       await stopFerret(state);
     }
-    if (await canConnect('127.0.0.1', FERRETDB_PORT)) {
+    // So is one on the other backend than STORE_BACKEND asks for.
+    if (state.ferretdb && (state.ferretdb.backend ?? 'sqlite') !== STORE_BACKEND && isAlive(state.ferretdb.pid)) {
+      log(`FerretDB (pid ${state.ferretdb.pid}) runs on ${state.ferretdb.backend ?? 'sqlite'}; replacing it`);
+      await stopFerret(state);
+    }
+    if (state.postgres && STORE_BACKEND !== 'postgresql') stopPostgres(state);
+    const ours = state.ferretdb && isAlive(state.ferretdb.pid);
+    const listening = await canConnect('127.0.0.1', FERRETDB_PORT);
+    // PostgreSQL before the FerretDB that uses it (also when this directory's FerretDB already runs).
+    if (STORE_BACKEND === 'postgresql' && (ours || !listening)) {
+      const pid = await ensurePostgres();
+      if (state.postgres?.pid !== pid)
+        state.postgres = { pid, port: PG_PORT, dataDir: pgData, startedAt: new Date().toISOString() };
+    }
+    if (listening) {
       log(`reusing the MongoDB-compatible server already listening on 127.0.0.1:${FERRETDB_PORT}`);
     } else {
       const pid = await startFerret();
-      state.ferretdb = { pid, port: FERRETDB_PORT, version: ferretVersion, startedAt: new Date().toISOString() };
+      state.ferretdb = {
+        pid,
+        port: FERRETDB_PORT,
+        version: ferretVersion,
+        backend: STORE_BACKEND,
+        startedAt: new Date().toISOString(),
+      };
       log(`FerretDB started (pid ${pid})`);
     }
   }
@@ -331,7 +501,9 @@ async function up() {
   writeState(state);
   // The embedded store's own counters and memory (FerretDB's debug handler), for the benchmark.
   const storeMetrics = state.ferretdb
-    ? `STORE_METRICS_URL=http://127.0.0.1:${FERRETDB_PORT + 1000}/debug/metrics\nSTORE_PID=${state.ferretdb.pid}\n`
+    ? `STORE_METRICS_URL=http://127.0.0.1:${FERRETDB_PORT + 1000}/debug/metrics\nSTORE_PID=${state.ferretdb.pid}\n` +
+      // PostgreSQL's postmaster: the benchmark adds its processes' memory and CPU to the store's.
+      (state.postgres ? `STORE_PG_PID=${state.postgres.pid}\n` : '')
     : '';
   writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n${storeMetrics}`);
   log(`ready: AMQP_URL and MONGO_URL written to ${path.relative(root, envFile)}`);
@@ -359,12 +531,13 @@ async function stopFerret(state) {
 
 async function down() {
   const state = readState();
-  if (!state.rabbitmq && !state.ferretdb) log('nothing was started by `infra up`; nothing to stop');
+  if (!state.rabbitmq && !state.ferretdb && !state.postgres) log('nothing was started by `infra up`; nothing to stop');
   if (state.rabbitmq) {
     stopRabbit();
     delete state.rabbitmq;
   }
   if (state.ferretdb) await stopFerret(state);
+  if (state.postgres) stopPostgres(state);
   writeState(state);
   rmSync(envFile, { force: true });
 }
@@ -377,8 +550,14 @@ async function status() {
     `RabbitMQ 127.0.0.1:${RABBITMQ_PORT}: ${rabbitUp ? 'up' : 'down'}${state.rabbitmq ? ' (started by infra up)' : ''}`,
   );
   log(
-    `FerretDB 127.0.0.1:${FERRETDB_PORT}: ${ferretUp ? 'up' : 'down'}${state.ferretdb ? ` (pid ${state.ferretdb.pid}, started by infra up)` : ''}`,
+    `FerretDB 127.0.0.1:${FERRETDB_PORT}: ${ferretUp ? 'up' : 'down'}${state.ferretdb ? ` (pid ${state.ferretdb.pid}, ${state.ferretdb.backend ?? 'sqlite'}, started by infra up)` : ''}`,
   );
+  if (state.postgres) {
+    const pgUp = await canConnect('127.0.0.1', state.postgres.port);
+    log(
+      `PostgreSQL 127.0.0.1:${state.postgres.port}: ${pgUp ? 'up' : 'down'} (pid ${state.postgres.pid}, started by infra up)`,
+    );
+  }
 }
 
 /** Stops and starts the RabbitMQ this data directory's `up` started (fault tests). */
@@ -396,7 +575,9 @@ async function restartStore() {
   if (!state.ferretdb) throw new Error('restart-store: no FerretDB was started by `infra up` here');
   if (isAlive(state.ferretdb.pid)) process.kill(state.ferretdb.pid, 'SIGKILL');
   await waitFor(async () => !isAlive(state.ferretdb.pid), 'FerretDB exit', 10_000);
-  state.ferretdb = { ...state.ferretdb, pid: await startFerret(), startedAt: new Date().toISOString() };
+  const backend = state.ferretdb.backend ?? 'sqlite';
+  if (backend === 'postgresql') state.postgres = { ...state.postgres, pid: await ensurePostgres() };
+  state.ferretdb = { ...state.ferretdb, pid: await startFerret(backend), startedAt: new Date().toISOString() };
   writeState(state);
   log(`FerretDB restarted (pid ${state.ferretdb.pid})`);
 }

@@ -33,14 +33,16 @@ describe('the store the services run on', () => {
     await client?.close();
   });
 
-  /** The query plan's words, MongoDB's or FerretDB's (SQLite's EXPLAIN QUERY PLAN lines). */
+  /** The query plan's words, MongoDB's or FerretDB's (SQLite's EXPLAIN QUERY PLAN lines, PostgreSQL's JSON plan). */
   async function planOf(filter: Document): Promise<string> {
     const explained = await docs.find(filter).explain();
     return JSON.stringify(explained['queryPlanner']);
   }
 
-  // MongoDB: IDHACK / EXPRESS_IXSCAN / IXSCAN on _id_; FerretDB on SQLite: "SEARCH … USING INDEX <table>__id_".
-  const usesIdIndex = /IDHACK|EXPRESS_IXSCAN|"indexName":"_id_"|USING INDEX \S+__id_/;
+  // MongoDB: IDHACK / EXPRESS_IXSCAN / IXSCAN on _id_; FerretDB on SQLite: "SEARCH … USING INDEX <table>__id_";
+  // on PostgreSQL (patch 0004): an (Bitmap) Index Scan on "<table>__id__<hash>_idx".
+  const usesIdIndex =
+    /IDHACK|EXPRESS_IXSCAN|"indexName":"_id_"|USING INDEX \S+__id_|"Index Name":"[^"]+__id__[0-9a-f]{8}_idx"/;
 
   describe('reads by _id use the _id index (patch 0001)', () => {
     it('finds a document by _id with an index seek, not a scan', async () => {
