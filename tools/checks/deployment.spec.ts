@@ -53,7 +53,13 @@ describe('deployment', () => {
     expect(dockerfile).toContain(`/workspace/dist/apps/${name}/package.json`);
     expect(dockerfile).toContain(`npm ci --omit=dev`);
     expect(dockerfile).toContain(`EXPOSE ${port}`);
-    expect(dockerfile).toMatch(/CMD \["node", "--enable-source-maps", "main.js"\]/);
+    // Exec form, with the heap sizing every other launcher uses.
+    const flags = (
+      JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')) as { flags: string[] }
+    ).flags;
+    expect(dockerfile).toContain(
+      `CMD ${JSON.stringify(['node', ...flags, '--enable-source-maps', 'main.js'])}`.replace(/,/g, ', '),
+    );
   });
 
   it.each(apps)('compose runs $name from its Dockerfile with every variable it requires', ({ name, config }) => {

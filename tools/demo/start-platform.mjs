@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { callableWorkflows } from './callable-workflows.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The V8 flags every service runs with (the file says why).
+const serviceNodeFlags = JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')).flags;
 const logsDir = path.join(root, '.data/logs');
 const demoFile = path.join(root, '.data/demo.json');
 mkdirSync(logsDir, { recursive: true });
@@ -92,7 +94,7 @@ function startService(service) {
   const log = createWriteStream(path.join(logsDir, `${service.name}.log`), { flags: 'a' });
   const child = spawn(
     process.execPath,
-    ['--enable-source-maps', path.join(root, 'dist/apps', service.name, 'main.js')],
+    [...serviceNodeFlags, '--enable-source-maps', path.join(root, 'dist/apps', service.name, 'main.js')],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

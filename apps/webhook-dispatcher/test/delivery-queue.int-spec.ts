@@ -53,7 +53,7 @@ describe('webhook-dispatcher: retries come from the delivery queue', () => {
     const endpoint = await app
       .get(WebhookEndpointsService)
       .create(organizationId, { url: receiver.url('/flaky'), eventTypes: ['WORKFLOW_RUN_FAILED'] });
-    const commands = recordStoreCommands(app);
+    const commands = await recordStoreCommands(app);
     const event = workflowEvent('WORKFLOW_RUN_FAILED', organizationId);
     const deliveryId = `${event.id}:${endpoint.id}`;
     await app.get(MessagePublisher).publish('events', event);

@@ -52,7 +52,7 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
   it('delivers through the other instance to an endpoint created, changed or deleted through the first', async () => {
     // The second instance has the organization cached, with no endpoint.
     expect(await second.get(EndpointCache).ofOrganization(organizationId)).toEqual([]);
-    const secondCommands = recordStoreCommands(second);
+    const secondCommands = await recordStoreCommands(second);
 
     const endpoints = first.get(WebhookEndpointsService);
     const created = await endpoints.create(organizationId, {

@@ -13,9 +13,9 @@ import {
 
 /**
  * What an event costs the store, counted from the driver's command monitoring of the dispatcher
- * booted in-process against RabbitMQ and FerretDB: an event delivered at once is one write (the
- * insert of its deliveries, whatever the number of endpoints), an event nobody subscribes to is
- * none. The due-poller is kept out of the count (its interval is longer than the test).
+ * booted in-process against RabbitMQ and FerretDB: an event delivered at once costs at most one
+ * write (the insert of its deliveries, whatever the number of endpoints, shared with the events
+ * handled beside it), an event nobody subscribes to none. The due-poller is kept out of the count (its interval is longer than the test).
  */
 describe('webhook-dispatcher: store operations per event', () => {
   const organizationId = 'org_store_ops';
@@ -35,7 +35,7 @@ describe('webhook-dispatcher: store operations per event', () => {
       }),
     );
     await isolated.consuming('webhook-dispatcher.events');
-    commands = recordStoreCommands(app);
+    commands = await recordStoreCommands(app);
   });
 
   afterAll(async () => {
@@ -73,18 +73,20 @@ describe('webhook-dispatcher: store operations per event', () => {
       'insert webhook_deliveries',
     ]);
 
-    // Warm: one insert per delivered event, holding its deliveries to every subscribed endpoint.
+    // Warm: inserts only, each holding the deliveries of one or more events (the events handled
+    // at the same moment share one insert) to every subscribed endpoint: at most one per event.
     commands.length = 0;
     for (let i = 0; i < 10; i += 1) await publish('WORKFLOW_RUN_COMPLETED');
     await handled(11);
     expect(receiver.to('/completed')).toHaveLength(10);
     expect(receiver.to('/all-runs')).toHaveLength(10);
-    expect(commands.map(({ name, collection }) => `${name} ${collection}`)).toEqual(
-      Array.from({ length: 10 }, () => 'insert webhook_deliveries'),
+    expect(new Set(commands.map(({ name, collection }) => `${name} ${collection}`))).toEqual(
+      new Set(['insert webhook_deliveries']),
     );
-    expect(commands.map(({ command }) => (command['documents'] as unknown[]).length)).toEqual(
-      Array.from({ length: 10 }, () => 2),
-    );
+    expect(commands.length).toBeLessThanOrEqual(10);
+    const inserted = commands.flatMap(({ command }) => command['documents'] as Array<{ _id: string }>);
+    expect(inserted).toHaveLength(20);
+    expect(new Set(inserted.map(({ _id }) => _id)).size).toBe(20);
 
     // Nobody subscribes to WORKFLOW_PUBLISHED: no store operation at all.
     commands.length = 0;

@@ -55,6 +55,11 @@ export class AmqpConnection implements OnApplicationShutdown {
         if (setup) await setup(raw);
       },
     });
+    // A setup that fails (the connection closing under it, a broker refusal) is reported here and
+    // run again at the next connect; unheard, the wrapper's 'error' would end the process.
+    channel.on('error', (error: Error) =>
+      this.logger.warn(`channel ${options.name ?? 'unnamed'} could not be set up: ${error.message}`),
+    );
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     return channel;

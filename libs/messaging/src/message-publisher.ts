@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@wfp/observability';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -32,6 +32,7 @@ export class MessagePublisher {
   private readonly channel: ChannelWrapper;
   private readonly returned = new Set<string>();
   private readonly published: Counter<'exchange' | 'type'>;
+  private readonly confirmWait: Histogram<'exchange'>;
 
   constructor(
     connection: AmqpConnection,
@@ -42,6 +43,12 @@ export class MessagePublisher {
       name: 'messages_published_total',
       help: 'Messages the broker confirmed, by exchange (commands, events, dead-letter) and message type.',
       labelNames: ['exchange', 'type'],
+    });
+    this.confirmWait = registry.histogram({
+      name: 'message_publish_confirm_seconds',
+      help: 'From handing a message to the broker to its confirm, by exchange: what every publish waits for.',
+      labelNames: ['exchange'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     });
     this.channel = connection.createChannel({
       name: 'publisher',
@@ -65,6 +72,7 @@ export class MessagePublisher {
   async publish(kind: PublishTarget, envelope: MessageEnvelope): Promise<void> {
     const exchange = exchangeName(this.options.namespace, kind);
     const publishId = randomUUID();
+    const stopTimer = this.confirmWait.startTimer({ exchange: kind });
     try {
       await this.channel.publish(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
         persistent: true,
@@ -76,6 +84,7 @@ export class MessagePublisher {
         timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
         headers: { [PUBLISH_ID_HEADER]: publishId },
       });
+      stopTimer();
       if (this.returned.has(publishId)) throw new UnroutableMessageError(exchange, envelope.type);
       this.published.inc({ exchange: kind, type: envelope.type });
     } finally {

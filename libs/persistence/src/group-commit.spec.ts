@@ -38,10 +38,13 @@ describe('GroupCommit', () => {
     const writes: number[][] = [];
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
-    const commit = new GroupCommit<number>(async (items) => {
-      writes.push(items);
-      if (writes.length === 1) await blocked;
-    }, 3);
+    const commit = new GroupCommit<number>(
+      async (items) => {
+        writes.push(items);
+        if (writes.length === 1) await blocked;
+      },
+      { maxItems: 3 },
+    );
     const all = [commit.submit([0]), commit.submit([1, 2]), commit.submit([3, 4]), commit.submit([5, 6, 7, 8])];
     release();
     await Promise.all(all);
@@ -65,6 +68,38 @@ describe('GroupCommit', () => {
     await expect(b).rejects.toThrow('store down');
     fail = false;
     await expect(commit.submit(['c'])).resolves.toBeUndefined();
+  });
+
+  it('lingers for more callers before a write unless maxItems are there', async () => {
+    jest.useFakeTimers();
+    try {
+      const writes: number[][] = [];
+      const commit = new GroupCommit<number>(
+        async (items) => {
+          writes.push(items);
+        },
+        { maxItems: 4, lingerMs: 10 },
+      );
+      const first = commit.submit([1]);
+      const second = commit.submit([2]);
+      await jest.advanceTimersByTimeAsync(5);
+      expect(writes).toEqual([]);
+      const third = commit.submit([3]);
+      await jest.advanceTimersByTimeAsync(5);
+      await Promise.all([first, second, third]);
+      expect(writes).toEqual([[1, 2, 3]]);
+
+      // A full batch does not wait.
+      const full = commit.submit([4, 5, 6, 7]);
+      await jest.advanceTimersByTimeAsync(0);
+      await full;
+      expect(writes).toEqual([
+        [1, 2, 3],
+        [4, 5, 6, 7],
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('resolves an empty submission without writing', async () => {

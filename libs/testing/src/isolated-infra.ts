@@ -54,10 +54,9 @@ export class IsolatedInfra {
 
   /** Waits until `consumers` service instances consume `<namespace>.<queue>`. */
   async consuming(queue: string, consumers = 1): Promise<void> {
-    await waitFor(
-      async () => (await this.probe.stats(`${this.namespace}.${queue}`))?.consumerCount === consumers,
-      { what: `${consumers} consumer(s) on ${queue}` },
-    );
+    await waitFor(async () => (await this.probe.stats(`${this.namespace}.${queue}`))?.consumerCount === consumers, {
+      what: `${consumers} consumer(s) on ${queue}`,
+    });
   }
 
   /** Every event published since the last call, in order. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { waitFor } from './wait-for';
@@ -31,6 +31,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The V8 flags every service runs with (tools/service-node-flags.json says why). */
+function serviceNodeFlags(): string[] {
+  const file = path.join(workspaceRoot, 'tools/service-node-flags.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { flags: string[] }).flags;
+}
+
 /** One service running from its production bundle (`node dist/apps/<name>/main.js`). */
 export class ServiceProcess {
   private output = '';
@@ -58,7 +64,7 @@ export class ServiceProcess {
   static start(service: PlatformService, env: Record<string, string>, port: number): ServiceProcess {
     const bundle = bundlePath(service);
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(), '--enable-source-maps', bundle], {
       cwd: workspaceRoot,
       env: {
         PATH: process.env['PATH'] ?? '',

@@ -33,6 +33,9 @@ export function deliveryIdFor(eventId: string, endpointId: string): string {
   return `${eventId}:${endpointId}`;
 }
 
+/** How long new delivery records wait to be written with others (group commit). */
+const RECORD_LINGER_MS = 10;
+
 /** Event ids this instance has fully taken in, remembered so a duplicate message is no second delivery. */
 const REMEMBERED_EVENTS = 20_000;
 
@@ -65,13 +68,17 @@ export class EventIntakeService {
   ) {
     // Lean: the records are built complete by this code, so mongoose's per-document casting and
     // validation (most of an insert's CPU) is skipped; the timestamps are set here instead.
-    this.records = new GroupCommit((deliveries) => {
-      const now = new Date();
-      const records = deliveries.map((delivery) => ({ ...delivery, createdAt: now, updatedAt: now }));
-      return this.deliveries
-        .insertMany(records, { ordered: false, lean: true })
-        .then(() => undefined, onlyDuplicateKeys);
-    });
+    // The attempts are made by then: lingering only holds the messages' acknowledgements a little.
+    this.records = new GroupCommit(
+      (deliveries) => {
+        const now = new Date();
+        const records = deliveries.map((delivery) => ({ ...delivery, createdAt: now, updatedAt: now }));
+        return this.deliveries
+          .insertMany(records, { ordered: false, lean: true })
+          .then(() => undefined, onlyDuplicateKeys);
+      },
+      { maxItems: 500, lingerMs: RECORD_LINGER_MS },
+    );
   }
 
   async take(envelope: MessageEnvelope, options: IntakeOptions = {}): Promise<IntakeResult> {
@@ -169,7 +176,7 @@ export class EventIntakeService {
         progress: NO_PROGRESS,
         reason: 'ENDPOINT_DISABLED',
       });
-    if (!this.worker.canStart(endpoint._id)) return Promise.resolve(postponed(NO_PROGRESS, new Date()));
+    if (!this.worker.canStart()) return Promise.resolve(postponed(NO_PROGRESS, new Date()));
     return this.worker.attempt(endpoint, event, NO_PROGRESS);
   }
 

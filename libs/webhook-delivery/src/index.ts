@@ -14,3 +14,4 @@ export * from './endpoints/webhook-endpoints.service';
 export * from './endpoints/endpoint-cache';
 export * from './endpoints/endpoint-change-notices';
 export * from './endpoints/endpoint-url-policy';
+export * from './migrations/pending-deliveries-migration';

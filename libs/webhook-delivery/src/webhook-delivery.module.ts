@@ -15,6 +15,7 @@ import { EndpointChangeNotices } from './endpoints/endpoint-change-notices';
 import { WebhookEndpoint, WebhookEndpointSchema } from './endpoints/webhook-endpoint.schema';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { EventIntakeService } from './event-intake.service';
+import { Migration, MigrationSchema, PendingDeliveriesMigration } from './migrations/pending-deliveries-migration';
 
 /** The dispatcher's work: endpoints (cached), event intake with delivery at once, retries from the delivery queue. */
 @Module({})
@@ -27,6 +28,7 @@ export class WebhookDeliveryModule {
           { name: WebhookEndpoint.name, schema: WebhookEndpointSchema },
           { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
           { name: DeliveryQueueEntry.name, schema: DeliveryQueueEntrySchema },
+          { name: Migration.name, schema: MigrationSchema },
         ]),
       ],
       providers: [
@@ -42,6 +44,7 @@ export class WebhookDeliveryModule {
         DeadLetterNotices,
         EndpointCircuitBreakers,
         DeliveryMetrics,
+        PendingDeliveriesMigration,
       ],
       exports: [
         EventIntakeService,

@@ -1,12 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { getConnectionToken } from '@nestjs/mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { CommandStartedEvent } from 'mongodb';
-import type { Connection } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
 import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
-import type { IsolatedInfra } from '@wfp/testing';
+import { waitFor, type IsolatedInfra } from '@wfp/testing';
+import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
 
 /** A local receiver whose answer the test sets; it records every request. */
 export class Receiver {
@@ -54,8 +55,15 @@ export interface StoreCommand {
   command: Record<string, unknown>;
 }
 
-/** Records every command the app sends to its database (driver command monitoring), upkeep excluded. */
-export function recordStoreCommands(app: INestApplication): StoreCommand[] {
+/**
+ * Records every command the app sends to its database (driver command monitoring), upkeep
+ * excluded, from the moment its start-up work is done (the one-time data migration included).
+ */
+export async function recordStoreCommands(app: INestApplication): Promise<StoreCommand[]> {
+  const migrations = app.get<Model<Migration>>(getModelToken(Migration.name));
+  await waitFor(() => migrations.exists({ _id: PENDING_DELIVERIES_MIGRATION }).exec(), {
+    what: 'the start-up migration',
+  });
   const commands: StoreCommand[] = [];
   const upkeep = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'saslStart', 'saslContinue']);
   app

@@ -36,7 +36,8 @@ export class DeliveryMetrics {
     });
     this.deferred = registry.counter({
       name: 'webhook_deliveries_deferred_total',
-      help: 'Deliveries held back because their endpoint circuit was open (not attempts)',
+      help: 'Deliveries put off to the due-poller without an attempt, by reason (circuit_open, endpoint_busy)',
+      labelNames: ['reason'],
     });
     this.deadLettered = registry.counter({
       name: 'webhook_deliveries_dead_lettered_total',
@@ -62,7 +63,12 @@ export class DeliveryMetrics {
   }
 
   deferredByCircuit(): void {
-    this.deferred.inc();
+    this.deferred.inc({ reason: 'circuit_open' });
+  }
+
+  /** No slot of the endpoint came free within WEBHOOK_ENDPOINT_MAX_WAIT_MS. */
+  deferredByBusyEndpoint(): void {
+    this.deferred.inc({ reason: 'endpoint_busy' });
   }
 
   succeeded(endpointId: string): void {

@@ -45,7 +45,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly deadLetters: DeadLetterNotices,
     private readonly metrics: DeliveryMetrics,
   ) {
-    this.slots = new EndpointSlots(options.endpointConcurrency, options.endpointMaxWaitMs);
+    this.slots = new EndpointSlots(options.endpointConcurrency);
     breakers.onStateChange((endpointId, state) => metrics.circuit(endpointId, state));
   }
 
@@ -56,13 +56,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.pollTimer.unref();
   }
 
-  /** Whether this instance can start one more attempt for the endpoint now. */
-  canStart(endpointId: string): boolean {
-    return (
-      !this.closing &&
-      this.held.size + this.handlerAttempts < this.options.maxConcurrency &&
-      this.slots.canAdmit(endpointId)
-    );
+  /**
+   * Whether this instance can start one more attempt now (its endpoint's slots aside: an attempt
+   * waits briefly for one, and is put off when none comes free).
+   */
+  canStart(): boolean {
+    return !this.closing && this.held.size + this.handlerAttempts < this.options.maxConcurrency;
   }
 
   /** The lease a worker holds on a queue entry while it tries the delivery. */
@@ -112,7 +111,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         const entry = await this.queue.claimDue(now, this.leaseFromNow(), this.slots.saturated());
         if (!entry) return;
         if (this.held.has(entry._id)) continue;
-        if (!this.canStart(entry.endpointId)) {
+        if (!this.canStart()) {
           await this.queue.reschedule(entry, now);
           continue;
         }
@@ -184,9 +183,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     event: DeliverableEvent,
     progress: DeliveryProgress,
   ): Promise<Settlement> {
-    await this.slots.acquire(endpoint._id);
-    const startedAt = performance.now();
-    let attempted = false;
+    // A busy endpoint is waited for only briefly: then the due-poller takes the delivery.
+    if (!(await this.slots.acquire(endpoint._id, this.options.endpointMaxWaitMs))) {
+      this.metrics.deferredByBusyEndpoint();
+      return postponed(progress, new Date());
+    }
     try {
       if (this.closing) return postponed(progress, new Date());
       const guarded = await this.breakers.run(endpoint._id, () =>
@@ -202,7 +203,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         this.metrics.deferredByCircuit();
         return postponed(progress, this.spreadOver(guarded.until));
       }
-      attempted = true;
       const { outcome } = guarded;
       this.metrics.attempted(endpoint._id, outcome);
       const finishedAt = new Date();
@@ -218,13 +218,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         random: Math.random(),
       });
     } finally {
-      this.slots.release(endpoint._id, attempted ? performance.now() - startedAt : undefined);
+      this.slots.release(endpoint._id);
     }
-  }
-
-  /** Forgets what this instance measured of a deleted endpoint. */
-  forgetEndpoint(endpointId: string): void {
-    this.slots.forget(endpointId);
   }
 
   /** Spreads deliveries waiting for the same probe over a short span after it. */

@@ -1,55 +1,54 @@
 import { EndpointSlots } from './endpoint-slots';
 
 describe('EndpointSlots', () => {
+  afterEach(() => jest.useRealTimers());
+
   it('runs at most `limit` per endpoint and hands slots to waiters in order', async () => {
-    const slots = new EndpointSlots(2, 1000);
+    const slots = new EndpointSlots(2);
     const order: string[] = [];
-    await slots.acquire('a');
-    await slots.acquire('a');
-    const third = slots.acquire('a').then(() => order.push('third'));
-    const fourth = slots.acquire('a').then(() => order.push('fourth'));
+    expect(await slots.acquire('a', 1000)).toBe(true);
+    expect(await slots.acquire('a', 1000)).toBe(true);
+    const third = slots.acquire('a', 1000).then((granted) => order.push(`third ${granted}`));
+    const fourth = slots.acquire('a', 1000).then((granted) => order.push(`fourth ${granted}`));
     expect(slots.admitted('a')).toBe(4);
-    // Nothing measured yet: one round of `limit` may wait, no more.
-    expect(slots.canAdmit('a')).toBe(false);
     expect(slots.saturated()).toEqual(['a']);
 
     slots.release('a');
     await third;
-    expect(order).toEqual(['third']);
+    expect(order).toEqual(['third true']);
     slots.release('a');
     await fourth;
-    expect(order).toEqual(['third', 'fourth']);
-    expect(slots.canAdmit('a')).toBe(true);
+    expect(order).toEqual(['third true', 'fourth true']);
+    slots.release('a');
+    slots.release('a');
+    expect(slots.admitted('a')).toBe(0);
+    expect(slots.saturated()).toEqual([]);
   });
 
-  it('lets deliveries wait for a fast endpoint as long as the expected wait stays within the bound', async () => {
-    const slots = new EndpointSlots(2, 100);
-    await slots.acquire('fast');
-    slots.release('fast', 10); // attempts take 10 ms
-    for (let index = 0; index < 20; index += 1) void slots.acquire('fast');
-    // 20 admitted: 10 rounds of 2 ahead × 10 ms = 100 ms, the bound.
-    expect(slots.canAdmit('fast')).toBe(true);
-    void slots.acquire('fast');
-    void slots.acquire('fast');
-    expect(slots.canAdmit('fast')).toBe(false);
-  });
+  it('gives up a wait after maxWaitMs, leaving the queue to the others', async () => {
+    jest.useFakeTimers();
+    const slots = new EndpointSlots(1);
+    await slots.acquire('slow', 100);
+    const impatient = slots.acquire('slow', 100);
+    const patient = slots.acquire('slow', 10_000);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(await impatient).toBe(false);
+    expect(slots.admitted('slow')).toBe(2); // the one running and the patient one
 
-  it('turns a slow endpoint away once its slots are taken', async () => {
-    const slots = new EndpointSlots(2, 1000);
-    await slots.acquire('slow');
-    slots.release('slow', 5000);
-    await slots.acquire('slow');
-    expect(slots.canAdmit('slow')).toBe(true); // a free slot
-    await slots.acquire('slow');
-    expect(slots.canAdmit('slow')).toBe(false); // one round ahead of 5 s
+    slots.release('slow');
+    expect(await patient).toBe(true);
+    slots.release('slow');
+    expect(slots.admitted('slow')).toBe(0);
+    // The given-up waiter's timer is gone: nothing fires later.
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('keeps endpoints apart', async () => {
-    const slots = new EndpointSlots(1, 1000);
-    await slots.acquire('slow');
+    const slots = new EndpointSlots(1);
+    await slots.acquire('slow', 1000);
     let waiting = true;
-    void slots.acquire('slow').then(() => (waiting = false));
-    await slots.acquire('other'); // not held up by the busy endpoint
+    void slots.acquire('slow', 1000).then(() => (waiting = false));
+    expect(await slots.acquire('other', 1000)).toBe(true); // not held up by the busy endpoint
     expect(waiting).toBe(true);
     slots.release('slow');
     await new Promise((resolve) => setImmediate(resolve));

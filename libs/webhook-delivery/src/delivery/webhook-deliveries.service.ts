@@ -68,7 +68,6 @@ export class WebhookDeliveriesService {
     await this.deliveries.deleteMany({ endpointId }).exec();
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
-    this.worker.forgetEndpoint(endpointId);
   }
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {
@@ -101,7 +100,7 @@ export class WebhookDeliveriesService {
     if (!delivery) throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
     if (delivery.status === 'PENDING') throw new RpcError('CONFLICT', 'The delivery is pending already');
     await this.assertEnabled(organizationId, delivery.endpointId);
-    const startNow = this.worker.canStart(delivery.endpointId);
+    const startNow = this.worker.canStart();
     const leaseUntil = startNow ? this.worker.leaseFromNow() : NO_LEASE;
     const now = new Date();
     await this.queue.enqueue(
@@ -145,7 +144,7 @@ export class WebhookDeliveriesService {
       ),
     );
     const deliveryId = deliveryIdFor(event.eventId, endpointId);
-    const startNow = this.worker.canStart(endpointId);
+    const startNow = this.worker.canStart();
     const leaseUntil = startNow ? this.worker.leaseFromNow() : NO_LEASE;
     const now = new Date();
     // Answered at once: the attempt runs after, like a retry, from the delivery queue.
