@@ -10,3 +10,4 @@ export * from './rethrow-exception.filter';
 export * from './rpc-client';
 export * from './messaging-metrics';
 export * from './publish-pending.error';
+export * from './change-notices';

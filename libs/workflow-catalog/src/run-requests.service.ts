@@ -49,9 +49,9 @@ export class RunRequestsService {
         { field: 'contacts', message: `${items} items given` },
       ]);
     }
-    const workflow = await this.workflows.findOwned(caller.organizationId, workflowId);
-    if (workflow.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be run');
-    const version = await this.workflows.latestVersion(caller.organizationId, workflowId);
+    const target = await this.workflows.runTarget(caller.organizationId, workflowId);
+    if (target.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be run');
+    const version = target.version;
     if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
 
     const requestId = newId('req');
@@ -63,9 +63,9 @@ export class RunRequestsService {
     const base = {
       requestId,
       workflowId,
-      workflowVersionId: version._id,
-      versionNumber: version.versionNumber,
-      workflowExternalId: workflow.externalId,
+      workflowVersionId: version.id,
+      versionNumber: version.number,
+      workflowExternalId: target.externalId,
       triggerSource: input.triggerSource,
       inputs: input.inputs ?? {},
     };

@@ -36,13 +36,12 @@ export class WorkflowCallsService {
     input: WorkflowCallInput,
     waitSeconds: number,
   ): Promise<WorkflowCallAnswer> {
-    const workflow = await this.workflows.findOwned(caller.organizationId, workflowId);
-    if (workflow.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be called');
-    const version = await this.workflows.latestVersion(caller.organizationId, workflowId);
+    const target = await this.workflows.runTarget(caller.organizationId, workflowId);
+    if (target.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be called');
+    const version = target.version;
     if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
 
-    const definition = version.definition as unknown as WorkflowDefinition;
-    const problems = inputProblems(definition.inputs, input.inputs);
+    const problems = inputProblems(version.inputs as WorkflowDefinition['inputs'], input.inputs);
     if (problems.length > 0) throw ApiError.badRequest(problems.map((problem) => problem.message).join('; '), problems);
 
     let webhookEndpointId: string | null = null;
@@ -62,9 +61,9 @@ export class WorkflowCallsService {
     const command: RunsStartCommand = {
       runId,
       workflowId,
-      workflowVersionId: version._id,
-      versionNumber: version.versionNumber,
-      workflowExternalId: workflow.externalId,
+      workflowVersionId: version.id,
+      versionNumber: version.number,
+      workflowExternalId: target.externalId,
       candidateProfileId: null,
       candidateProfileExternalId: null,
       triggerSource: 'CALL',

@@ -6,6 +6,7 @@ import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { CallCompletionsService } from './call-completions.service';
 import { WorkflowCallsService } from './workflow-calls.service';
 import { RunRequestsService } from './run-requests.service';
+import { RunTargets } from './run-targets';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
 import { WorkflowRunsService } from './workflow-runs.service';
 import { WorkflowsService } from './workflows.service';
@@ -18,7 +19,14 @@ import { WorkflowsService } from './workflows.service';
     ]),
     WebhookSubscriptionsModule,
   ],
-  providers: [WorkflowsService, RunRequestsService, WorkflowRunsService, WorkflowCallsService, CallCompletionsService],
+  providers: [
+    WorkflowsService,
+    RunRequestsService,
+    WorkflowRunsService,
+    WorkflowCallsService,
+    CallCompletionsService,
+    RunTargets,
+  ],
   exports: [WorkflowsService, RunRequestsService, WorkflowRunsService, WorkflowCallsService],
 })
 export class WorkflowCatalogModule implements OnModuleInit {

@@ -18,6 +18,8 @@ import { ApiError, decodeCursor, type Page } from '@wfp/http-kit';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/persistence';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
+import type { RunTarget } from './run-target-cache';
+import { RunTargets } from './run-targets';
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
 
 export interface Caller {
@@ -85,7 +87,39 @@ export class WorkflowsService {
     @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
     private readonly outbox: OutboxRelayService,
+    private readonly targets: RunTargets,
   ) {}
+
+  /**
+   * What a run or a call of the workflow needs (state, latest published version), from memory when
+   * this instance has it: accepting a run then reads nothing from the store. 404 for a workflow the
+   * organization does not have.
+   */
+  async runTarget(organizationId: string, workflowId: string): Promise<RunTarget> {
+    const target = await this.targets.get(organizationId, workflowId, async () => {
+      const workflow = (await this.workflows
+        .findOne({ _id: workflowId, organizationId }, { outbox: 0, draft: 0 })
+        .lean()
+        .exec()) as WorkflowRecord | null;
+      if (!workflow) return null;
+      const version = await this.latestVersion(organizationId, workflowId);
+      return {
+        workflowId,
+        organizationId,
+        status: workflow.status,
+        externalId: workflow.externalId,
+        version: version
+          ? {
+              id: version._id,
+              number: version.versionNumber,
+              inputs: (version.definition as { inputs?: unknown } | undefined)?.inputs ?? null,
+            }
+          : null,
+      };
+    });
+    if (!target) throw ApiError.notFound('Workflow');
+    return target;
+  }
 
   async create(caller: Caller, input: CreateWorkflowInput): Promise<WorkflowView> {
     const workflow = await this.workflows.create({
@@ -176,7 +210,10 @@ export class WorkflowsService {
       )
       .lean()
       .exec();
-    if (archived) await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
+    if (archived) {
+      await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
+      await this.targets.changed(workflowId);
+    }
     return this.get(caller.organizationId, workflowId);
   }
 
@@ -284,6 +321,7 @@ export class WorkflowsService {
         throw error;
       }
       await this.outbox.relay(this.versions.collection.collectionName, workflowVersionId);
+      await this.targets.changed(workflowId);
       return { workflowVersionId, versionNumber, publishedAt: publishedAt.toISOString() };
     }
   }
