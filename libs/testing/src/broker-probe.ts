@@ -8,7 +8,7 @@ export class BrokerProbe {
   private constructor(private readonly connection: amqplib.ChannelModel) {}
 
   static async connect(url: string): Promise<BrokerProbe> {
-    return new BrokerProbe(await amqplib.connect(url));
+    return new BrokerProbe(await amqplib.connect(url, { noDelay: true }));
   }
 
   private async withChannel<T>(work: (channel: amqplib.Channel) => Promise<T>): Promise<T | undefined> {

@@ -94,7 +94,7 @@ export class EventTap {
   /** A channel of its own per use, on a connection made again after a broker restart. */
   private async withChannel<T>(work: (channel: amqplib.Channel) => Promise<T>): Promise<T> {
     if (!this.connection) {
-      const connection = await amqplib.connect(this.amqpUrl);
+      const connection = await amqplib.connect(this.amqpUrl, { noDelay: true });
       connection.on('error', () => undefined);
       connection.on('close', () => {
         if (this.connection === connection) this.connection = null;

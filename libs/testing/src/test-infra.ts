@@ -63,7 +63,7 @@ export async function deleteBrokerNamespace(
   const queues = (Object.keys(SERVICE_QUEUES) as ServiceName[]).flatMap(
     (service) => buildServiceTopology({ namespace, service, queueType: 'classic', retryDelaysMs }).queues,
   );
-  const connection = await amqplib.connect(amqpUrl);
+  const connection = await amqplib.connect(amqpUrl, { noDelay: true });
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue.name);
