@@ -370,6 +370,7 @@ const HEAP_METRICS = [
 function watchMemory(urls) {
   const peaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   const heapPeaks = Object.fromEntries(Object.keys(urls).map((name) => [name, {}]));
+  const lagPeaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   let storePeak = null;
   const pgPeaks = { storeFerretdb: null, storePostgres: null, storePostgresPss: null };
   let busy = false;
@@ -385,6 +386,9 @@ function watchMemory(urls) {
           const match = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+)/m.exec(text);
           if (match) peaks[name] = Math.max(peaks[name] ?? 0, Number(match[1]) / 1024 / 1024);
           // What the resident memory is made of at its peaks: V8's heap (used, reserved), buffers.
+          // Event-loop delay p99 since the previous scrape (prom-client resets it on each one).
+          const lag = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(text);
+          if (lag) lagPeaks[name] = Math.max(lagPeaks[name] ?? 0, Number(lag[1]) * 1000);
           for (const [key, metric] of HEAP_METRICS) {
             const value = new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
             if (value) heapPeaks[name][key] = Math.max(heapPeaks[name][key] ?? 0, Number(value[1]) / 1024 / 1024);
@@ -414,6 +418,9 @@ function watchMemory(urls) {
       // their shared buffers once per process); storePostgresPss shares those out instead.
       if (storePgPid)
         for (const [name, mb] of Object.entries(pgPeaks)) figures[name] = mb === null ? null : Math.round(mb);
+      result.eventLoopLagP99PeakMs = Object.fromEntries(
+        Object.entries(lagPeaks).map(([name, ms]) => [name, ms === null ? null : round(ms)]),
+      );
       result.memoryDetailMb = Object.fromEntries(
         Object.entries(heapPeaks).map(([name, values]) => [
           name,
