@@ -6,7 +6,9 @@ import {
   uniqueSuffix,
   type TestInfra,
 } from './test-infra';
+import { BrokerProbe } from './broker-probe';
 import { EventTap } from './event-tap';
+import { waitFor } from './wait-for';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
@@ -97,6 +99,7 @@ export class Platform {
     );
     try {
       await Promise.all(names.map((name) => services[name].ready()));
+      await consumersAttached(infra.amqpUrl, namespace, names);
     } catch (error) {
       await platform.stop();
       throw error;
@@ -161,5 +164,32 @@ export class Platform {
     await deleteBrokerNamespace(this.amqpUrl, this.namespace, this.retryDelaysMs).catch(() => undefined);
     await dropDatabases(this.mongoUrl, Object.values(this.databases)).catch(() => undefined);
     return Object.fromEntries(codes) as Record<PlatformService, number | null>;
+  }
+}
+
+/** The queues each service consumes (its work queues and its request queue). */
+const CONSUMED_QUEUES: Record<PlatformService, string[]> = {
+  'workflow-api': [],
+  'contact-resolver': ['contact-resolver.commands', 'contact-resolver.run-events', 'contact-resolver.rpc'],
+  'workflow-processor': ['workflow-processor.commands', 'workflow-processor.rpc'],
+  'webhook-dispatcher': ['webhook-dispatcher.events', 'webhook-dispatcher.rpc'],
+};
+
+/**
+ * Ready (health) says a service reaches the broker; its consumers attach just after. A request
+ * sent before its queue is declared would be unroutable, so the platform is handed out only once
+ * every queue it serves has a consumer.
+ */
+async function consumersAttached(amqpUrl: string, namespace: string, names: PlatformService[]): Promise<void> {
+  const probe = await BrokerProbe.connect(amqpUrl);
+  try {
+    for (const queue of names.flatMap((name) => CONSUMED_QUEUES[name] ?? [])) {
+      await waitFor(async () => ((await probe.stats(`${namespace}.${queue}`))?.consumerCount ?? 0) > 0, {
+        timeoutMs: 30_000,
+        what: `a consumer on ${queue}`,
+      });
+    }
+  } finally {
+    await probe.close();
   }
 }
