@@ -42,9 +42,10 @@ const REMEMBERED_EVENTS = 20_000;
 /**
  * Takes in an event and delivers it within its message handler: the endpoints come from the
  * endpoint cache (an event nobody subscribes to costs no store operation), each subscribed
- * endpoint that has a free slot and a closed circuit is tried at once (concurrently), and then
- * the deliveries of all the event's endpoints are written with their outcomes in one unordered
- * insert, shared with the other messages being handled at that moment (group commit). Only then is the message acknowledged: a crash before the write means the event comes
+ * endpoint with a closed circuit is tried at once (concurrently; a busy endpoint is waited for
+ * briefly), and then the deliveries of all the event's endpoints are written with their outcomes
+ * in one unordered insert, shared with the other messages being handled at that moment (group
+ * commit). Only then is the message acknowledged: a crash before the write means the event comes
  * again and is delivered again (at least once, same webhook-id). Deliveries still pending (a
  * failed attempt with retries left, a busy endpoint, an open circuit) get their delivery queue
  * entry first, and a failure for good publishes its dead-letter notice first.

@@ -70,9 +70,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * One attempt for a message handler, which checked `canStart` just before (nothing is awaited
-   * in between, so the slot is taken before any other handler looks). Returns the delivery's new
-   * state for the caller to store.
+   * One attempt for a message handler, which checked `canStart` just before. The endpoint's slot
+   * is waited for up to WEBHOOK_ENDPOINT_MAX_WAIT_MS; without one the delivery is put off.
+   * Returns the delivery's new state for the caller to store.
    */
   async attempt(endpoint: WebhookEndpoint, event: DeliverableEvent, progress: DeliveryProgress): Promise<Settlement> {
     this.handlerAttempts += 1;
