@@ -67,7 +67,16 @@ describe('webhook-dispatcher: an endpoint failing for the configured period is d
     expect(disabled.disabledReason).toBe('FAILING');
     expect(disabled.disabledAt!.getTime() - disabled.failingSince!.getTime()).toBeGreaterThanOrEqual(1000);
 
-    const log = await app.get(WebhookDeliveriesService).list(organizationId, { endpointId: endpoint.id, limit: 10 });
+    // The endpoint is written disabled first; the delivery's end is written just after.
+    const log = await waitFor(
+      async () => {
+        const page = await app
+          .get(WebhookDeliveriesService)
+          .list(organizationId, { endpointId: endpoint.id, limit: 10 });
+        return page.data.some((delivery) => delivery.status === 'PENDING') ? null : page;
+      },
+      { what: 'the delivery to be written as ended' },
+    );
     expect(log.data).toHaveLength(1);
     expect(log.data[0]).toMatchObject({ status: 'FAILED', eventId: event.id });
     const attemptsWhenDisabled = attempts;
