@@ -18,16 +18,16 @@
 //   growth      clones the fresh phase's documents up to BENCH_GROWTH_RUNS finished runs, then
 //               e2e.afterGrowth (the same open-loop phase) and e2e.flatness (needs e2e)
 //   dispatcher  events published straight to the events exchange: deliveries/s vs raw POSTs/s
-//   gateway     POST /runs latency with autocannon at a fixed rate (5 s with every service at
-//               normal priority, then with the others at nice 19, as if the gateway had cores
-//               of its own), then stepped up
+//   gateway     POST /runs latency at an evenly spaced open-loop rate: 5 s with every service at
+//               normal priority, 5 s with the others at nice 19, then (the gateway's figure) with
+//               the others paused, as if the gateway had cores of its own; then stepped up
 //
 //   BENCH_E2E_RATE (60)          POSTs per second in e2e.fresh and e2e.afterGrowth
 //   BENCH_E2E_SECONDS (20)       how long they post
 //   BENCH_BURST_RUNS (500)       runs posted as fast as 16 clients can
 //   BENCH_GROWTH_RUNS (20000)    finished runs the store holds for e2e.afterGrowth (0 skips growth)
 //   BENCH_GATEWAY_RATE (200)     POST /runs per second; then 300, 400, 600, 800, ... for 5 s each
-//   BENCH_GATEWAY_SECONDS (10)   how long the first gateway rate is held
+//   BENCH_GATEWAY_SECONDS (10)   how long the gateway rate is held with the others paused (at most 10)
 //   BENCH_DELIVERIES (2000)      dispatcher deliveries
 //   BENCH_PHASES (all)           e.g. "baselines,e2e"
 //   BENCH_NODE_OPTIONS           NODE_OPTIONS for the services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -40,7 +40,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqplib from 'amqplib';
-import autocannon from 'autocannon';
 import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
@@ -148,7 +147,6 @@ let finishing = false;
 let currentPhase = null;
 let memory = null;
 let local = null;
-let activeCannon = null;
 let runDocBytes = null;
 
 /** Runs one phase: its error (or interruption) is recorded under its name, the bench goes on. */
@@ -364,8 +362,10 @@ const HEAP_METRICS = [
 ];
 
 /**
- * Peak resident memory per service (from each /metrics) and of the store (/proc/STORE_PID, plus
- * PostgreSQL's processes when STORE_PG_PID is set), every 500 ms.
+ * Peak resident memory per service and of the store (/proc/<pid>/status; PostgreSQL's processes
+ * too when STORE_PG_PID is set) every 500 ms, and each service's heap and event-loop delay from
+ * its /metrics every 5 s. Only the latter costs the services anything: rendering /metrics takes
+ * the gateway's event loop for milliseconds, which at 2 scrapes a second showed in its p99.
  */
 function watchMemory(urls) {
   const peaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
@@ -373,8 +373,22 @@ function watchMemory(urls) {
   const lagPeaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   let storePeak = null;
   const pgPeaks = { storeFerretdb: null, storePostgres: null, storePostgresPss: null };
+  const rssTimer = setInterval(() => {
+    for (const name of Object.keys(urls)) {
+      const rss = rssMb(children.get(name)?.pid);
+      if (rss !== null) peaks[name] = Math.max(peaks[name] ?? 0, rss);
+    }
+    const storeRss = rssMb(storePid);
+    const pg = storePgPid ? pgMemoryMb() : null;
+    if (storeRss !== null) storePeak = Math.max(storePeak ?? 0, storeRss + (pg?.rss ?? 0));
+    if (pg) {
+      pgPeaks.storeFerretdb = Math.max(pgPeaks.storeFerretdb ?? 0, storeRss ?? 0);
+      pgPeaks.storePostgres = Math.max(pgPeaks.storePostgres ?? 0, pg.rss);
+      pgPeaks.storePostgresPss = Math.max(pgPeaks.storePostgresPss ?? 0, pg.pss);
+    }
+  }, 500);
   let busy = false;
-  const timer = setInterval(async () => {
+  const metricsTimer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
@@ -383,8 +397,6 @@ function watchMemory(urls) {
           const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })
             .then((response) => response.text())
             .catch(() => '');
-          const match = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+)/m.exec(text);
-          if (match) peaks[name] = Math.max(peaks[name] ?? 0, Number(match[1]) / 1024 / 1024);
           // What the resident memory is made of at its peaks: V8's heap (used, reserved), buffers.
           // Event-loop delay p99 since the previous scrape (prom-client resets it on each one).
           const lag = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(text);
@@ -395,21 +407,14 @@ function watchMemory(urls) {
           }
         }),
       );
-      const storeRss = storeRssMb();
-      const pg = storePgPid ? pgMemoryMb() : null;
-      if (storeRss !== null) storePeak = Math.max(storePeak ?? 0, storeRss + (pg?.rss ?? 0));
-      if (pg) {
-        pgPeaks.storeFerretdb = Math.max(pgPeaks.storeFerretdb ?? 0, storeRss ?? 0);
-        pgPeaks.storePostgres = Math.max(pgPeaks.storePostgres ?? 0, pg.rss);
-        pgPeaks.storePostgresPss = Math.max(pgPeaks.storePostgresPss ?? 0, pg.pss);
-      }
     } finally {
       busy = false;
     }
-  }, 500);
+  }, 5000);
   return {
     stop: () => {
-      clearInterval(timer);
+      clearInterval(rssTimer);
+      clearInterval(metricsTimer);
       const figures = Object.fromEntries(
         Object.entries(peaks).map(([name, mb]) => [name, mb === null ? null : Math.round(mb)]),
       );
@@ -432,10 +437,11 @@ function watchMemory(urls) {
   };
 }
 
-function storeRssMb() {
-  if (!storePid) return null;
+/** Resident memory of a process in MB (from /proc), or null. */
+function rssMb(pid) {
+  if (!pid) return null;
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${storePid}/status`, 'utf8'));
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;
@@ -1300,45 +1306,54 @@ async function dispatcherThroughput(ctx, urls) {
   return figures;
 }
 
-/** One autocannon step of POST /runs at `rate` per second; the run ids it was given go into `runIds`. */
-function gatewayStep(ctx, rate, seconds, runIds) {
-  return new Promise((resolve, reject) => {
-    activeCannon = autocannon(
-      {
-        url: `${ctx.apiUrl}/v1/workflows/${ctx.workflowId}/runs`,
-        method: 'POST',
-        connections: 50,
-        overallRate: rate,
-        duration: seconds,
-        headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (req) => ({ ...req, body: runBody() }),
-            onResponse: (status, body) => {
-              if (status !== 202) return;
-              try {
-                for (const runId of JSON.parse(body).runIds) runIds.set(runId, performance.now());
-              } catch {
-                // counted by autocannon if it matters (non-2xx); a 202 always has a JSON body
-              }
-            },
-          },
-        ],
-      },
-      (error, answer) => {
-        activeCannon = null;
-        if (error) return reject(error);
-        resolve({
-          rate,
-          seconds,
-          rps: Math.round(answer.requests.average),
-          p50Ms: answer.latency.p50,
-          p99Ms: answer.latency.p99,
-          errors: answer.errors + answer.timeouts + answer.non2xx,
-        });
-      },
+/**
+ * One open-loop step of POST /runs: `rate` requests per second, evenly spaced, for `seconds`,
+ * whatever the answers (a slow answer never delays the next request). Latency runs from each
+ * request's send to its answer; `sendLagP99Ms` is how late the generator itself sent (its own CPU
+ * share), so a late generator shows instead of hiding. autocannon was used before, but its rate
+ * is per connection per second: its 50 connections each sent their share back to back at every
+ * second boundary, so "200/s" was a burst of 200 requests, 50 at a time, once a second.
+ */
+async function gatewayStep(ctx, rate, seconds, runIds) {
+  const count = Math.max(1, Math.round(rate * seconds));
+  const latencies = [];
+  const sendLags = [];
+  let errors = 0;
+  let errorSample;
+  const pending = [];
+  const started = performance.now();
+  for (let index = 0; index < count && !finishing; index += 1) {
+    const due = started + (index * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sendLags.push(Math.max(0, performance.now() - due));
+    pending.push(
+      postRun(ctx).then((outcome) => {
+        if (outcome.error) {
+          errors += 1;
+          errorSample ??= outcome.error;
+          return;
+        }
+        latencies.push(performance.now() - outcome.sentAt);
+        for (const runId of outcome.runIds) runIds.set(runId, outcome.sentAt);
+      }),
     );
-  });
+  }
+  await Promise.all(pending);
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  sendLags.sort((a, b) => a - b);
+  return {
+    rate,
+    seconds,
+    rps: Math.round(latencies.length / elapsedSeconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies.at(-1) ?? null),
+    sendLagP99Ms: round(percentile(sendLags, 99)),
+    errors,
+    ...(errorSample ? { errorSample } : {}),
+  };
 }
 
 async function gateway(ctx) {
@@ -1347,58 +1362,70 @@ async function gateway(ctx) {
   const describe = (step) =>
     `${step.rate}/s: ${step.rps} req/s, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, ${step.errors} errors`;
   const stepSeconds = Math.min(5, settings.gatewaySeconds);
-  // First with the whole pipeline competing for the same cores: at 200 runs/s the four services
-  // need more CPU than this machine has, so this shows the machine's saturation, not the gateway.
-  log(`  POST /runs at ${settings.gatewayRate}/s for ${stepSeconds} s with every service at normal priority`);
-  const shared = await gatewayStep(ctx, settings.gatewayRate, stepSeconds, runIds);
-  log(`  ${describe(shared)}`);
+  const rate = settings.gatewayRate;
+  const downstream = [...children.entries()].filter(([name]) => name !== 'workflow-api').map(([, child]) => child);
+  // 1. The whole pipeline on the same two cores: at 200 runs/s the four services, the store and
+  // the broker need more CPU than this machine has, so this shows the machine's saturation.
+  log(`  POST /runs at ${rate}/s for ${stepSeconds} s with every service at normal priority`);
+  const sharedCores = await gatewayStep(ctx, rate, stepSeconds, runIds);
+  log(`  ${describe(sharedCores)}`);
   await waitForRuns(ctx, runIds, 'the shared-cores gateway load');
-  // Then the gateway as it is deployed, on cores of its own: the other services keep consuming,
-  // at the lowest CPU priority, so the runs the load starts queue and drain after.
-  const downstream = [...children.entries()].filter(([name]) => name !== 'workflow-api');
-  const reniced = downstream.filter(([, child]) => renice(child.pid, 19));
-  log(`  POST /runs at ${settings.gatewayRate}/s for ${settings.gatewaySeconds} s, the other services at nice 19`);
-  let figures;
+  // 2. The other services at nice 19, still consuming. Not isolation: the store and the broker
+  // serve their commands at normal priority (FerretDB took ~80% of a core here), so the gateway
+  // still competes with the pipeline it feeds.
+  const reniced = downstream.filter((child) => renice(child.pid, 19));
+  log(`  POST /runs at ${rate}/s for ${stepSeconds} s, the other services at nice 19`);
+  let downstreamNice;
   try {
-    const gatewayOnly = { 'workflow-api': ctx.urls['workflow-api'] };
-    const cpuBefore = await readCounters(gatewayOnly);
-    const first = await gatewayStep(ctx, settings.gatewayRate, settings.gatewaySeconds, runIds);
-    const cpuAfter = await readCounters(gatewayOnly);
-    const api = (counters) => counters.services['workflow-api'];
-    const meanMs = (seconds, count) =>
-      round(
-        ((api(cpuAfter)[seconds] - api(cpuBefore)[seconds]) * 1000) / (api(cpuAfter)[count] - api(cpuBefore)[count]),
-        2,
-      );
-    // Where a request's time goes besides the gateway's own CPU: its store round trips and the
-    // broker's confirm of what it publishes.
-    first.meanStoreCommandMs = meanMs('storeSeconds', 'storeCount');
-    first.meanPublishConfirmMs = meanMs('confirmSeconds', 'confirmCount');
-    first.cpuMsPerRequest = round(
-      ((cpuAfter.services['workflow-api'].cpuSeconds - cpuBefore.services['workflow-api'].cpuSeconds) * 1000) /
-        Math.max(1, first.rps * first.seconds),
+    downstreamNice = await gatewayStep(ctx, rate, stepSeconds, runIds);
+    log(`  ${describe(downstreamNice)}`);
+  } finally {
+    for (const child of reniced) renice(child.pid, 0);
+  }
+  await waitForRuns(ctx, runIds, 'the nice-19 gateway load');
+  // 3. The gateway as it is deployed, on cores of its own: the other services are paused
+  // (SIGSTOP), so the broker holds what the gateway publishes and the machine serves only the
+  // gateway, the broker and this client. Each pause is kept under 10 s (the broker drops a
+  // connection after two missed 10 s heartbeats); the services resume between steps.
+  const pausedSeconds = Math.min(settings.gatewaySeconds, 10);
+  log(`  POST /runs at ${rate}/s for ${pausedSeconds} s, the other services paused`);
+  const gatewayOnly = { 'workflow-api': ctx.urls['workflow-api'] };
+  const cpuBefore = await readCounters(gatewayOnly);
+  const first = await whilePaused(downstream, () => gatewayStep(ctx, rate, pausedSeconds, runIds));
+  const cpuAfter = await readCounters(gatewayOnly);
+  const api = (counters) => counters.services['workflow-api'];
+  const meanMs = (seconds, count) =>
+    round(
+      ((api(cpuAfter)[seconds] - api(cpuBefore)[seconds]) * 1000) / (api(cpuAfter)[count] - api(cpuBefore)[count]),
       2,
     );
-    figures = {
-      ...first,
-      steps: [],
-      highestSustainedRate: meets(first) ? first.rate : null,
-      downstreamNice: reniced.length === downstream.length ? 19 : null,
-      sharedCores: shared,
-    };
-    result.gateway = figures;
-    log(`  ${describe(first)}`);
-    let previous = first;
-    for (const rate of GATEWAY_STEPS.filter((value) => value > settings.gatewayRate)) {
-      if (!meets(previous) || finishing) break;
-      const step = await gatewayStep(ctx, rate, stepSeconds, runIds);
-      figures.steps.push(step);
-      log(`  ${describe(step)}`);
-      if (meets(step)) figures.highestSustainedRate = rate;
-      previous = step;
-    }
-  } finally {
-    for (const [, child] of reniced) renice(child.pid, 0);
+  // Where a request's time goes besides the gateway's own CPU: its store round trips (cache
+  // refreshes only) and the broker's confirm of what it publishes.
+  first.meanStoreCommandMs = meanMs('storeSeconds', 'storeCount');
+  first.meanPublishConfirmMs = meanMs('confirmSeconds', 'confirmCount');
+  first.cpuMsPerRequest = round(
+    ((api(cpuAfter).cpuSeconds - api(cpuBefore).cpuSeconds) * 1000) / Math.max(1, first.rps * first.seconds),
+    2,
+  );
+  const figures = {
+    ...first,
+    downstream: 'paused',
+    steps: [],
+    highestSustainedRate: meets(first) ? first.rate : null,
+    sharedCores,
+    downstreamNice,
+  };
+  result.gateway = figures;
+  log(`  ${describe(first)}`);
+  let previous = first;
+  for (const stepRate of GATEWAY_STEPS.filter((value) => value > rate)) {
+    if (!meets(previous) || finishing) break;
+    await sleep(3000);
+    const step = await whilePaused(downstream, () => gatewayStep(ctx, stepRate, stepSeconds, runIds));
+    figures.steps.push(step);
+    log(`  ${describe(step)}`);
+    if (meets(step)) figures.highestSustainedRate = stepRate;
+    previous = step;
   }
   // The runs those POSTs started still flow through the services: let them finish.
   figures.drain = { runs: runIds.size };
@@ -1411,6 +1438,24 @@ async function gateway(ctx) {
     figures.drain.seconds = round((performance.now() - drainStarted) / 1000);
   }
   return figures;
+}
+
+/** Processes paused by whilePaused, resumed by cleanup if the bench is interrupted meanwhile. */
+const paused = new Set();
+
+/** Runs `work` with the given child processes stopped (SIGSTOP), and resumes them afterwards. */
+async function whilePaused(processes, work) {
+  for (const child of processes) if (child.kill('SIGSTOP')) paused.add(child);
+  try {
+    return await work();
+  } finally {
+    resumePaused();
+  }
+}
+
+function resumePaused() {
+  for (const child of paused) child.kill('SIGCONT');
+  paused.clear();
 }
 
 /** Sets a process's CPU priority (raising it back needs root); false when it could not. */
@@ -1501,9 +1546,9 @@ function verdict(r) {
     gw?.p99Ms,
     gw?.p99Ms < TARGETS.gatewayP99Ms,
     () =>
-      `at ${gw.rate}/s (${gw.rps} req/s achieved): p50 ${gw.p50Ms} ms; workflow-api makes ` +
-      `${ops?.byService['workflow-api'] ?? 'n/a'} store ops and ${r.cpuMsPerRun?.['workflow-api'] ?? 'n/a'} ms CPU per run, ` +
-      `and the runs the load starts (${r.cpuMsPerRun ? round(cpuTotal) : 'n/a'} ms CPU per run in all) share ${cores} cores`,
+      `at ${gw.rate}/s (${gw.rps} req/s achieved, the other services ${gw.downstream ?? 'running'}): p50 ${gw.p50Ms} ms, ` +
+      `${gw.cpuMsPerRequest ?? 'n/a'} ms of gateway CPU and ${gw.meanPublishConfirmMs ?? 'n/a'} ms of publish confirm per request, ` +
+      `the generator itself up to ${gw.sendLagP99Ms} ms late (p99)`,
     ['gateway'],
   );
   add(
@@ -1834,7 +1879,7 @@ function benchTopology() {
 }
 
 async function cleanup() {
-  activeCannon?.stop();
+  resumePaused();
   log('stopping services and dropping the bench databases and namespace');
   await stopServices();
   await postAgent.destroy().catch(() => undefined);

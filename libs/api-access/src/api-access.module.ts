@@ -10,6 +10,7 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
 import { ApiKey, ApiKeySchema, Organization, OrganizationSchema } from './organization.schema';
 import { OrganizationsService } from './organizations.service';
+import { HitWindowStorage } from './hit-window.storage';
 import { ApiKeyRateLimitGuard } from './rate-limit.guard';
 
 export interface ApiAccessOptions {
@@ -31,7 +32,10 @@ export class ApiAccessModule {
           { name: ApiKey.name, schema: ApiKeySchema },
           { name: IdempotencyRecord.name, schema: IdempotencyRecordSchema },
         ]),
-        ThrottlerModule.forRoot([{ ttl: options.rateLimitWindowMs, limit: options.rateLimit }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: options.rateLimitWindowMs, limit: options.rateLimit }],
+          storage: new HitWindowStorage(),
+        }),
       ],
       providers: [
         { provide: ADMIN_TOKEN, useValue: options.adminToken },
