@@ -7,4 +7,7 @@ const projects = ['apps', 'libs', 'tools']
   .filter((dir) => existsSync(path.join(dir, 'jest.config.js')))
   .map((dir) => `<rootDir>/${dir}`);
 
-module.exports = { projects };
+// Jest's own 5 s default would fail a service that boots in a hook on a busy machine; the waits
+// inside the tests decide by progress, and this only bounds a test that hangs outright. (A global
+// option: projects cannot set it, so the e2e project raises it again in its setup file.)
+module.exports = { projects, testTimeout: 60_000 };

@@ -1,9 +1,12 @@
 import {
+  cpuTicks,
+  dropDatabases,
   freePort,
   mongoUrlWithDatabase,
   ServiceProcess,
   testInfra,
   uniqueSuffix,
+  waitFor,
   type PlatformService,
 } from '@wfp/testing';
 
@@ -54,24 +57,35 @@ describe('service start-up and health, from the production bundles', () => {
       await freePort(),
     );
     try {
-      const live = await waitForStatus(`${process.url}/health/live`, 200);
+      const live = await waitForStatus(process, '/health/live', 200);
       expect(live.status).toBe('ok');
-      const ready = await waitForStatus(`${process.url}/health/ready`, 503);
+      const ready = await waitForStatus(process, '/health/ready', 503);
       expect(ready.details.broker.status).toBe('down');
       expect(ready.details.database.status).toBe('up');
     } finally {
       expect(await process.stop()).toBe(0);
+      await dropDatabases(infra.mongoUrl, [database]);
     }
   });
 });
 
-async function waitForStatus(url: string, status: number): Promise<Record<string, any>> {
+/** The JSON a health route answers once it answers `status`, for as long as the service works at it. */
+async function waitForStatus(service: ServiceProcess, route: string, status: number): Promise<Record<string, any>> {
   // eslint-disable-line @typescript-eslint/no-explicit-any
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const response = await fetch(url).catch(() => null);
-    if (response?.status === status) return (await response.json()) as Record<string, unknown>;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let seen = 'no answer yet';
+  return waitFor(
+    async () => {
+      const response = await fetch(`${service.url}${route}`).catch(() => null);
+      if (!response) return false;
+      seen = `HTTP ${response.status}`;
+      return response.status === status ? ((await response.json()) as Record<string, unknown>) : false;
+    },
+    {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      what: `${route} to answer ${status}`,
+      progress: () => cpuTicks([service.pid]),
+      lastSeen: () => seen,
+    },
+  );
 }

@@ -54,9 +54,15 @@ export class IsolatedInfra {
 
   /** Waits until `consumers` service instances consume `<namespace>.<queue>`. */
   async consuming(queue: string, consumers = 1): Promise<void> {
-    await waitFor(async () => (await this.probe.stats(`${this.namespace}.${queue}`))?.consumerCount === consumers, {
-      what: `${consumers} consumer(s) on ${queue}`,
-    });
+    let seen = 'nothing yet';
+    await waitFor(
+      async () => {
+        const stats = await this.probe.stats(`${this.namespace}.${queue}`);
+        seen = stats ? `${stats.consumerCount} consumer(s)` : 'the queue does not exist yet';
+        return stats?.consumerCount === consumers;
+      },
+      { timeoutMs: 30_000, what: `${consumers} consumer(s) on ${queue}`, lastSeen: () => seen },
+    );
   }
 
   /** Every event published since the last call, in order. */

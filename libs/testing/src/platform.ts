@@ -8,7 +8,7 @@ import {
 } from './test-infra';
 import { BrokerProbe } from './broker-probe';
 import { EventTap } from './event-tap';
-import { waitFor } from './wait-for';
+import { cpuTicks, waitFor } from './wait-for';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
@@ -99,7 +99,7 @@ export class Platform {
     );
     try {
       await Promise.all(names.map((name) => services[name].ready()));
-      await consumersAttached(infra.amqpUrl, namespace, names);
+      await consumersAttached(infra.amqpUrl, namespace, names, services);
     } catch (error) {
       await platform.stop();
       throw error;
@@ -180,14 +180,34 @@ const CONSUMED_QUEUES: Record<PlatformService, string[]> = {
  * sent before its queue is declared would be unroutable, so the platform is handed out only once
  * every queue it serves has a consumer.
  */
-async function consumersAttached(amqpUrl: string, namespace: string, names: PlatformService[]): Promise<void> {
+async function consumersAttached(
+  amqpUrl: string,
+  namespace: string,
+  names: PlatformService[],
+  services: Record<PlatformService, ServiceProcess>,
+): Promise<void> {
   const probe = await BrokerProbe.connect(amqpUrl);
   try {
-    for (const queue of names.flatMap((name) => CONSUMED_QUEUES[name] ?? [])) {
-      await waitFor(async () => ((await probe.stats(`${namespace}.${queue}`))?.consumerCount ?? 0) > 0, {
-        timeoutMs: 30_000,
-        what: `a consumer on ${queue}`,
-      });
+    for (const name of names) {
+      for (const queue of CONSUMED_QUEUES[name] ?? []) {
+        let seen = 'nothing yet';
+        await waitFor(
+          async () => {
+            const stats = await probe.stats(`${namespace}.${queue}`);
+            seen = stats
+              ? `${stats.consumerCount} consumers, ${stats.messageCount} messages`
+              : 'the queue does not exist yet';
+            return (stats?.consumerCount ?? 0) > 0;
+          },
+          {
+            timeoutMs: 30_000,
+            what: `a consumer on ${queue}`,
+            // The service is still starting while it uses CPU or prints.
+            progress: () => `${cpuTicks([services[name].pid])}/${services[name].logs.length}`,
+            lastSeen: () => `${seen}; ${name}'s last output: ${services[name].logs.slice(-500) || '(none)'}`,
+          },
+        );
+      }
     }
   } finally {
     await probe.close();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { waitFor } from './wait-for';
+import { cpuTicks, StopWaiting, waitFor } from './wait-for';
 
 const workspaceRoot = path.resolve(__dirname, '../../..');
 
@@ -85,18 +85,39 @@ export class ServiceProcess {
     return this.output;
   }
 
-  /** Resolves once /health/ready answers 200 (broker and database reachable). */
-  async ready(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves once /health/ready answers 200 (broker and database reachable). A slow start on a
+   * busy machine is waited for as long as the process keeps working (its CPU time or output
+   * grows); the wait fails after `stallMs` without either, or when the process exits.
+   */
+  async ready(stallMs = 30_000): Promise<void> {
+    let lastAnswer = 'no answer yet';
     await waitFor(
       async () => {
         if (this.exitCode !== undefined) {
-          throw new Error(`${this.service} exited with ${this.exitCode}:\n${this.output.slice(-2000)}`);
+          throw new StopWaiting(`${this.service} exited with ${this.exitCode}:\n${this.output.slice(-2000)}`);
         }
-        const response = await fetch(`${this.url}/health/ready`).catch(() => null);
+        const response = await fetch(`${this.url}/health/ready`).catch((error: unknown) => {
+          lastAnswer = `GET /health/ready failed: ${String((error as Error).cause ?? error)}`;
+          return null;
+        });
+        if (response)
+          lastAnswer = `GET /health/ready answered ${response.status} ${(await response.text()).slice(0, 300)}`;
         return response?.status === 200;
       },
-      { timeoutMs, intervalMs: 100, what: `${this.service} to be ready` },
+      {
+        timeoutMs: stallMs,
+        intervalMs: 100,
+        what: `${this.service} to be ready`,
+        progress: () => `${cpuTicks([this.child.pid])}/${this.output.length}`,
+        lastSeen: () => `${lastAnswer}; its last output: ${this.output.slice(-500) || '(none)'}`,
+      },
     );
+  }
+
+  /** The process id (for progress checks). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Resolves with the exit code once the process has ended. */

@@ -13,14 +13,27 @@ export class RunEvents {
     return events.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || typeOrder(a) - typeOrder(b));
   }
 
-  /** Waits for the run's terminal event and returns all its events then. */
+  /**
+   * Waits for the run's terminal event and returns all its events then; fails after `timeoutMs`
+   * in which the run emitted no new event.
+   */
   async untilTerminal(
     runId: string,
     timeoutMs = 20_000,
   ): Promise<{ terminal: RecordedEvent; events: RecordedEvent[] }> {
+    let seen: string[] = [];
     const terminal = await waitFor(
       () => this.tap.findOne((event) => event.data['recordId'] === runId && TERMINAL.includes(event.type)),
-      { timeoutMs, what: `the terminal event of ${runId}` },
+      {
+        timeoutMs,
+        what: `the terminal event of ${runId}`,
+        // A run that is still emitting events (a slow machine) is progressing, not stuck.
+        progress: async () => {
+          seen = (await this.of(runId)).map((event) => event.type);
+          return seen.length;
+        },
+        lastSeen: () => (seen.length ? seen.join(', ') : 'no event of this run'),
+      },
     );
     // Node events are emitted before the terminal one in the same write; give the relay a moment.
     await new Promise((resolve) => setTimeout(resolve, 150));
