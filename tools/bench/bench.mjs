@@ -39,6 +39,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import amqplib from 'amqplib';
 import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
@@ -1404,53 +1405,50 @@ async function bareDeliveryLoop(ctx, secret) {
   }
 }
 
+/** The worker sending a gateway step's requests, stopped by cleanup if the bench is interrupted. */
+let loadWorker = null;
+
 /**
  * One open-loop step of POST /runs: `rate` requests per second, evenly spaced, for `seconds`,
- * whatever the answers (a slow answer never delays the next request). Latency runs from each
- * request's send to its answer; `sendLagP99Ms` is how late the generator itself sent (its own CPU
- * share), so a late generator shows instead of hiding. autocannon was used before, but its rate
- * is per connection per second: its 50 connections each sent their share back to back at every
- * second boundary, so "200/s" was a burst of 200 requests, 50 at a time, once a second.
+ * whatever the answers (a slow answer never delays the next request), sent from a worker thread
+ * (post-load.mjs) so that this thread's work and garbage never count as the gateway's. Latency runs
+ * from each request's send to its answer; `sendLagP99Ms` is how late the generator itself sent.
+ * autocannon was used before, but its rate is per connection per second: its 50 connections each
+ * sent their share back to back at every second boundary, so "200/s" was a burst of 200 requests,
+ * 50 at a time, once a second.
  */
 async function gatewayStep(ctx, rate, seconds, runIds) {
-  const count = Math.max(1, Math.round(rate * seconds));
-  const latencies = [];
-  const sendLags = [];
-  let errors = 0;
-  let errorSample;
-  const pending = [];
-  const started = performance.now();
-  for (let index = 0; index < count && !finishing; index += 1) {
-    const due = started + (index * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    sendLags.push(Math.max(0, performance.now() - due));
-    pending.push(
-      postRun(ctx).then((outcome) => {
-        if (outcome.error) {
-          errors += 1;
-          errorSample ??= outcome.error;
-          return;
-        }
-        latencies.push(performance.now() - outcome.sentAt);
-        for (const runId of outcome.runIds) runIds.set(runId, outcome.sentAt);
-      }),
-    );
-  }
-  await Promise.all(pending);
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  sendLags.sort((a, b) => a - b);
+  const worker = new Worker(new URL('./post-load.mjs', import.meta.url), {
+    workerData: {
+      url: `${ctx.apiUrl}/v1/workflows/${ctx.workflowId}/runs`,
+      apiKey: ctx.apiKey,
+      rate,
+      seconds,
+      firstContact: contactNumber,
+    },
+  });
+  loadWorker = worker;
+  const outcome = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load worker exited with ${code} before reporting`)));
+  });
+  loadWorker = null;
+  await worker.terminate();
+  contactNumber = outcome.lastContact;
+  for (const [runId, sentAtEpoch] of outcome.runIds) runIds.set(runId, sentAtEpoch - performance.timeOrigin);
+  const latencies = outcome.latencies.sort((a, b) => a - b);
+  const sendLags = outcome.sendLags.sort((a, b) => a - b);
   return {
     rate,
     seconds,
-    rps: Math.round(latencies.length / elapsedSeconds),
+    rps: Math.round(latencies.length / (outcome.elapsedMs / 1000)),
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(latencies.at(-1) ?? null),
     sendLagP99Ms: round(percentile(sendLags, 99)),
-    errors,
-    ...(errorSample ? { errorSample } : {}),
+    errors: outcome.errors,
+    ...(outcome.errorSample ? { errorSample: outcome.errorSample } : {}),
   };
 }
 
@@ -1980,6 +1978,7 @@ function benchTopology() {
 
 async function cleanup() {
   resumePaused();
+  await loadWorker?.terminate();
   log('stopping services and dropping the bench databases and namespace');
   await stopServices();
   await postAgent.destroy().catch(() => undefined);

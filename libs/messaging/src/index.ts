@@ -11,3 +11,4 @@ export * from './rpc-client';
 export * from './messaging-metrics';
 export * from './publish-pending.error';
 export * from './change-notices';
+export * from './invalidations';

@@ -1,3 +1,5 @@
+import { Invalidations } from '@wfp/messaging';
+
 /** What starting a run of a workflow needs to know of it: its state and its latest published version. */
 export interface RunTarget {
   workflowId: string;
@@ -33,8 +35,7 @@ const MAX_ENTRIES = 10_000;
  */
 export class RunTargetCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly generations = new Map<string, number>();
-  private epoch = 0;
+  private readonly invalidations = new Invalidations(MAX_ENTRIES);
 
   constructor(
     private readonly ttlMs: number,
@@ -52,12 +53,10 @@ export class RunTargetCache {
       // Another organization's workflow is a plain miss, as it is in the store.
       return cached.target.organizationId === organizationId ? cached.target : null;
     }
-    const generation = this.generations.get(workflowId) ?? 0;
-    const epoch = this.epoch;
+    const ticket = this.invalidations.ticket(workflowId);
     const loadedAt = this.now();
     const target = await load();
-    const unchanged = (this.generations.get(workflowId) ?? 0) === generation && this.epoch === epoch;
-    if (target && unchanged) {
+    if (target && this.invalidations.isCurrent(ticket)) {
       this.entries.delete(workflowId);
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(workflowId, { target, loadedAt });
@@ -67,16 +66,13 @@ export class RunTargetCache {
 
   /** The workflow changed: it is read again when next used. */
   invalidate(workflowId: string): void {
-    // Bounded: past the limit, forgetting everything is as correct and as cheap.
-    if (this.generations.size >= MAX_ENTRIES) return this.invalidateAll();
-    this.generations.set(workflowId, (this.generations.get(workflowId) ?? 0) + 1);
-    this.entries.delete(workflowId);
+    if (this.invalidations.invalidate(workflowId) === 'all') this.entries.clear();
+    else this.entries.delete(workflowId);
   }
 
   /** Changes may have been missed: everything is read again. */
   invalidateAll(): void {
-    this.epoch += 1;
+    this.invalidations.invalidateAll();
     this.entries.clear();
-    this.generations.clear();
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { Invalidations } from '@wfp/messaging';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
 import { WebhookEndpoint } from './webhook-endpoint.schema';
 
@@ -23,10 +24,8 @@ const PRUNE_ABOVE = 1000;
 export class EndpointCache {
   private readonly organizations = new Map<string, CachedOrganization>();
   private readonly loading = new Map<string, Promise<CachedOrganization>>();
-  /** Bumped by every invalidation, so that a load that started before it is not kept. */
-  private readonly generations = new Map<string, number>();
-  /** Likewise, for invalidations of everything. */
-  private epoch = 0;
+  /** So that a load that started before an invalidation of its organization is not kept. */
+  private readonly invalidations = new Invalidations();
 
   constructor(
     @InjectModel(WebhookEndpoint.name) private readonly endpoints: Model<WebhookEndpoint>,
@@ -70,7 +69,7 @@ export class EndpointCache {
 
   /** Forgets the organization: it is read again when next used. */
   invalidate(organizationId: string): void {
-    this.generations.set(organizationId, (this.generations.get(organizationId) ?? 0) + 1);
+    if (this.invalidations.invalidate(organizationId) === 'all') return this.forgetAll();
     this.organizations.delete(organizationId);
     this.loading.delete(organizationId);
   }
@@ -80,7 +79,11 @@ export class EndpointCache {
    * longer, listening for them).
    */
   invalidateAll(): void {
-    this.epoch += 1;
+    this.invalidations.invalidateAll();
+    this.forgetAll();
+  }
+
+  private forgetAll(): void {
     this.organizations.clear();
     this.loading.clear();
   }
@@ -98,13 +101,12 @@ export class EndpointCache {
   }
 
   private async load(organizationId: string): Promise<CachedOrganization> {
-    const generation = this.generations.get(organizationId) ?? 0;
-    const epoch = this.epoch;
+    const ticket = this.invalidations.ticket(organizationId);
     const loadedAt = Date.now();
     // A handful per organization: every one is read, and filtered in memory.
     const found = (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
     const loaded = { endpoints: new Map(found.map((endpoint) => [endpoint._id, endpoint])), loadedAt };
-    if ((this.generations.get(organizationId) ?? 0) === generation && this.epoch === epoch) {
+    if (this.invalidations.isCurrent(ticket)) {
       this.prune(loadedAt);
       this.organizations.set(organizationId, loaded);
     }
