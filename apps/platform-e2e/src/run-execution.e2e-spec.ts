@@ -223,12 +223,16 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
 
     const run = await api().get(`/v1/workflow-runs/${runId}`).set(auth()).expect(200);
     expect(run.body).toMatchObject({
+      id: runId,
       runId,
       status: 'COMPLETED',
       outcome: 'completed',
       output: { ticket: 'T-42', job: 'RGN' },
       outputReached: true,
     });
+    // Listed runs name their id as every resource does, with runId beside it.
+    const listed = await api().get(`/v1/workflow-runs?workflowId=${run.body.workflowId}`).set(auth()).expect(200);
+    expect(listed.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ id: runId, runId })]));
     expect(run.body.context.traverse.order).toEqual(['screen', 'check', 'notify', 'done']);
     expect(run.body.context.traverse.stepsInfo.notify).toEqual({
       name: 'Tell HR',

@@ -19,6 +19,8 @@ import { WorkflowVersionCopy } from './workflow-version-copy.schema';
 
 /** A run as the API shows it (GET /v1/workflow-runs/:runId). */
 export interface RunView {
+  /** The run's id, named like every other resource's; `runId` carries the same value. */
+  id: string;
   runId: string;
   organizationId: string;
   workflowId: string;
@@ -125,6 +127,7 @@ export class RunQueriesService {
 
 function toView(run: Omit<Run, 'outbox'>): RunView {
   return {
+    id: run._id,
     runId: run._id,
     organizationId: run.organizationId,
     workflowId: run.workflowId,

@@ -25,7 +25,10 @@ export class CancelRunDto {
 }
 
 export class RunDto {
-  @ApiProperty({ example: 'run_5d0c…' })
+  @ApiProperty({ example: 'run_5d0c…', description: 'The run id (as every resource names its id)' })
+  id!: string;
+
+  @ApiProperty({ example: 'run_5d0c…', description: 'The same as `id`' })
   runId!: string;
 
   @ApiProperty({ enum: ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] })
