@@ -69,6 +69,8 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
       email: 'ok@example.com',
       phoneNumber: null,
       contactIndex: 0,
+      reason: 'RETRIES_EXHAUSTED',
+      rejectedIdentifiers: [],
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await drainEvents()).toEqual([]);

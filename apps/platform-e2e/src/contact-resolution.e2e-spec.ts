@@ -109,6 +109,7 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       phoneNumber: '+447911123456',
       isNewProfile: true,
       contactIndex: 0,
+      rejectedIdentifiers: [],
     });
     expect(schemaErrors(WorkflowEventType.ContactResolved, resolved.data)).toEqual([]);
     const started = await waitFor(() => platform.events.about('WORKFLOW_RUN_STARTED', runIds[0]));
@@ -190,6 +191,7 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
         phoneNumber: null,
         existingRunStatus: 'RUNNING',
         contactIndex: expect.any(Number),
+        rejectedIdentifiers: [],
       });
       expect(schemaErrors(WorkflowEventType.ContactResolutionSkipped, event.data)).toEqual([]);
     }
@@ -253,6 +255,29 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
     expect(skipped.data.existingRunStatus).toBe('COMPLETED');
   });
 
+  it('keeps a possible phone number in E.164 and reports one that cannot be a number, never dropping it', async () => {
+    const { workflowId } = await publish(instantGraph);
+    // +44 7700 900xxx is reserved for drama: "not valid" to libphonenumber, but possible.
+    const { runIds } = await requestRuns(workflowId, {
+      contacts: [
+        { phoneNumber: '+44 7700 900123', firstName: 'Drama' },
+        { email: 'kept+noreply@example.com', phoneNumber: 'call me maybe' },
+      ],
+    });
+    const events = await contactEvents(workflowId, 2);
+    const byRun = (runId: string) => events.find((event) => event.data.recordId === runId);
+    expect(byRun(runIds[0])?.data).toMatchObject({ phoneNumber: '+447700900123', rejectedIdentifiers: [] });
+    expect(byRun(runIds[1])?.data).toMatchObject({
+      email: 'kept+noreply@example.com',
+      phoneNumber: null,
+      rejectedIdentifiers: [{ field: 'phoneNumber', value: 'call me maybe', reason: 'NOT_A_PHONE_NUMBER' }],
+    });
+    for (const event of events) {
+      expect(event.type).toBe('WORKFLOW_CONTACT_RESOLVED');
+      expect(schemaErrors(WorkflowEventType.ContactResolved, event.data)).toEqual([]);
+    }
+  });
+
   it('fails a contact without a usable identifier exactly once, with the catalogue’s fields', async () => {
     const { workflowId } = await publish(instantGraph);
     await requestRuns(workflowId, { contacts: [{ email: 'invalid@example', phoneNumber: '12', firstName: 'Nobody' }] });
@@ -267,6 +292,11 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       email: 'invalid@example',
       phoneNumber: '12',
       contactIndex: 0,
+      reason: 'NO_USABLE_IDENTIFIER',
+      rejectedIdentifiers: [
+        { field: 'email', value: 'invalid@example', reason: 'NOT_AN_EMAIL_ADDRESS' },
+        { field: 'phoneNumber', value: '12', reason: 'NOT_A_PHONE_NUMBER' },
+      ],
     });
     expect(schemaErrors(WorkflowEventType.ContactResolutionFailed, failed.data)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -324,9 +324,24 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
     expectSchemaValid(all);
   });
 
+  it('refuses to publish a webhook node whose URL lets a template form the host or port', async () => {
+    for (const url of ['https://{{inputs.jobTitle}}/hook', 'http://hr.example:8080{{inputs.jobTitle}}']) {
+      const created = await api()
+        .post('/v1/workflows')
+        .set(auth())
+        .send({ name: 'runs', externalId: 'e2e-bad-url', definition: screeningGraph({ url }) })
+        .expect(201);
+      const response = await api().post(`/v1/workflows/${created.body.id}/publish`).set(auth());
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(JSON.stringify(response.body)).toContain('templates may only follow the host and port');
+    }
+  });
+
   it('fails with INVALID_NODE_CONFIG when a node cannot run with the run’s data', async () => {
-    const { workflowId } = await publish(screeningGraph({ url: 'https://{{inputs.jobTitle}}/hook' }));
-    const runId = await startRun(workflowId, 'cp_pass_4', { jobTitle: 'not a host' });
+    // A value may fill the path, but not climb above what the URL writes out.
+    const { workflowId } = await publish(screeningGraph({ url: 'https://hr.example/hooks/{{inputs.jobTitle}}' }));
+    const runId = await startRun(workflowId, 'cp_pass_4', { jobTitle: '..' });
     const { terminal } = await events.untilTerminal(runId);
     expect(terminal.data).toMatchObject({
       outcome: 'failed',

@@ -23,7 +23,7 @@ import {
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
-import { normalizeContact, profileKeys, type NormalizedContact } from './normalize-contact';
+import { normalizeContact, profileKeys, type NormalizedContact, type RejectedIdentifier } from './normalize-contact';
 import { CandidateProfile, ContactResolution, ProfileKey, RunClaim } from './schemas';
 
 export interface ResolverOptions {
@@ -83,11 +83,13 @@ export class ContactResolverService {
     const dedupKey = contactDedupKey(organizationId, command.requestId, command.contactIndex);
 
     let profile: ResolvedProfile;
+    let rejectedIdentifiers: RejectedIdentifier[] = [];
     if (command.candidateProfileId) {
       profile = await this.knownProfile(organizationId, command.candidateProfileId);
     } else {
       const normalized = normalizeContact(command.contact ?? {}, this.options.defaultRegion);
-      if (!normalized.ok) return this.recordFailure(envelope);
+      if (!normalized.ok) return this.recordFailure(envelope, normalized.reason, normalized.rejected);
+      rejectedIdentifiers = normalized.rejected;
       profile = await this.findOrCreateProfile(organizationId, normalized.contact, dedupKey);
     }
 
@@ -102,6 +104,7 @@ export class ContactResolverService {
       candidateProfileId: profile.id,
       ...this.contactFields(command, profile),
       isNewProfile: profile.isNew,
+      rejectedIdentifiers,
     };
     const start: RunsStartCommand = {
       runId,
@@ -142,6 +145,7 @@ export class ContactResolverService {
       candidateProfileId: profile.id,
       ...this.contactFields(command, profile),
       existingRunStatus: holder.status,
+      rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
       toOutboxEntry(
@@ -154,9 +158,14 @@ export class ContactResolverService {
 
   /**
    * The item could not be resolved (no usable identifier, or the retry budget is spent):
-   * exactly one WORKFLOW_CONTACT_RESOLUTION_FAILED, with the raw contact values.
+   * exactly one WORKFLOW_CONTACT_RESOLUTION_FAILED, with the raw contact values, the reason and
+   * the identifiers that were rejected.
    */
-  async recordFailure(envelope: MessageEnvelope<ContactsResolveCommand>): Promise<ResolutionResult> {
+  async recordFailure(
+    envelope: MessageEnvelope<ContactsResolveCommand>,
+    reason: ContactResolutionFailedData['reason'] = 'RETRIES_EXHAUSTED',
+    rejectedIdentifiers: RejectedIdentifier[] = [],
+  ): Promise<ResolutionResult> {
     const command = envelope.payload;
     const dedupKey = contactDedupKey(envelope.organizationId, command.requestId, command.contactIndex);
     const failed: ContactResolutionFailedData = {
@@ -168,6 +177,8 @@ export class ContactResolverService {
       email: command.contact?.email ?? null,
       phoneNumber: command.contact?.phoneNumber ?? null,
       contactIndex: command.contactIndex,
+      reason,
+      rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'failed', null, command.candidateProfileId ?? null, [
       toOutboxEntry(

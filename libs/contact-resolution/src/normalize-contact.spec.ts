@@ -21,16 +21,28 @@ describe('normalizePhone', () => {
     expect(normalizePhone('(415) 555-2671', 'US')).toBe('+14155552671');
   });
 
-  it.each(['123', 'not a number', '+44 1', ''])('rejects %p', (value) => {
+  it('keeps numbers that are possible though not valid today, e.g. the UK range reserved for drama', () => {
+    // libphonenumber calls +44 7700 900xxx "not valid" (unassigned) but possible: a real number to its user.
+    expect(normalizePhone('+44 7700 900123', 'GB')).toBe('+447700900123');
+    expect(normalizePhone('07700 900123', 'GB')).toBe('+447700900123');
+  });
+
+  it.each(['123', 'not a number', '+44 1', '', '+44 7700 900123 999 999'])('rejects %p', (value) => {
     expect(normalizePhone(value, 'GB')).toBeNull();
   });
 });
 
 describe('normalizeContact', () => {
-  it('keeps what is valid and drops what is not', () => {
+  it('keeps what is usable and reports what is not, with its value', () => {
     expect(normalizeContact({ email: 'bad@', phoneNumber: '07911123456', firstName: ' Ada ' }, 'GB')).toEqual({
       ok: true,
       contact: { externalId: null, email: null, phoneNumber: '+447911123456', firstName: 'Ada', lastName: null },
+      rejected: [{ field: 'email', value: 'bad@', reason: 'NOT_AN_EMAIL_ADDRESS' }],
+    });
+    expect(normalizeContact({ email: 'ada@example.com', phoneNumber: 'call me' }, 'GB')).toMatchObject({
+      ok: true,
+      contact: { email: 'ada@example.com', phoneNumber: null },
+      rejected: [{ field: 'phoneNumber', value: 'call me', reason: 'NOT_A_PHONE_NUMBER' }],
     });
   });
 
@@ -44,9 +56,13 @@ describe('normalizeContact', () => {
   it('fails a contact without any usable identifier', () => {
     expect(normalizeContact({ email: 'invalid@example', phoneNumber: '12', firstName: 'Ada' }, 'GB')).toEqual({
       ok: false,
-      reason: 'no-usable-identifier',
+      reason: 'NO_USABLE_IDENTIFIER',
+      rejected: [
+        { field: 'email', value: 'invalid@example', reason: 'NOT_AN_EMAIL_ADDRESS' },
+        { field: 'phoneNumber', value: '12', reason: 'NOT_A_PHONE_NUMBER' },
+      ],
     });
-    expect(normalizeContact({}, 'GB')).toEqual({ ok: false, reason: 'no-usable-identifier' });
+    expect(normalizeContact({}, 'GB')).toEqual({ ok: false, reason: 'NO_USABLE_IDENTIFIER', rejected: [] });
   });
 });
 

@@ -1,8 +1,8 @@
 import { isEmail } from 'class-validator';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import type { InlineContact } from '@wfp/contracts';
+import type { ContactRejectedIdentifier, InlineContact } from '@wfp/contracts';
 
-/** A contact's identifiers in canonical form; null where absent or invalid. */
+/** A contact's identifiers in canonical form; null where absent or rejected. */
 export interface NormalizedContact {
   externalId: string | null;
   email: string | null;
@@ -11,8 +11,12 @@ export interface NormalizedContact {
   lastName: string | null;
 }
 
+/** An identifier the caller sent that cannot be one (its value is reported, never dropped). */
+export type RejectedIdentifier = ContactRejectedIdentifier;
+
 export type NormalizationResult =
-  { ok: true; contact: NormalizedContact } | { ok: false; reason: 'no-usable-identifier' };
+  | { ok: true; contact: NormalizedContact; rejected: RejectedIdentifier[] }
+  | { ok: false; reason: 'NO_USABLE_IDENTIFIER'; rejected: RejectedIdentifier[] };
 
 function clean(value: string | undefined): string | null {
   const trimmed = value?.trim();
@@ -25,17 +29,23 @@ export function normalizeEmail(value: string | undefined): string | null {
   return email && isEmail(email) ? email : null;
 }
 
-/** E.164 (`+447700900123`) when the number is valid, read with the default region when it has no `+`. */
+/**
+ * E.164 (`+447700900123`) when the value can be a phone number, read with the default region when
+ * it has no `+`. "Possible" (a plausible length for its country), not "valid" (a range assigned
+ * today): ranges reserved for fiction or newly opened are real numbers to their owners, and a
+ * number kept in E.164 loses nothing; null only when it cannot be a phone number at all.
+ */
 export function normalizePhone(value: string | undefined, defaultRegion: CountryCode): string | null {
   const raw = clean(value);
   if (!raw) return null;
   const phone = parsePhoneNumberFromString(raw, defaultRegion);
-  return phone?.isValid() ? phone.number : null;
+  return phone?.isPossible() ? phone.number : null;
 }
 
 /**
- * Canonical identifiers of an inline contact. A contact needs at least one of a valid email, a
- * valid phone number or an external id; otherwise it cannot be resolved (however often retried).
+ * Canonical identifiers of an inline contact. An email or phone number that cannot be one is
+ * rejected and reported with its value. A contact needs at least one of a usable email, phone
+ * number or external id; otherwise it cannot be resolved (however often retried).
  */
 export function normalizeContact(contact: InlineContact, defaultRegion: CountryCode): NormalizationResult {
   const normalized: NormalizedContact = {
@@ -45,9 +55,15 @@ export function normalizeContact(contact: InlineContact, defaultRegion: CountryC
     firstName: clean(contact.firstName),
     lastName: clean(contact.lastName),
   };
+  const rejected: RejectedIdentifier[] = [];
+  const email = clean(contact.email);
+  if (email && !normalized.email) rejected.push({ field: 'email', value: email, reason: 'NOT_AN_EMAIL_ADDRESS' });
+  const phone = clean(contact.phoneNumber);
+  if (phone && !normalized.phoneNumber)
+    rejected.push({ field: 'phoneNumber', value: phone, reason: 'NOT_A_PHONE_NUMBER' });
   if (!normalized.externalId && !normalized.email && !normalized.phoneNumber)
-    return { ok: false, reason: 'no-usable-identifier' };
-  return { ok: true, contact: normalized };
+    return { ok: false, reason: 'NO_USABLE_IDENTIFIER', rejected };
+  return { ok: true, contact: normalized, rejected };
 }
 
 /**

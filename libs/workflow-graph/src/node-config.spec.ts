@@ -232,22 +232,22 @@ describe('validateNodeConfig: webhook', () => {
     [
       { url: 'ftp://x.example' },
       'url',
-      'url must start with http:// or https:// and contain no spaces (templates may follow the scheme)',
+      'url must start with http:// or https:// and contain no spaces; templates may only follow the host and port (after a /, ? or #), which must be written out',
     ],
     [
       { url: '{{inputs.url}}' },
       'url',
-      'url must start with http:// or https:// and contain no spaces (templates may follow the scheme)',
+      'url must start with http:// or https:// and contain no spaces; templates may only follow the host and port (after a /, ? or #), which must be written out',
     ],
     [
       { url: 'https://' },
       'url',
-      'url must start with http:// or https:// and contain no spaces (templates may follow the scheme)',
+      'url must start with http:// or https:// and contain no spaces; templates may only follow the host and port (after a /, ? or #), which must be written out',
     ],
     [
       { url: 'https://x.example/a b' },
       'url',
-      'url must start with http:// or https:// and contain no spaces (templates may follow the scheme)',
+      'url must start with http:// or https:// and contain no spaces; templates may only follow the host and port (after a /, ? or #), which must be written out',
     ],
     [{ url: 42 }, 'url', 'url must be a string'],
     [{ url: `https://x.example/${'a'.repeat(2048)}` }, 'url', 'url must be shorter than or equal to 2048 characters'],
@@ -330,8 +330,8 @@ describe('isHttpUrlTemplate', () => {
   it.each([
     'https://hr.example/hooks',
     'HTTP://hr.example',
-    'https://{{inputs.host}}/path',
     'https://hr.example/{{ vars.ticketId }}?q={{ inputs.q }}',
+    'https://hr.example:8443/{{ vars.ticketId }}',
   ])('accepts %s', (url) => {
     expect(isHttpUrlTemplate(url)).toBe(true);
   });
@@ -341,6 +341,10 @@ describe('isHttpUrlTemplate', () => {
     'https:/x',
     '//x.example',
     '{{inputs.base}}/path',
+    // A template may not form the host or port: the origin must be written out.
+    'https://{{inputs.host}}/path',
+    'https://hr.example:{{inputs.port}}/path',
+    'https://hr.example:8443{{inputs.rest}}',
     'javascript:alert(1)',
     ' https://x.example',
     'https://a b',

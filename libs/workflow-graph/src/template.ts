@@ -30,10 +30,25 @@ function render(value: unknown, scope: RunScope, depth: number): unknown {
 function renderString(text: string, scope: RunScope): unknown {
   const whole = WHOLE_TEMPLATE.exec(text);
   if (whole !== null) return readScopePath(scope, whole[1]);
-  return text.replace(TEMPLATE_PATTERN, (_match, path: string) => toText(readScopePath(scope, path)));
+  return text.replace(TEMPLATE_PATTERN, (_match, path: string) => templateText(readScopePath(scope, path)));
 }
 
-function toText(value: unknown): string {
+/**
+ * Replaces every `{{path}}` in `text` with the value's text passed through `encode`, which is told
+ * where in `text` the template starts (so that a URL can encode a value for its position).
+ */
+export function renderTextTemplate(
+  text: string,
+  scope: RunScope,
+  encode: (value: string, offset: number) => string,
+): string {
+  return text.replace(TEMPLATE_PATTERN, (_match, path: string, offset: number) =>
+    encode(templateText(readScopePath(scope, path)), offset),
+  );
+}
+
+/** A value as text inside a longer string: objects as JSON, missing or null as ''. */
+export function templateText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();

@@ -71,6 +71,16 @@ interface ContactFields {
   contactIndex: number;
 }
 
+/** An email or phone number sent with a contact that cannot be one: reported with its value. */
+export interface ContactRejectedIdentifier {
+  field: 'email' | 'phoneNumber';
+  value: string;
+  reason: 'NOT_AN_EMAIL_ADDRESS' | 'NOT_A_PHONE_NUMBER';
+}
+
+/** Why a contact could not be resolved. */
+export const CONTACT_FAILURE_REASONS = ['NO_USABLE_IDENTIFIER', 'RETRIES_EXHAUSTED'] as const;
+
 export interface ContactResolvedData extends RecordFields, ContactFields {
   workflowId: string | null;
   workflowExternalId: string | null;
@@ -78,6 +88,8 @@ export interface ContactResolvedData extends RecordFields, ContactFields {
   versionNumber: number;
   candidateProfileId: string | null;
   isNewProfile: boolean;
+  /** Identifiers sent with the contact that were not used because they cannot be one. */
+  rejectedIdentifiers: ContactRejectedIdentifier[];
 }
 
 export const EXISTING_RUN_STATUSES = ['RUNNING', 'COMPLETED'] as const;
@@ -87,11 +99,15 @@ export interface ContactResolutionSkippedData extends RecordFields, ContactField
   workflowExternalId: string | null;
   candidateProfileId: string | null;
   existingRunStatus: (typeof EXISTING_RUN_STATUSES)[number];
+  rejectedIdentifiers: ContactRejectedIdentifier[];
 }
 
 export interface ContactResolutionFailedData extends RecordFields, ContactFields {
   workflowId: string | null;
   workflowExternalId: string | null;
+  /** A code, never raw error text (the catalogue keeps those out of events). */
+  reason: (typeof CONTACT_FAILURE_REASONS)[number];
+  rejectedIdentifiers: ContactRejectedIdentifier[];
 }
 
 export interface PublishedData extends RecordFields {

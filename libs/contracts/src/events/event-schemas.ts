@@ -5,7 +5,7 @@ import {
   TRAFFIC_LIGHTS,
   WORKFLOW_OUTREACH_OUTCOMES,
 } from './node-outcome';
-import { EXISTING_RUN_STATUSES, RUN_ERROR_CLASSES, RUN_ERROR_CODES } from './event-payloads';
+import { CONTACT_FAILURE_REASONS, EXISTING_RUN_STATUSES, RUN_ERROR_CLASSES, RUN_ERROR_CODES } from './event-payloads';
 import { WorkflowEventType } from './workflow-event-type';
 
 /**
@@ -102,6 +102,19 @@ const contactFields = {
   contactIndex: { type: 'integer', minimum: 0 },
 };
 const contactRequired = Object.keys(contactFields);
+// Added to the catalogue's contact events (the services always send them; optional here, so the
+// catalogue's own examples stay valid): identifiers sent that cannot be one, with their values.
+const rejectedIdentifiers = {
+  type: 'array',
+  items: object(
+    {
+      field: enumOf(['email', 'phoneNumber']),
+      value: string,
+      reason: enumOf(['NOT_AN_EMAIL_ADDRESS', 'NOT_A_PHONE_NUMBER']),
+    },
+    ['field', 'value', 'reason'],
+  ),
+};
 
 export interface EventTypeDescription {
   event: WorkflowEventType;
@@ -175,6 +188,7 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
         candidateProfileId: nullableString,
         isNewProfile: { type: 'boolean' },
         ...contactFields,
+        rejectedIdentifiers,
       },
       [
         'recordId',
@@ -200,6 +214,8 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
         workflowId: nullableString,
         workflowExternalId: nullableString,
         ...contactFields,
+        reason: enumOf(CONTACT_FAILURE_REASONS),
+        rejectedIdentifiers,
       },
       ['recordId', 'organizationId', 'workflowId', 'workflowExternalId', ...contactRequired],
     ),
@@ -217,6 +233,7 @@ export const WORKFLOW_EVENT_TYPES_CATALOGUE: readonly EventTypeDescription[] = [
         candidateProfileId: nullableString,
         existingRunStatus: enumOf(EXISTING_RUN_STATUSES),
         ...contactFields,
+        rejectedIdentifiers,
       },
       [
         'recordId',

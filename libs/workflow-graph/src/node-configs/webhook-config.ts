@@ -15,6 +15,7 @@ import {
 import { isPlainObject } from '../json-value';
 import { IDENTIFIER_PATTERN } from '../names';
 import { TEMPLATE_PATTERN } from '../template';
+import { urlTemplateFrame } from '../url-template';
 import { HasUniqueValuesOf, IsDotPath, IsHeaderRecord, IsJsonValue, OptionalButNotNull } from './config-validators';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -39,7 +40,8 @@ export const MAX_WEBHOOK_URL_LENGTH = 2048;
 export function isHttpUrlTemplate(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const withoutTemplates = value.replace(TEMPLATE_PATTERN, 'x');
-  return /^https?:\/\/\S+$/i.test(withoutTemplates);
+  // Templates may fill the path, query or fragment, never the scheme, host or port.
+  return /^https?:\/\/\S+$/i.test(withoutTemplates) && urlTemplateFrame(value) !== null;
 }
 
 /** Copies `name` (a dot path into the JSON response body) into the run variable `variable`. */
@@ -119,7 +121,7 @@ export class WebhookConfigDto implements WebhookConfig {
     validator: {
       validate: isHttpUrlTemplate,
       defaultMessage: () =>
-        'url must start with http:// or https:// and contain no spaces (templates may follow the scheme)',
+        'url must start with http:// or https:// and contain no spaces; templates may only follow the host and port (after a /, ? or #), which must be written out',
     },
   })
   url!: string;

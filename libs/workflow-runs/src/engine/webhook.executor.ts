@@ -4,7 +4,11 @@ import { assertUrlAllowed, createGuardedAgent, ForbiddenTargetError, readBodyLim
 import {
   DEFAULT_WEBHOOK_RETRIES,
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  breaksHeaderLine,
+  escapeXml,
   renderTemplate,
+  renderTextTemplate,
+  renderUrlTemplate,
   resolvePath,
   type RunScope,
   type WebhookConfig,
@@ -25,26 +29,31 @@ interface PreparedRequest {
   body?: string;
 }
 
-function prepare(config: WebhookConfig, scope: RunScope, idempotencyKey: string): PreparedRequest | null {
-  const rendered = renderTemplate(config.url, scope);
-  let url: URL;
-  try {
-    url = new URL(String(rendered));
-  } catch {
-    return null;
-  }
+/**
+ * The request a node makes, or why it cannot be made. Values rendered into the URL are encoded for
+ * their position and may not change its origin or climb its path; a header value may not break
+ * its line; values rendered into an XML body are escaped for XML.
+ */
+function prepare(config: WebhookConfig, scope: RunScope, idempotencyKey: string): PreparedRequest | string {
+  const rendered = renderUrlTemplate(config.url, scope);
+  if (!rendered.ok) return rendered.problem;
+  const url = rendered.url;
   const headers: Record<string, string> = { 'idempotency-key': idempotencyKey };
   for (const [name, value] of Object.entries(config.headers ?? {})) {
-    headers[name.toLowerCase()] = String(renderTemplate(value, scope) ?? '');
+    const text = String(renderTemplate(value, scope) ?? '');
+    if (breaksHeaderLine(text)) return `the value of header ${name} contains a line break after templating`;
+    headers[name.toLowerCase()] = text;
   }
   if (config.body === undefined || config.method === 'GET' || config.method === 'HEAD') {
     return { url, method: config.method, headers };
   }
+  if ((config.contentType ?? 'json') === 'xml') {
+    headers['content-type'] ??= 'application/xml';
+    const xml = typeof config.body === 'string' ? renderTextTemplate(config.body, scope, escapeXml) : '';
+    return { url, method: config.method, headers, body: xml };
+  }
   const body = renderTemplate(config.body, scope);
   switch (config.contentType ?? 'json') {
-    case 'xml':
-      headers['content-type'] ??= 'application/xml';
-      return { url, method: config.method, headers, body: String(body ?? '') };
     case 'form':
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
       return {
@@ -100,12 +109,8 @@ export class WebhookExecutor implements OnApplicationShutdown {
   async execute(node: WorkflowNode, scope: RunScope, idempotencyKey: string): Promise<NodeResult> {
     const config = node.config as unknown as WebhookConfig;
     const prepared = prepare(config, scope, idempotencyKey);
-    if (!prepared)
-      return {
-        type: 'failed',
-        errorCode: 'INVALID_NODE_CONFIG',
-        step: { error: 'the URL is not valid after templating' },
-      };
+    if (typeof prepared === 'string')
+      return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG', step: { error: prepared } };
     try {
       assertUrlAllowed(prepared.url, { allowLoopback: this.options.allowLoopbackTargets });
     } catch {
