@@ -118,6 +118,54 @@ describe('workflow-api: organizations, workflows and versions (real RabbitMQ and
       });
     });
 
+    it('refuses at the door what the store would refuse later: deep nesting, $ and dotted keys', async () => {
+      const nested = (levels: number): unknown => {
+        let value: unknown = 1;
+        for (let level = 0; level < levels; level += 1) value = { next: value };
+        return value;
+      };
+      for (const levels of [150, 10_000]) {
+        // Written as text: the test client's own serializer recurses.
+        const deepText = `${'{"next":'.repeat(levels)}1${'}'.repeat(levels)}`;
+        const response = await api()
+          .post('/v1/workflows')
+          .set(as(org.apiKey))
+          .set('content-type', 'application/json')
+          .send(`{"name":"deep","definition":${deepText}}`)
+          .expect(400);
+        expect(response.body.message).toBe('The request body is nested deeper than 100 levels');
+      }
+      const id = await createWorkflow();
+      await api().post(`/v1/workflows/${id}/publish`).set(as(org.apiKey)).expect(201);
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ $where: 'sleep(1000)' }, 'inputs.$where'],
+        [{ job: { 'title.en': 'Nurse' } }, 'inputs.job["title.en"]'],
+        [nested(80) as Record<string, unknown>, 'inputs'],
+      ];
+      for (const [inputs, field] of cases) {
+        const response = await api()
+          .post(`/v1/workflows/${id}/runs`)
+          .set(as(org.apiKey))
+          .send({ triggerSource: 'API', candidateProfileIds: ['cp_door'], inputs })
+          .expect(400);
+        expect(response.body.details[0].field.startsWith(field) || response.body.message.includes(field)).toBe(true);
+      }
+      // An input named like an Object.prototype member is refused (class-transformer would drop it).
+      const call = await api()
+        .post(`/v1/workflows/${id}/call`)
+        .set(as(org.apiKey))
+        .send({ inputs: { toString: 'x' } });
+      expect(call.status).toBe(400);
+      expect(call.body.details).toEqual([
+        {
+          field: 'inputs.toString',
+          message: 'inputs.toString: a key may not be named like a built-in object property',
+        },
+      ]);
+      const runs = await api().get(`/v1/workflow-runs?workflowId=${id}`).set(as(org.apiKey)).expect(200);
+      expect(runs.body.data).toEqual([]);
+    });
+
     it('validates list queries and cursors', async () => {
       const zero = await api().get('/v1/workflows?limit=0').set(as(org.apiKey)).expect(400);
       expect(zero.body.details[0].field).toBe('limit');

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ApiError, type ErrorDetail } from './api-error';
 
 /** `nodes.2.type` → `nodes[2].type`, the form callers write in JSON paths. */
@@ -23,12 +23,54 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/** Deeper request bodies are refused before anything walks them (definitions allow 64 inside). */
+export const MAX_BODY_DEPTH = 100;
+
+/** Keys class-transformer silently drops (they name Object.prototype members): refused, not lost. */
+const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * What makes a request body unsafe to hand to class-transformer and class-validator, found without
+ * recursion: nesting deeper than `maxDepth` (their recursive walks would overflow the stack: a
+ * 500), or a key named like an Object.prototype member (`toString`, `constructor`), which
+ * class-transformer drops without a word. Names the field by its path.
+ */
+export function bodyShapeProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): ErrorDetail | null {
+  const pending: Array<[unknown, number, string]> = [[value, 0, '']];
+  while (pending.length > 0) {
+    const [current, depth, path] = pending.pop() as [unknown, number, string];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= maxDepth)
+      return { field: 'body', message: `The request body is nested deeper than ${maxDepth} levels` };
+    const isArray = Array.isArray(current);
+    for (const [key, child] of Object.entries(current)) {
+      const field = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!isArray && PROTOTYPE_KEYS.has(key))
+        return { field, message: `${field}: a key may not be named like a built-in object property` };
+      pending.push([child, depth + 1, field]);
+    }
+  }
+  return null;
+}
+
+/**
+ * Refuses, as a 400, a body that the validation below would mishandle (see bodyShapeProblem)
+ * before class-transformer sees it.
+ */
+class ShapeCheckingValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const problem = metadata.type === 'body' ? bodyShapeProblem(value) : null;
+    if (problem) throw ApiError.badRequest(problem.message, [problem]);
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * The strict pipe every controller uses: unknown fields are rejected, types are converted, and a
  * failure is a 400 whose message and `details` name each bad field.
  */
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ShapeCheckingValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

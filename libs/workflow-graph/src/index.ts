@@ -16,3 +16,4 @@ export * from './node-config';
 export { nodeTargets } from './graph-analysis';
 export * from './publish-validation';
 export * from './input-validation';
+export { IsStorableJson } from './node-configs/config-validators';

@@ -32,6 +32,13 @@ describe('inputProblems', () => {
     ]);
   });
 
+  it('refuses undeclared inputs named like Object.prototype members', () => {
+    expect(inputProblems(declared, { conversationId: 'c', toString: 'x', constructor: 1 })).toEqual([
+      { field: 'inputs.toString', message: 'inputs.toString is not an input of this workflow' },
+      { field: 'inputs.constructor', message: 'inputs.constructor is not an input of this workflow' },
+    ]);
+  });
+
   it('treats null as a value of no declared type', () => {
     expect(inputProblems(declared, { conversationId: null })).toEqual([
       { field: 'inputs.conversationId', message: 'inputs.conversationId must be a string' },

@@ -26,7 +26,7 @@ export function inputProblems(
   const problems: FieldProblem[] = [];
   for (const [name, declaration] of Object.entries(declared)) {
     const field = joinField('inputs', name);
-    const value = inputs[name];
+    const value = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
     if (value === undefined) {
       if (declaration.required) problems.push({ field, message: `${field} is required` });
       continue;
@@ -38,7 +38,8 @@ export function inputProblems(
       });
   }
   for (const [name, value] of Object.entries(inputs)) {
-    if (name in declared) continue;
+    // Own keys only: `toString` or `constructor` must not pass as declared through the prototype.
+    if (Object.hasOwn(declared, name)) continue;
     const field = joinField('inputs', name);
     if (name === 'webhookUrl') {
       if (!isHttpUrl(value)) problems.push({ field, message: `${field} must be an absolute http(s) URL` });

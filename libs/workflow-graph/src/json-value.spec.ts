@@ -1,4 +1,35 @@
-import { findJsonShapeProblem, isJsonValue, isPlainObject, jsonDeepEqual } from './json-value';
+import {
+  findJsonShapeProblem,
+  isJsonValue,
+  isPlainObject,
+  jsonDeepEqual,
+  storableJson,
+  storableJsonProblem,
+} from './json-value';
+
+describe('storableJsonProblem', () => {
+  it('names the nested key the store would refuse', () => {
+    expect(storableJsonProblem({ a: [{ ok: 1 }, { $where: 'x' }] }, 'inputs')).toEqual({
+      field: 'inputs.a[1].$where',
+      message: 'inputs.a[1].$where: a key may not start with $ or contain . (it cannot be stored)',
+    });
+    expect(storableJsonProblem({ 'a.b': 1 }, 'inputs')?.field).toBe('inputs["a.b"]');
+    expect(storableJsonProblem({ list: ['$text', 'a.b'], n: 1 }, 'inputs')).toBeNull();
+  });
+
+  it('refuses nesting past 64 levels without recursion, even 10,000 deep', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 10_000; level += 1) deep = { next: deep };
+    expect(storableJsonProblem(deep, 'inputs')?.message).toMatch(/nested deeper than 64 levels$/);
+  });
+
+  it('keeps a storable value as it is and turns another into its JSON text', () => {
+    expect(storableJson({ id: 7 })).toEqual({ id: 7 });
+    expect(storableJson({ $schema: 'https://json-schema.org/draft/2020-12/schema', id: 7 })).toBe(
+      '{"$schema":"https://json-schema.org/draft/2020-12/schema","id":7}',
+    );
+  });
+});
 
 describe('isJsonValue', () => {
   it.each([null, true, 0, -1.5, '', 'x', [], {}, { a: [1, { b: null }] }, Object.create(null)])(

@@ -1,3 +1,5 @@
+import { joinField, type FieldProblem } from './field-problem';
+
 /** Definitions are stored and sent as JSON; deeper nesting than this is refused rather than walked. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -33,6 +35,46 @@ export function findJsonShapeProblem(value: unknown): JsonShapeProblem | null {
     for (const child of Object.values(current)) pending.push([child, depth + 1]);
   }
   return null;
+}
+
+/** Whether a document store keeps a key as data: not an operator (`$…`), a path (`a.b`) or with NUL. */
+export function isStorableKey(key: string): boolean {
+  return !key.startsWith('$') && !key.includes('.') && !key.includes('\0') && key !== '__proto__';
+}
+
+/**
+ * The first reason a value cannot be stored as a document field as it is: nested deeper than
+ * MAX_JSON_DEPTH, or a key the store refuses (see isStorableKey). Walks without recursion, so
+ * hostile input cannot overflow the stack. The problem names the field by its path below `field`.
+ */
+export function storableJsonProblem(value: unknown, field: string): FieldProblem | null {
+  const pending: Array<[unknown, number, string]> = [[value, 0, field]];
+  while (pending.length > 0) {
+    const [current, depth, path] = pending.pop() as [unknown, number, string];
+    if (depth > MAX_JSON_DEPTH)
+      return { field: path, message: `${path} is nested deeper than ${MAX_JSON_DEPTH} levels` };
+    if (current === null || typeof current !== 'object') continue;
+    for (const [key, child] of Object.entries(current)) {
+      const childPath = joinField(path, Array.isArray(current) ? Number(key) : key);
+      if (!Array.isArray(current) && !isStorableKey(key))
+        return {
+          field: childPath,
+          message: `${childPath}: a key may not start with $ or contain . (it cannot be stored)`,
+        };
+      pending.push([child, depth + 1, childPath]);
+    }
+  }
+  return null;
+}
+
+/** Kept as is when storable, else as its JSON text (e.g. a response body with `$schema` keys). */
+export function storableJson(value: unknown): unknown {
+  if (storableJsonProblem(value, 'value') === null) return value;
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -76,6 +76,10 @@ describe('WebhookExecutor against a real HTTP server', () => {
       '/down': () => ({ status: 502 }),
       '/slow': () => ({ status: 200, delayMs: 1500 }),
       '/redirect': () => ({ status: 302 }),
+      '/schema': () => ({
+        status: 200,
+        body: JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', id: 7, defs: { $ref: '#/a' } }),
+      }),
     });
     executor = new WebhookExecutor(options());
   });
@@ -202,6 +206,28 @@ describe('WebhookExecutor against a real HTTP server', () => {
     expect(target.seen.at(-1)?.body).toBe(
       '<person><name>&lt;/name&gt;&lt;admin&gt;true&lt;/admin&gt;&lt;name&gt;</name></person>',
     );
+  });
+
+  it('keeps a response the store would refuse as fields ($schema, $ref) as JSON text, and succeeds', async () => {
+    const result = await executor.execute(
+      hook({
+        url: `${target.url}/schema`,
+        setVariables: [
+          { name: 'id', variable: 'id' },
+          { name: 'defs', variable: 'defs' },
+        ],
+      }),
+      scope,
+      'k',
+    );
+    expect(result).toMatchObject({
+      type: 'routed',
+      routingEvent: 'onSuccess',
+      vars: { id: 7, defs: '{"$ref":"#/a"}' },
+    });
+    expect(result).toMatchObject({
+      step: { body: '{"$schema":"https://json-schema.org/draft/2020-12/schema","id":7,"defs":{"$ref":"#/a"}}' },
+    });
   });
 
   it('reports a URL that is invalid after templating as INVALID_NODE_CONFIG', async () => {

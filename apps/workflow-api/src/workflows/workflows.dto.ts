@@ -18,6 +18,7 @@ import {
 import { CALL_STATUSES } from '@wfp/contracts';
 import { PageQueryDto } from '@wfp/http-kit';
 import { MAX_RUN_REQUEST_ITEMS } from '@wfp/workflow-catalog';
+import { IsStorableJson } from '@wfp/workflow-graph';
 import { WorkflowDefinitionDto } from './definition.dto';
 
 export class CreateWorkflowDto {
@@ -141,6 +142,7 @@ export class StartRunsDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
   @IsObject()
+  @IsStorableJson()
   inputs?: Record<string, unknown>;
 }
 
@@ -207,6 +209,7 @@ export class CallWorkflowDto {
     example: { conversationId: 'conv_1', webhookUrl: 'https://hooks.example/results' },
   })
   @IsObject({ message: 'inputs must be an object' })
+  @IsStorableJson()
   inputs!: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -216,6 +219,7 @@ export class CallWorkflowDto {
   })
   @IsOptional()
   @IsObject({ message: 'responseMeta must be an object' })
+  @IsStorableJson()
   responseMeta?: Record<string, unknown>;
 }
 

@@ -6,7 +6,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { conditionProblems } from '../condition';
-import { isJsonValue, isPlainObject } from '../json-value';
+import { isJsonValue, isPlainObject, storableJsonProblem } from '../json-value';
 import { isValidDotPath } from '../scope-path';
 
 /** Like @IsOptional, but null is still validated (and so rejected): JSON `null` is not "left out". */
@@ -22,6 +22,25 @@ export function IsJsonValue(options?: ValidationOptions): PropertyDecorator {
         validate: (value) => value !== undefined && isJsonValue(value),
         defaultMessage: (args?: ValidationArguments) =>
           args?.value === undefined ? `${args?.property} is required` : `${args?.property} must be a JSON value`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * A JSON value that will be stored as document fields (run inputs, call metadata): refused at the
+ * door, naming the nested field, when it is too deep or has a key the store refuses (`$…`, `a.b`),
+ * rather than accepted and failing later deep inside.
+ */
+export function IsStorableJson(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStorableJson',
+      validator: {
+        validate: (value, args) => storableJsonProblem(value, args?.property ?? 'value') === null,
+        defaultMessage: (args?: ValidationArguments) =>
+          storableJsonProblem(args?.value, args?.property ?? 'value')?.message ?? `${args?.property} cannot be stored`,
       },
     },
     options,

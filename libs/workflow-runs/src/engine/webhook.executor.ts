@@ -10,6 +10,7 @@ import {
   renderTextTemplate,
   renderUrlTemplate,
   resolvePath,
+  storableJson,
   type RunScope,
   type WebhookConfig,
   type WorkflowNode,
@@ -85,10 +86,11 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text;
 }
 
+/** The response body as the run keeps it: itself when small and storable, else (cut) JSON text. */
 function storedBody(body: unknown): unknown {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  if (text.length <= MAX_STORED_BODY_CHARS) return body;
-  return `${text.slice(0, MAX_STORED_BODY_CHARS)}… (truncated)`;
+  if (text.length > MAX_STORED_BODY_CHARS) return `${text.slice(0, MAX_STORED_BODY_CHARS)}… (truncated)`;
+  return storableJson(body);
 }
 
 /**
@@ -138,9 +140,11 @@ export class WebhookExecutor implements OnApplicationShutdown {
         const status = response.statusCode;
         const body = parseBody(text, String(response.headers['content-type'] ?? ''));
         if (status >= 200 && status < 300) {
+          // Stored in the run: a value the store refuses as fields ($schema, $ref or dotted keys,
+          // common in JSON Schema documents) is kept as its JSON text instead.
           const vars: Record<string, unknown> = {};
           for (const mapping of config.setVariables ?? [])
-            vars[mapping.variable] = resolvePath(body, mapping.name) ?? null;
+            vars[mapping.variable] = storableJson(resolvePath(body, mapping.name) ?? null);
           return {
             type: 'routed',
             routingEvent: 'onSuccess',
