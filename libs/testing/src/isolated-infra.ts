@@ -61,7 +61,8 @@ export class IsolatedInfra {
         seen = stats ? `${stats.consumerCount} consumer(s)` : 'the queue does not exist yet';
         return stats?.consumerCount === consumers;
       },
-      { timeoutMs: 30_000, what: `${consumers} consumer(s) on ${queue}`, lastSeen: () => seen },
+      // The queue appearing, then its consumers attaching one by one, is progress.
+      { timeoutMs: 30_000, what: `${consumers} consumer(s) on ${queue}`, progress: () => seen, lastSeen: () => seen },
     );
   }
 
