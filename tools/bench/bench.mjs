@@ -294,7 +294,8 @@ async function startServices() {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
+        // Not production: the bench's receivers listen on loopback, which production refuses to call.
+        NODE_ENV: 'test',
         AMQP_URL: amqpUrl,
         AMQP_NAMESPACE: namespace,
         MONGO_URL: withDatabase(mongoUrl, databases[name]),

@@ -44,6 +44,25 @@ describe('service start-up and health, from the production bundles', () => {
     expect(process.logs).not.toContain('lots');
   });
 
+  it.each(['workflow-processor', 'webhook-dispatcher'] as const)(
+    '%s refuses loopback targets in production',
+    async (service) => {
+      const process = ServiceProcess.start(
+        service,
+        {
+          AMQP_URL: 'amqp://127.0.0.1:5672',
+          MONGO_URL: 'mongodb://127.0.0.1:27017',
+          MESSAGING_URL: 'http://127.0.0.1:9',
+          NODE_ENV: 'production',
+          ALLOW_LOOPBACK_TARGETS: 'true',
+        },
+        await freePort(),
+      );
+      expect(await process.waitForExit()).toBe(78);
+      expect(process.logs).toContain('ALLOW_LOOPBACK_TARGETS cannot be true when NODE_ENV is production');
+    },
+  );
+
   it('is live but not ready while the broker is unreachable, and stops cleanly', async () => {
     const closedPort = await freePort();
     const database = `lifecycle_${uniqueSuffix()}`;

@@ -1,6 +1,6 @@
 import { Expose } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { BaseServiceConfig, ToBoolean, ToDurationListMs, ToInt } from '@wfp/config';
+import { BaseServiceConfig, DevelopmentOnly, ToBoolean, ToDurationListMs, ToInt } from '@wfp/config';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliveryOptions } from '@wfp/webhook-delivery';
 
 export class DispatcherConfig extends BaseServiceConfig {
@@ -108,6 +108,7 @@ export class DispatcherConfig extends BaseServiceConfig {
   @Expose()
   @ToBoolean()
   @IsBoolean({ message: 'ALLOW_LOOPBACK_TARGETS must be true or false' })
+  @DevelopmentOnly('ALLOW_LOOPBACK_TARGETS')
   ALLOW_LOOPBACK_TARGETS = false;
 }
 

@@ -1,6 +1,6 @@
 import { Expose } from 'class-transformer';
 import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
-import { BaseServiceConfig, ToBoolean, ToInt } from '@wfp/config';
+import { BaseServiceConfig, DevelopmentOnly, ToBoolean, ToInt } from '@wfp/config';
 
 export class ProcessorConfig extends BaseServiceConfig {
   @Expose()
@@ -39,6 +39,7 @@ export class ProcessorConfig extends BaseServiceConfig {
   @Expose()
   @ToBoolean()
   @IsBoolean({ message: 'ALLOW_LOOPBACK_TARGETS must be true or false' })
+  @DevelopmentOnly('ALLOW_LOOPBACK_TARGETS')
   ALLOW_LOOPBACK_TARGETS = false;
 
   /** Largest serialized nodes[] carried by a terminal event before it is truncated. */

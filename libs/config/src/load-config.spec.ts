@@ -2,7 +2,7 @@ import { Expose } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { BaseServiceConfig } from './base-service.config';
 import { ConfigValidationError, loadConfig } from './load-config';
-import { ToDurationListMs, ToInt } from './transforms';
+import { DevelopmentOnly, ToBoolean, ToDurationListMs, ToInt } from './transforms';
 
 class ExampleConfig extends BaseServiceConfig {
   @Expose()
@@ -14,6 +14,23 @@ class ExampleConfig extends BaseServiceConfig {
 }
 
 const required = { AMQP_URL: 'amqp://127.0.0.1:5672', MONGO_URL: 'mongodb://127.0.0.1:27017/example' };
+
+class RelaxedConfig extends BaseServiceConfig {
+  @Expose()
+  @ToBoolean()
+  @DevelopmentOnly('RELAXED')
+  RELAXED = false;
+}
+
+function problemsOf2(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(RelaxedConfig, env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -77,6 +94,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...required, AMQP_QUEUE_TYPE: 'stream' })).toEqual([
       'AMQP_QUEUE_TYPE must be classic or quorum',
     ]);
+  });
+
+  it('refuses a development-only switch in production, and allows it elsewhere', () => {
+    expect(problemsOf2({ ...required, NODE_ENV: 'production', RELAXED: 'true' })).toEqual([
+      'RELAXED cannot be true when NODE_ENV is production',
+    ]);
+    expect(problemsOf2({ ...required, NODE_ENV: 'production', RELAXED: 'false' })).toEqual([]);
+    expect(problemsOf2({ ...required, NODE_ENV: 'development', RELAXED: 'true' })).toEqual([]);
   });
 
   it('ignores variables the schema does not declare', () => {

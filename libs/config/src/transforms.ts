@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { ValidateBy } from 'class-validator';
 
 /** Parses an integer variable; a non-numeric value stays a string so validation names it. */
 export const ToInt = () =>
@@ -30,4 +31,17 @@ export const ToDurationListMs = () =>
     if (typeof value !== 'string') return value;
     const items = value.split(',').map((item) => /^(\d+)(ms|s|m|h)?$/.exec(item.trim()));
     return items.every(Boolean) ? items.map((match) => Number(match![1]) * DURATION_UNIT_MS[match![2] ?? 'ms']) : value;
+  });
+
+/**
+ * A switch that weakens a safety rule for development and tests (e.g. ALLOW_LOOPBACK_TARGETS):
+ * refused when NODE_ENV is production, so a copied development setting cannot reach production.
+ */
+export const DevelopmentOnly = (variable: string) =>
+  ValidateBy({
+    name: 'developmentOnly',
+    validator: {
+      validate: (value, args) => !(value === true && (args?.object as { NODE_ENV?: string }).NODE_ENV === 'production'),
+      defaultMessage: () => `${variable} cannot be true when NODE_ENV is production`,
+    },
   });

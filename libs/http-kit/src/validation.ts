@@ -26,28 +26,39 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 /** Deeper request bodies are refused before anything walks them (definitions allow 64 inside). */
 export const MAX_BODY_DEPTH = 100;
 
+/** Longest array and string a request body may carry (the largest legitimate ones are far smaller). */
+export const MAX_BODY_ARRAY_ITEMS = 10_000;
+export const MAX_BODY_STRING_CHARS = 256 * 1024;
+
 /** Keys class-transformer silently drops (they name Object.prototype members): refused, not lost. */
 const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /**
  * What makes a request body unsafe to hand to class-transformer and class-validator, found without
  * recursion: nesting deeper than `maxDepth` (their recursive walks would overflow the stack: a
- * 500), or a key named like an Object.prototype member (`toString`, `constructor`), which
- * class-transformer drops without a word. Names the field by its path.
+ * 500), an array or string so long that validating it would hold the event loop, or a key named
+ * like an Object.prototype member (`toString`, `constructor`), which class-transformer drops
+ * without a word. Names the field by its path.
  */
 export function bodyShapeProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): ErrorDetail | null {
   const pending: Array<[unknown, number, string]> = [[value, 0, '']];
   while (pending.length > 0) {
     const [current, depth, path] = pending.pop() as [unknown, number, string];
+    const field = path || 'body';
+    if (typeof current === 'string' && current.length > MAX_BODY_STRING_CHARS)
+      return { field, message: `${field} is longer than ${MAX_BODY_STRING_CHARS} characters` };
     if (current === null || typeof current !== 'object') continue;
     if (depth >= maxDepth)
       return { field: 'body', message: `The request body is nested deeper than ${maxDepth} levels` };
     const isArray = Array.isArray(current);
+    // Checked before anything walks the items: a million-element array would hold the event loop.
+    if (isArray && current.length > MAX_BODY_ARRAY_ITEMS)
+      return { field, message: `${field} has more than ${MAX_BODY_ARRAY_ITEMS} items` };
     for (const [key, child] of Object.entries(current)) {
-      const field = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      const childField = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       if (!isArray && PROTOTYPE_KEYS.has(key))
-        return { field, message: `${field}: a key may not be named like a built-in object property` };
-      pending.push([child, depth + 1, field]);
+        return { field: childField, message: `${childField}: a key may not be named like a built-in object property` };
+      pending.push([child, depth + 1, childField]);
     }
   }
   return null;
