@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import { createEnvelope, RunsStartCommand, VersionsRegisterCommand } from '@wfp/contracts';
 import { MessagePublisher } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
@@ -101,5 +101,43 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
       nodes: [],
     });
     expect(terminal.correlationId).toBe('corr-sys');
+  });
+
+  it('fails the run at once, with errorClass DATA, when the store refuses its data (no retries)', async () => {
+    jest.restoreAllMocks();
+    // What FerretDB answers for a key it cannot store (MongoDB uses code 52 or 57).
+    const refused = new MongoServerError({
+      code: 2,
+      errmsg: `invalid key: "$schema" (key must not start with '$' sign)`,
+    });
+    const advance = jest.spyOn(RunEngineService.prototype, 'advance').mockRejectedValue(refused);
+    const publisher = app.get(MessagePublisher);
+    await publisher.publish(
+      'commands',
+      createEnvelope(
+        RunsStartCommand,
+        {
+          runId: 'run_data',
+          workflowId: 'wf_sys',
+          workflowVersionId: 'wfv_sys',
+          versionNumber: 1,
+          workflowExternalId: null,
+          candidateProfileId: 'cp_data',
+          candidateProfileExternalId: null,
+          triggerSource: 'API',
+        },
+        { organizationId: 'org_sys', correlationId: 'corr-data' },
+      ),
+    );
+    const failed = await waitFor(
+      () =>
+        mongo
+          .db(isolated.database)
+          .collection('runs')
+          .findOne({ _id: 'run_data' as never, status: 'FAILED' }),
+      { what: 'the run to fail' },
+    );
+    expect(failed).toMatchObject({ errorCode: 'SYSTEM_FAILURE', errorClass: 'DATA' });
+    expect(advance).toHaveBeenCalledTimes(1);
   });
 });

@@ -17,6 +17,7 @@ import {
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { isDocumentRefusedError } from '@wfp/persistence';
 import {
   RunCancellerService,
   RunEngineService,
@@ -102,7 +103,9 @@ export class RunCommandsHandler {
 
   /**
    * Executes the run; an infrastructure error is retried by the queue, and when the retry budget
-   * is spent the run fails with SYSTEM_FAILURE (errorClass SYSTEM) instead of staying stuck.
+   * is spent the run fails with SYSTEM_FAILURE (errorClass SYSTEM) instead of staying stuck. A
+   * document the store refuses (a key it cannot hold, a size past its limit) would be refused
+   * again on every retry: the run fails at once, with errorClass DATA.
    */
   private async advanceOrFail(
     runId: string,
@@ -113,6 +116,11 @@ export class RunCommandsHandler {
     try {
       await advance();
     } catch (error) {
+      if (isDocumentRefusedError(error)) {
+        this.logger.error(`run ${runId} failed: the store refused its data: ${String(error)}`);
+        await this.engine.failRun(runId, envelope.organizationId, 'SYSTEM_FAILURE', 'DATA', envelope);
+        return;
+      }
       if (!context.isFinalAttempt) throw error;
       this.logger.error(`run ${runId} failed for good after ${context.attempt} attempts: ${String(error)}`);
       await this.engine.failRun(runId, envelope.organizationId, 'SYSTEM_FAILURE', 'SYSTEM', envelope);
