@@ -73,6 +73,8 @@ const GATEWAY_STEPS = [300, 400, 600, 800, 1000, 1200, 1600, 2000, 2500, 3000, 4
 const STALL_MS = 60_000;
 const QUIET_MS = 2000;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+// The gateway's /metrics is for operators: scrapes send the admin token.
+const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const MESSAGING_SECRET = 'whsec_YmVuY2gtbWVzc2FnaW5nLXNlY3JldC0wMTIzNDU2Nzg5';
 // Commands that are connection upkeep, not work (FerretDB counts them; the services do not).
 const STORE_UPKEEP = new Set([
@@ -396,7 +398,7 @@ function watchMemory(urls) {
     try {
       await Promise.all(
         Object.entries(urls).map(async ([name, url]) => {
-          const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })
+          const text = await fetch(`${url}/metrics`, { headers: adminHeaders, signal: AbortSignal.timeout(2000) })
             .then((response) => response.text())
             .catch(() => '');
           // What the resident memory is made of at its peaks: V8's heap (used, reserved), buffers.
@@ -528,7 +530,8 @@ function parseMetrics(text) {
 }
 
 async function scrape(url) {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  // The gateway's /metrics needs the admin token; the other services and the store ignore it.
+  const response = await fetch(url, { headers: adminHeaders, signal: AbortSignal.timeout(5000) });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${url} → ${response.status}`);
   return parseMetrics(text);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { BrokerProbe, Platform, waitFor, type PlatformService } from '@wfp/testing';
+import { BrokerProbe, Platform, TEST_ADMIN_TOKEN, waitFor, type PlatformService } from '@wfp/testing';
 import { createOrganization } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { Scrape } from './support/prometheus';
@@ -35,6 +35,15 @@ describe('operability: metrics and correlated logs across the four services', ()
     await probe?.close();
     await platform?.stop();
     await receiver?.stop();
+  });
+
+  it('serves the gateway’s metrics (a public port) to the admin token only, not to tenants', async () => {
+    const metrics = `${platform.apiUrl}/metrics`;
+    expect((await fetch(metrics)).status).toBe(401);
+    expect((await fetch(metrics, { headers: auth() })).status).toBe(401);
+    const operator = await fetch(metrics, { headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(operator.status).toBe(200);
+    expect(await operator.text()).toContain('http_request_duration_seconds');
   });
 
   let runId: string;

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiAccessModule } from '@wfp/api-access';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
-import { createLoggerModule } from '@wfp/observability';
+import { createLoggerModule, MetricsAccessModule } from '@wfp/observability';
 import { HealthModule } from '@wfp/service-runtime';
 import { PersistenceModule } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
@@ -34,6 +34,8 @@ export class AppModule {
         MessagingModule.forRoot(messagingOptionsFromConfig(config, SERVICE_NAME)),
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_api' }),
         HealthModule,
+        // The gateway's port is public: its metrics are for the operators (Bearer ADMIN_TOKEN).
+        MetricsAccessModule.requireToken(config.ADMIN_TOKEN),
         ApiAccessModule.register({
           adminToken: config.ADMIN_TOKEN,
           rateLimit: config.API_RATE_LIMIT,

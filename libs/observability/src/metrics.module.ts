@@ -1,6 +1,13 @@
-import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
-import { MetricsController } from './metrics.controller';
+import { METRICS_BEARER_TOKEN, MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics';
 
 /**
@@ -16,5 +23,18 @@ import { MetricsRegistry } from './metrics';
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
+
+/** Makes `GET /metrics` require `Authorization: Bearer <token>` (for a service on a public port). */
+@Global()
+@Module({})
+export class MetricsAccessModule {
+  static requireToken(token: string): DynamicModule {
+    return {
+      module: MetricsAccessModule,
+      providers: [{ provide: METRICS_BEARER_TOKEN, useValue: token }],
+      exports: [METRICS_BEARER_TOKEN],
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { parsePrometheusText } from '@wfp/observability';
+import { TEST_ADMIN_TOKEN } from './platform';
 
 /** Memory of one running service, read from its own Prometheus /metrics (prom-client defaults). */
 export interface ServiceMemory {
@@ -8,7 +9,11 @@ export interface ServiceMemory {
 
 /** Undefined when the service does not answer (for example while it restarts). */
 export async function readServiceMemory(serviceUrl: string): Promise<ServiceMemory | undefined> {
-  const response = await fetch(`${serviceUrl}/metrics`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+  // The gateway's /metrics needs the admin token; the other services ignore the header.
+  const response = await fetch(`${serviceUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => null);
   if (!response?.ok) return undefined;
   const samples = parsePrometheusText(await response.text());
   const gauge = (name: string) => samples.find((sample) => sample.name === name)?.value;

@@ -1,11 +1,13 @@
 import { parsePrometheusText, type MetricSample } from '@wfp/observability';
+import { TEST_ADMIN_TOKEN } from '@wfp/testing';
 
 /** One scrape of a service's /metrics, read as Prometheus text. */
 export class Scrape {
   private constructor(private readonly lines: MetricSample[]) {}
 
   static async of(serviceUrl: string): Promise<Scrape> {
-    const response = await fetch(`${serviceUrl}/metrics`);
+    // The gateway's /metrics needs the admin token; the other services ignore the header.
+    const response = await fetch(`${serviceUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
     return new Scrape(parsePrometheusText(await response.text()));
   }
