@@ -189,4 +189,34 @@ describe('operations page (headless Chromium)', () => {
     await Promise.all([page.waitForURL(`${platform.apiUrl}/ops`), page.click('header button[type=submit]')]);
     await expect(page.locator('#token').count()).resolves.toBe(1);
   });
+
+  it('refuses a sign-in form posted from another site, even with the right token', async () => {
+    for (const headers of [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site', Origin: 'null' }]) {
+      const response = await api()
+        .post('/ops/session')
+        .set(headers)
+        .type('form')
+        .send({ token: TEST_ADMIN_TOKEN })
+        .expect(403);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  // Last in the file: it spends this address's sign-in attempts for a minute.
+  it('limits sign-in attempts per address, so the admin token cannot be guessed', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const response = await api()
+        .post('/ops/session')
+        .type('form')
+        .send({ token: `wrong-${attempt}` });
+      statuses.push(response.status);
+    }
+    // Earlier sign-ins in this file count too: refusals (401) until the limit, then 429 only.
+    expect(statuses[0]).toBe(401);
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstLimited).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(firstLimited).every((status) => status === 429)).toBe(true);
+  });
 });

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
-import { ADMIN_SESSION_COOKIE, AdminSessions, AdminTokenGuard } from '@wfp/api-access';
+import { ADMIN_SESSION_COOKIE, AdminSessions, AdminTokenGuard, ApiKeyRateLimitGuard } from '@wfp/api-access';
+import { ApiError } from '@wfp/http-kit';
 import { CORRELATION_ID_HEADER } from '@wfp/observability';
 import {
   OPS_PAGE_HEADERS,
@@ -12,6 +14,26 @@ import {
   renderOpsPage,
   renderSignInPage,
 } from '@wfp/operations';
+
+/** Sign-in attempts per client address per minute: enough for a person, too few to guess a token. */
+const SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
+
+/**
+ * A form posted from another site. Browsers say where a request comes from in `Sec-Fetch-Site`
+ * (trusted when present: the page's no-referrer policy makes them send `Origin: null`), else in
+ * `Origin`. Clients that send neither (curl, scripts) are not browsers riding a session.
+ */
+function isCrossSite(request: Request): boolean {
+  const fetchSite = request.headers['sec-fetch-site'];
+  if (typeof fetchSite === 'string') return fetchSite !== 'same-origin' && fetchSite !== 'none';
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true; // `null` or garbage from a browser that gives no Sec-Fetch-Site
+  }
+}
 
 export class OpsSignInDto {
   @IsString({ message: 'token is required' })
@@ -45,7 +67,10 @@ export class OpsPageController {
   }
 
   @Post('session')
+  @UseGuards(ApiKeyRateLimitGuard)
+  @Throttle({ default: { limit: SIGN_IN_ATTEMPTS_PER_MINUTE, ttl: 60_000 } })
   signIn(@Body() body: OpsSignInDto, @Req() request: Request, @Res() response: Response): void {
+    if (isCrossSite(request)) throw new ApiError(HttpStatus.FORBIDDEN, 'Sign in from the operations page itself');
     response.set(OPS_PAGE_HEADERS);
     if (!this.admin.isAdminToken(body.token)) {
       response.status(401).type('html').send(renderSignInPage('That is not the admin token.'));
@@ -63,7 +88,8 @@ export class OpsPageController {
   }
 
   @Post('sign-out')
-  signOut(@Res() response: Response): void {
+  signOut(@Req() request: Request, @Res() response: Response): void {
+    if (isCrossSite(request)) throw new ApiError(HttpStatus.FORBIDDEN, 'Sign out from the operations page itself');
     response.clearCookie(ADMIN_SESSION_COOKIE, { path: '/' }).redirect(303, '/ops');
   }
 
