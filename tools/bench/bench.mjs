@@ -44,6 +44,7 @@ import amqplib from 'amqplib';
 import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
+import { postRun as postRunRequest, runBody, runRequestAgent } from './run-request.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The V8 flags every service runs with (the file says why).
@@ -811,30 +812,17 @@ function referenceWorkflow(targetUrl) {
 }
 
 let contactNumber = 0;
-/** The body of one POST /runs: one inline contact with an address never used before (a new profile). */
-function runBody() {
+const postAgent = runRequestAgent();
+
+/** One POST /runs for a new contact (run-request.mjs). */
+function postRun(ctx) {
   contactNumber += 1;
-  return JSON.stringify({ triggerSource: 'API', contacts: [{ email: `bench+${contactNumber}@example.com` }] });
-}
-
-const postAgent = new Agent({ connections: 64, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 10_000 });
-
-/** One POST /runs; resolves to { sentAt, runIds } or { sentAt, error }, never throws. */
-async function postRun(ctx) {
-  const sentAt = performance.now();
-  try {
-    const response = await request(`${ctx.apiUrl}/v1/workflows/${ctx.workflowId}/runs`, {
-      method: 'POST',
-      dispatcher: postAgent,
-      headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
-      body: runBody(),
-    });
-    const text = await response.body.text();
-    if (response.statusCode !== 202) return { sentAt, error: `${response.statusCode} ${text.slice(0, 200)}` };
-    return { sentAt, runIds: JSON.parse(text).runIds };
-  } catch (error) {
-    return { sentAt, error: messageOf(error) };
-  }
+  return postRunRequest({
+    url: `${ctx.apiUrl}/v1/workflows/${ctx.workflowId}/runs`,
+    apiKey: ctx.apiKey,
+    agent: postAgent,
+    body: runBody(contactNumber),
+  });
 }
 
 /** Non-empty queues of the bench namespace (from the API's admin route), for progress and errors. */

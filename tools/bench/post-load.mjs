@@ -4,10 +4,10 @@
 // as gateway latency. Receives { url, apiKey, rate, seconds, firstContact } as workerData and
 // posts back { latencies, sendLags, errors, errorSample, runIds: [[runId, sentAt]], elapsedMs }.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Agent, request } from 'undici';
+import { postRun, runBody, runRequestAgent } from './run-request.mjs';
 
 const { url, apiKey, rate, seconds, firstContact } = workerData;
-const agent = new Agent({ connections: 64, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 10_000 });
+const agent = runRequestAgent();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const count = Math.max(1, Math.round(rate * seconds));
 const latencies = [];
@@ -19,24 +19,15 @@ let contact = firstContact;
 
 async function post() {
   contact += 1;
-  const body = JSON.stringify({ triggerSource: 'API', contacts: [{ email: `bench+${contact}@example.com` }] });
-  const sentAt = performance.now();
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body,
-    });
-    const text = await response.body.text();
-    if (response.statusCode !== 202) throw new Error(`${response.statusCode} ${text.slice(0, 200)}`);
-    latencies.push(performance.now() - sentAt);
-    // performance.now() of a worker counts from the worker's start: the main thread re-bases it.
-    for (const runId of JSON.parse(text).runIds) runIds.push([runId, sentAt + performance.timeOrigin]);
-  } catch (error) {
+  const outcome = await postRun({ url, apiKey, agent, body: runBody(contact) });
+  if (outcome.error) {
     errors += 1;
-    errorSample ??= error instanceof Error ? error.message : String(error);
+    errorSample ??= outcome.error;
+    return;
   }
+  latencies.push(performance.now() - outcome.sentAt);
+  // performance.now() of a worker counts from the worker's start: the main thread re-bases it.
+  for (const runId of outcome.runIds) runIds.push([runId, outcome.sentAt + performance.timeOrigin]);
 }
 
 const pending = [];

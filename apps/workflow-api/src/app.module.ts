@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ApiAccessModule } from '@wfp/api-access';
+import { AdminTokenGuard, ApiAccessModule } from '@wfp/api-access';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
 import { createLoggerModule, MetricsAccessModule } from '@wfp/observability';
 import { HealthModule } from '@wfp/service-runtime';
@@ -35,7 +35,10 @@ export class AppModule {
         PersistenceModule.forRoot({ url: config.MONGO_URL, defaultDatabase: 'workflow_api' }),
         HealthModule,
         // The gateway's port is public: its metrics are for the operators (Bearer ADMIN_TOKEN).
-        MetricsAccessModule.requireToken(config.ADMIN_TOKEN),
+        MetricsAccessModule.restrictTo({
+          useFactory: (admin: AdminTokenGuard) => (request) => admin.hasAdminToken(request),
+          inject: [AdminTokenGuard],
+        }),
         ApiAccessModule.register({
           adminToken: config.ADMIN_TOKEN,
           rateLimit: config.API_RATE_LIMIT,

@@ -81,6 +81,12 @@ export class AdminTokenGuard implements CanActivate {
     return ['GET', 'HEAD'].includes(request.method) || request.headers[OPS_REQUEST_HEADER] === '1';
   }
 
+  /** Whether the request carries the admin token itself (a session cookie does not count). */
+  hasAdminToken(request: Request): boolean {
+    const token = bearerToken(request);
+    return token !== null && this.isAdminToken(token);
+  }
+
   isAdminToken(token: string): boolean {
     return timingSafeEqual(createHash('sha256').update(token).digest(), this.expected);
   }

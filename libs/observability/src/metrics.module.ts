@@ -3,11 +3,12 @@ import {
   Module,
   RequestMethod,
   type DynamicModule,
+  type FactoryProvider,
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
-import { METRICS_BEARER_TOKEN, MetricsController } from './metrics.controller';
+import { METRICS_ACCESS, MetricsController, type MetricsAccess } from './metrics.controller';
 import { MetricsRegistry } from './metrics';
 
 /**
@@ -26,15 +27,15 @@ export class MetricsModule implements NestModule {
   }
 }
 
-/** Makes `GET /metrics` require `Authorization: Bearer <token>` (for a service on a public port). */
+/** Restricts `GET /metrics` to the requests `access` lets in (for a service on a public port). */
 @Global()
 @Module({})
 export class MetricsAccessModule {
-  static requireToken(token: string): DynamicModule {
+  static restrictTo(access: Omit<FactoryProvider<MetricsAccess>, 'provide'>): DynamicModule {
     return {
       module: MetricsAccessModule,
-      providers: [{ provide: METRICS_BEARER_TOKEN, useValue: token }],
-      exports: [METRICS_BEARER_TOKEN],
+      providers: [{ provide: METRICS_ACCESS, ...access }],
+      exports: [METRICS_ACCESS],
     };
   }
 }

@@ -1,4 +1,5 @@
 import * as amqplib from 'amqplib';
+import { waitFor } from './wait-for';
 
 /**
  * Looks at queues from the outside, as an SRE would. Each look uses a short-lived channel:
@@ -26,6 +27,35 @@ export class BrokerProbe {
   /** Messages ready and consumers attached, or undefined when the queue does not exist. */
   stats(queue: string): Promise<{ messageCount: number; consumerCount: number } | undefined> {
     return this.withChannel((channel) => channel.checkQueue(queue));
+  }
+
+  /**
+   * Waits until the queue's consumer count satisfies `enough`. Fails after 30 s without progress:
+   * `progress` when given (e.g. the starting service's CPU time), else the queue itself changing
+   * (appearing, consumers attaching); the failure says what the queue last looked like, plus
+   * `context` (e.g. the service's last output).
+   */
+  async waitForConsumers(
+    queue: string,
+    enough: (consumers: number) => boolean,
+    options: { what: string; progress?: () => unknown; context?: () => string },
+  ): Promise<void> {
+    let seen = 'nothing yet';
+    await waitFor(
+      async () => {
+        const stats = await this.stats(queue);
+        seen = stats
+          ? `${stats.consumerCount} consumer(s), ${stats.messageCount} message(s)`
+          : 'the queue does not exist yet';
+        return enough(stats?.consumerCount ?? 0);
+      },
+      {
+        timeoutMs: 30_000,
+        what: options.what,
+        progress: options.progress ?? (() => seen),
+        lastSeen: () => (options.context ? `${seen}; ${options.context()}` : seen),
+      },
+    );
   }
 
   /** Takes one message off the queue (acknowledged), or undefined when it is empty. */

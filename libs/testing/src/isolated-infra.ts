@@ -8,7 +8,6 @@ import {
   uniqueSuffix,
   type TestInfra,
 } from './test-infra';
-import { waitFor } from './wait-for';
 
 const RETRY_DELAYS_MS = [50];
 
@@ -54,16 +53,9 @@ export class IsolatedInfra {
 
   /** Waits until `consumers` service instances consume `<namespace>.<queue>`. */
   async consuming(queue: string, consumers = 1): Promise<void> {
-    let seen = 'nothing yet';
-    await waitFor(
-      async () => {
-        const stats = await this.probe.stats(`${this.namespace}.${queue}`);
-        seen = stats ? `${stats.consumerCount} consumer(s)` : 'the queue does not exist yet';
-        return stats?.consumerCount === consumers;
-      },
-      // The queue appearing, then its consumers attaching one by one, is progress.
-      { timeoutMs: 30_000, what: `${consumers} consumer(s) on ${queue}`, progress: () => seen, lastSeen: () => seen },
-    );
+    await this.probe.waitForConsumers(`${this.namespace}.${queue}`, (count) => count === consumers, {
+      what: `${consumers} consumer(s) on ${queue}`,
+    });
   }
 
   /** Every event published since the last call, in order. */

@@ -6,9 +6,10 @@ import {
   uniqueSuffix,
   type TestInfra,
 } from './test-infra';
+import { buildServiceTopology } from '@wfp/contracts';
 import { BrokerProbe } from './broker-probe';
 import { EventTap } from './event-tap';
-import { cpuTicks, waitFor } from './wait-for';
+import { cpuTicks } from './wait-for';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
@@ -99,7 +100,7 @@ export class Platform {
     );
     try {
       await Promise.all(names.map((name) => services[name].ready()));
-      await consumersAttached(infra.amqpUrl, namespace, names, services);
+      await consumersAttached(infra.amqpUrl, namespace, retryDelaysMs, services);
     } catch (error) {
       await platform.stop();
       throw error;
@@ -167,13 +168,14 @@ export class Platform {
   }
 }
 
-/** The queues each service consumes (its work queues and its request queue). */
-const CONSUMED_QUEUES: Record<PlatformService, string[]> = {
-  'workflow-api': [],
-  'contact-resolver': ['contact-resolver.commands', 'contact-resolver.run-events', 'contact-resolver.rpc'],
-  'workflow-processor': ['workflow-processor.commands', 'workflow-processor.rpc'],
-  'webhook-dispatcher': ['webhook-dispatcher.events', 'webhook-dispatcher.rpc'],
-};
+/** The queues a service consumes: its work queues and its request queue, from its topology. */
+function consumedQueues(namespace: string, service: PlatformService, retryDelaysMs: number[]): string[] {
+  const topology = buildServiceTopology({ namespace, service, queueType: 'classic', retryDelaysMs });
+  return [
+    ...topology.workQueues.map((workQueue) => workQueue.queue),
+    ...(topology.rpcQueue ? [topology.rpcQueue] : []),
+  ];
+}
 
 /**
  * Ready (health) says a service reaches the broker; its consumers attach just after. A request
@@ -183,30 +185,19 @@ const CONSUMED_QUEUES: Record<PlatformService, string[]> = {
 async function consumersAttached(
   amqpUrl: string,
   namespace: string,
-  names: PlatformService[],
-  services: Record<PlatformService, ServiceProcess>,
+  retryDelaysMs: number[],
+  services: Partial<Record<PlatformService, ServiceProcess>>,
 ): Promise<void> {
   const probe = await BrokerProbe.connect(amqpUrl);
   try {
-    for (const name of names) {
-      for (const queue of CONSUMED_QUEUES[name] ?? []) {
-        let seen = 'nothing yet';
-        await waitFor(
-          async () => {
-            const stats = await probe.stats(`${namespace}.${queue}`);
-            seen = stats
-              ? `${stats.consumerCount} consumers, ${stats.messageCount} messages`
-              : 'the queue does not exist yet';
-            return (stats?.consumerCount ?? 0) > 0;
-          },
-          {
-            timeoutMs: 30_000,
-            what: `a consumer on ${queue}`,
-            // The service is still starting while it uses CPU or prints.
-            progress: () => `${cpuTicks([services[name].pid])}/${services[name].logs.length}`,
-            lastSeen: () => `${seen}; ${name}'s last output: ${services[name].logs.slice(-500) || '(none)'}`,
-          },
-        );
+    for (const [name, service] of Object.entries(services) as [PlatformService, ServiceProcess][]) {
+      for (const queue of consumedQueues(namespace, name, retryDelaysMs)) {
+        await probe.waitForConsumers(queue, (count) => count > 0, {
+          what: `a consumer on ${queue}`,
+          // The service is still starting while it uses CPU or prints.
+          progress: () => `${cpuTicks([service.pid])}/${service.logs.length}`,
+          context: () => `${name}'s last output: ${service.logs.slice(-500) || '(none)'}`,
+        });
       }
     }
   } finally {

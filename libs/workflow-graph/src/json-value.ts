@@ -22,19 +22,35 @@ export function isJsonValue(value: unknown, depth = 0): boolean {
 export type JsonShapeProblem = 'too-deep' | 'proto-key';
 
 /**
- * Checks nesting depth and `__proto__` keys without recursion, so hostile input cannot
- * overflow the stack of the walkers (class-transformer included) that run after it.
+ * The first place in a JSON value nested deeper than MAX_JSON_DEPTH, or holding an object key
+ * that `badKey` refuses, with its path below `field`. Walks without recursion, so hostile input
+ * cannot overflow the stack of the walkers (class-transformer included) that run after it.
  */
-export function findJsonShapeProblem(value: unknown): JsonShapeProblem | null {
-  const pending: Array<[unknown, number]> = [[value, 0]];
+function firstJsonProblem(
+  value: unknown,
+  field: string,
+  badKey: (key: string) => boolean,
+): { kind: 'too-deep' | 'bad-key'; field: string } | null {
+  const pending: Array<[unknown, number, string]> = [[value, 0, field]];
   while (pending.length > 0) {
-    const [current, depth] = pending.pop() as [unknown, number];
-    if (depth > MAX_JSON_DEPTH) return 'too-deep';
+    const [current, depth, path] = pending.pop() as [unknown, number, string];
+    if (depth > MAX_JSON_DEPTH) return { kind: 'too-deep', field: path };
     if (current === null || typeof current !== 'object') continue;
-    if (!Array.isArray(current) && Object.hasOwn(current, '__proto__')) return 'proto-key';
-    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+    const isArray = Array.isArray(current);
+    for (const [key, child] of Object.entries(current)) {
+      const childPath = joinField(path, isArray ? Number(key) : key);
+      if (!isArray && badKey(key)) return { kind: 'bad-key', field: childPath };
+      pending.push([child, depth + 1, childPath]);
+    }
   }
   return null;
+}
+
+/** Checks nesting depth and `__proto__` keys (see firstJsonProblem). */
+export function findJsonShapeProblem(value: unknown): JsonShapeProblem | null {
+  const problem = firstJsonProblem(value, '', (key) => key === '__proto__');
+  if (!problem) return null;
+  return problem.kind === 'too-deep' ? 'too-deep' : 'proto-key';
 }
 
 /** Whether a document store keeps a key as data: not an operator (`$…`), a path (`a.b`) or with NUL. */
@@ -44,27 +60,18 @@ export function isStorableKey(key: string): boolean {
 
 /**
  * The first reason a value cannot be stored as a document field as it is: nested deeper than
- * MAX_JSON_DEPTH, or a key the store refuses (see isStorableKey). Walks without recursion, so
- * hostile input cannot overflow the stack. The problem names the field by its path below `field`.
+ * MAX_JSON_DEPTH, or a key the store refuses (see isStorableKey). The problem names the field by
+ * its path below `field`.
  */
 export function storableJsonProblem(value: unknown, field: string): FieldProblem | null {
-  const pending: Array<[unknown, number, string]> = [[value, 0, field]];
-  while (pending.length > 0) {
-    const [current, depth, path] = pending.pop() as [unknown, number, string];
-    if (depth > MAX_JSON_DEPTH)
-      return { field: path, message: `${path} is nested deeper than ${MAX_JSON_DEPTH} levels` };
-    if (current === null || typeof current !== 'object') continue;
-    for (const [key, child] of Object.entries(current)) {
-      const childPath = joinField(path, Array.isArray(current) ? Number(key) : key);
-      if (!Array.isArray(current) && !isStorableKey(key))
-        return {
-          field: childPath,
-          message: `${childPath}: a key may not start with $ or contain . (it cannot be stored)`,
-        };
-      pending.push([child, depth + 1, childPath]);
-    }
-  }
-  return null;
+  const problem = firstJsonProblem(value, field, (key) => !isStorableKey(key));
+  if (!problem) return null;
+  return problem.kind === 'too-deep'
+    ? { field: problem.field, message: `${problem.field} is nested deeper than ${MAX_JSON_DEPTH} levels` }
+    : {
+        field: problem.field,
+        message: `${problem.field}: a key may not start with $ or contain . (it cannot be stored)`,
+      };
 }
 
 /** Kept as is when storable, else as its JSON text (e.g. a response body with `$schema` keys). */

@@ -11,6 +11,7 @@ import {
   renderUrlTemplate,
   resolvePath,
   storableJson,
+  storableJsonProblem,
   type RunScope,
   type WebhookConfig,
   type WorkflowNode,
@@ -90,7 +91,8 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 function storedBody(body: unknown): unknown {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   if (text.length > MAX_STORED_BODY_CHARS) return `${text.slice(0, MAX_STORED_BODY_CHARS)}… (truncated)`;
-  return storableJson(body);
+  // The text is already made: a body the store would refuse as fields is kept as it.
+  return storableJsonProblem(body, 'body') === null ? body : text;
 }
 
 /**
