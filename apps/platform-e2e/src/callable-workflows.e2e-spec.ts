@@ -86,7 +86,13 @@ describe('callable workflows: call with inputs, get the output synchronously or 
     receiver.on('/bad-request', () => ({ status: 400, body: { error: 'email address is invalid' } }));
     receiver.on('/broken', () => ({ status: 500, body: { error: 'NullPointerException at line 42' } }));
     receiver.on('/results', () => ({ status: 204 }));
-    platform = await Platform.start({ 'workflow-api': { CALL_MAX_WAIT_SECONDS: '120' } });
+    let flaky = 0;
+    receiver.on('/flaky-results', () => ({ status: (flaky += 1) === 1 ? 503 : 204 }));
+    receiver.on('/caller-results', () => ({ status: 204 }));
+    platform = await Platform.start({
+      'workflow-api': { CALL_MAX_WAIT_SECONDS: '120' },
+      'webhook-dispatcher': { WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms' },
+    });
     ({ apiKey } = await createOrganization(platform.apiUrl, 'Callers Inc'));
     for (const [name, definition] of Object.entries(definitions(receiver.url))) {
       const created = await api().post('/v1/workflows').set(auth()).send({ name, definition }).expect(201);
@@ -217,12 +223,7 @@ describe('callable workflows: call with inputs, get the output synchronously or 
     await api().post('/v1/workflows/wf_missing/call').set(auth()).send({ inputs: {} }).expect(404);
   });
 
-  it('posts the result to inputs.webhookUrl, signed with that endpoint’s secret, responseMeta echoed', async () => {
-    const unregistered = await call('success', {
-      inputs: { conversationId: 'c', webhookUrl: `${receiver.url}/unregistered` },
-    }).expect(422);
-    expect(unregistered.body.details[0].field).toBe('inputs.webhookUrl');
-
+  it('posts the result to the URL of a registered endpoint signed with that endpoint’s secret, responseMeta echoed', async () => {
     const endpoint = await api()
       .post('/v1/webhook-endpoints')
       .set(auth())
@@ -246,6 +247,70 @@ describe('callable workflows: call with inputs, get the output synchronously or 
     });
     const log = await api().get(`/v1/webhook-endpoints/${endpoint.body.id}/deliveries`).set(auth()).expect(200);
     expect(log.body.data.map((d: { eventType: string }) => d.eventType)).toEqual(['WORKFLOW_CALL_RESULT']);
+  });
+
+  it('posts the result to any allowed URL, retried, logged and signed with the organization’s call-result secret', async () => {
+    const responseMeta = { ticket: 'T-1' };
+    const answer = await call('success', {
+      inputs: { conversationId: 'conv_any', webhookUrl: `${receiver.url}/flaky-results?bin=1` },
+      responseMeta,
+    }).expect(202);
+
+    // The first attempt gets a 503; the retry succeeds.
+    const [failed, delivered] = await waitFor(
+      () => {
+        const received = receiver.requestsTo('/flaky-results');
+        return received.length >= 2 ? received : null;
+      },
+      { what: 'the call result, sent twice' },
+    );
+    expect(delivered.headers['webhook-id']).toBe(failed.headers['webhook-id']);
+    const secret = await api().post('/v1/workflow-calls/signing-secret').set(auth()).expect(200);
+    expect(secret.body.secret).toMatch(/^whsec_/);
+    const webhook = verifiedWebhook(delivered, secret.body.secret);
+    expect(webhook.event).toBe('WORKFLOW_CALL_RESULT');
+    expect(webhook.data).toMatchObject({ runId: answer.body.runId, status: 'output_reached', responseMeta });
+    expect(delivered.search).toBe('?bin=1');
+
+    // Shown once; a rotation makes a new one, which signs from then on.
+    const again = await api().post('/v1/workflow-calls/signing-secret').set(auth()).expect(409);
+    expect(again.body.message).toMatch(/rotate/);
+    const rotated = await api()
+      .post('/v1/workflow-calls/signing-secret/rotate')
+      .set(auth())
+      .send({ gracePeriodSeconds: 0 })
+      .expect(200);
+    await call('success', {
+      inputs: { conversationId: 'conv_rotated', webhookUrl: `${receiver.url}/caller-results` },
+    }).expect(202);
+    const next = await waitFor(() => receiver.requestsTo('/caller-results')[0], { what: 'the next call result' });
+    expect(verifiedWebhook(next, rotated.body.secret).data).toMatchObject({ status: 'output_reached' });
+    expect(() => verifiedWebhook(next, secret.body.secret)).toThrow();
+
+    const log = await api().get('/v1/workflow-calls/deliveries').set(auth()).expect(200);
+    const first = log.body.data.find((d: { url: string }) => d.url === `${receiver.url}/flaky-results?bin=1`);
+    expect(first).toMatchObject({ eventType: 'WORKFLOW_CALL_RESULT', status: 'SUCCEEDED', attemptCount: 2 });
+    expect(first.attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([503, 204]);
+    // The sender is not one of the organization's endpoints.
+    const endpoints = await api().get('/v1/webhook-endpoints').set(auth()).expect(200);
+    expect(endpoints.body.data.map((e: { id: string }) => e.id)).not.toContain(first.endpointId);
+    await api().get(`/v1/webhook-endpoints/${first.endpointId}`).set(auth()).expect(404);
+  });
+
+  it('refuses a result URL the address policy forbids, naming inputs.webhookUrl', async () => {
+    for (const webhookUrl of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.7/hook',
+      'ftp://example.com/x',
+    ]) {
+      const refused = await call('success', { inputs: { conversationId: 'c', webhookUrl } });
+      expect([400, 422]).toContain(refused.status);
+      expect(refused.body.details[0].field).toBe('inputs.webhookUrl');
+    }
+    const privateAddress = await call('success', {
+      inputs: { conversationId: 'c', webhookUrl: 'http://10.0.0.7/hook' },
+    }).expect(422);
+    expect(privateAddress.body.message).toMatch(/^inputs\.webhookUrl is not allowed/);
   });
 
   it('replays a call with the same Idempotency-Key instead of running it again', async () => {

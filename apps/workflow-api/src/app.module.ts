@@ -18,6 +18,7 @@ import {
 import { EventTypesController } from './event-types/event-types.controller';
 import { OrgsController } from './orgs/orgs.controller';
 import { WorkflowRunsController } from './runs/workflow-runs.controller';
+import { CallResultsController } from './webhooks/call-results.controller';
 import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 import { CALL_MAX_WAIT_SECONDS, WorkflowsController } from './workflows/workflows.controller';
@@ -56,6 +57,7 @@ export class AppModule {
         EventTypesController,
         WebhookEndpointsController,
         WebhookDeliveriesController,
+        CallResultsController,
         DeadLettersController,
         OpsPageController,
       ],

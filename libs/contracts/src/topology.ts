@@ -8,12 +8,15 @@ import { VersionsRegisterCommand } from './commands/versions-register.command';
 import { ConversationsOutcomeRequest, OpsRecentRunsQuery, RunsGetQuery, RunsListQuery } from './queries/run-queries';
 import { ClaimsAcquireRequest, ClaimsReleaseRequest, RunsRetryRequest } from './queries/run-retry';
 import {
+  CallResultDeliveriesListRequest,
+  CallResultSecretRevealRequest,
+  CallResultSecretRotateRequest,
+  CallTargetsResolveRequest,
   WebhookDeliveriesListRequest,
   WebhookDeliveriesReplayRequest,
   WebhookDeliveryDeadLettered,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
-  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
@@ -95,7 +98,6 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
     WebhookEndpointsCreateRequest.type,
     WebhookEndpointsListRequest.type,
     WebhookEndpointsGetRequest.type,
-    WebhookEndpointsFindByUrlRequest.type,
     WebhookEndpointsUpdateRequest.type,
     WebhookEndpointsDeleteRequest.type,
     WebhookEndpointsRotateSecretRequest.type,
@@ -103,6 +105,10 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
     WebhookEndpointsRecoverRequest.type,
     WebhookDeliveriesListRequest.type,
     WebhookDeliveriesReplayRequest.type,
+    CallTargetsResolveRequest.type,
+    CallResultSecretRevealRequest.type,
+    CallResultSecretRotateRequest.type,
+    CallResultDeliveriesListRequest.type,
   ],
 };
 

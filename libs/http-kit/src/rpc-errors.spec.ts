@@ -1,12 +1,12 @@
 import { RpcError } from '@wfp/contracts';
 import { ApiError, type ErrorBody } from './api-error';
-import { rethrowRpcErrorAsHttp, rpcErrorToHttp } from './rpc-errors';
+import { rethrowRpcErrorAsHttp, rpcErrorToHttp, type RpcTarget } from './rpc-errors';
 
 const target = { resource: 'Webhook endpoint', service: 'webhook-dispatcher' };
 
-function answer(error: unknown): ErrorBody {
+function answer(error: unknown, to: RpcTarget = target): ErrorBody {
   try {
-    rpcErrorToHttp(error, target);
+    rpcErrorToHttp(error, to);
   } catch (thrown) {
     expect(thrown).toBeInstanceOf(ApiError);
     return (thrown as ApiError).getResponse() as ErrorBody;
@@ -37,6 +37,17 @@ describe('rpcErrorToHttp', () => {
       error: 'Unprocessable Entity',
       message: 'url resolves to a private address',
       details: [{ field: 'url', message: 'url resolves to a private address' }],
+    });
+  });
+
+  it('names the field as the caller sent it when the request carried it under another name', () => {
+    const error = new RpcError('BAD_REQUEST', 'url is not allowed: 10.0.0.7 is a private address', 'url');
+    expect(answer(error, { ...target, field: 'inputs.webhookUrl' })).toMatchObject({
+      statusCode: 422,
+      message: 'inputs.webhookUrl is not allowed: 10.0.0.7 is a private address',
+      details: [
+        { field: 'inputs.webhookUrl', message: 'inputs.webhookUrl is not allowed: 10.0.0.7 is a private address' },
+      ],
     });
   });
 

@@ -8,6 +8,11 @@ export interface RpcTarget {
   resource: string;
   /** The service that owns it, e.g. `webhook-dispatcher`. */
   service: string;
+  /**
+   * The caller's name for the field the request carried, when it differs from the owner's: a
+   * refusal of `url` reads as one of, e.g., `inputs.webhookUrl`.
+   */
+  field?: string;
 }
 
 /**
@@ -21,7 +26,13 @@ export function rpcErrorToHttp(error: unknown, target: RpcTarget): never {
       throw ApiError.notFound(target.resource);
     case 'BAD_REQUEST':
       // A named field was refused by the owner after the gateway found its shape right: 422; else 400.
-      if (error.field) throw ApiError.unprocessable(error.message, [{ field: error.field, message: error.message }]);
+      if (error.field) {
+        const field = target.field ?? error.field;
+        const message = error.message.startsWith(error.field)
+          ? field + error.message.slice(error.field.length)
+          : error.message;
+        throw ApiError.unprocessable(message, [{ field, message }]);
+      }
       throw ApiError.badRequest(error.message);
     case 'CONFLICT':
       throw ApiError.conflict(error.message);

@@ -89,14 +89,16 @@ export class EventIntakeService {
   }
 
   /**
-   * A called workflow's result, for the endpoint the caller named by `inputs.webhookUrl`: delivered
-   * as a WORKFLOW_CALL_RESULT event (same id as the message) to that endpoint only.
+   * A called workflow's result, for the URL the caller named by `inputs.webhookUrl`: delivered as a
+   * WORKFLOW_CALL_RESULT event (same id as the message) to that URL only, through the registered
+   * endpoint it resolved to or the organization's call-results sender.
    */
   async takeCallResult(
     envelope: MessageEnvelope<WorkflowCallResult>,
     options: IntakeOptions = {},
   ): Promise<IntakeResult> {
-    const { webhookEndpointId, runId, workflowId, workflowVersionId, result, responseMeta } = envelope.payload;
+    const { webhookEndpointId, webhookUrl, runId, workflowId, workflowVersionId, result, responseMeta } =
+      envelope.payload;
     if (!webhookEndpointId) return { deliveries: 0, succeeded: 0 };
     const endpoint = await this.endpoints.forDelivery(envelope.organizationId, webhookEndpointId);
     if (!endpoint) {
@@ -108,6 +110,7 @@ export class EventIntakeService {
       eventType: WORKFLOW_CALL_RESULT_EVENT,
       occurredAt: new Date(envelope.occurredAt),
       data: { runId, workflowId, workflowVersionId, ...result, responseMeta },
+      targetUrl: webhookUrl ?? null,
     };
     return this.deliverOnce(event, envelope.organizationId, [endpoint], options);
   }
@@ -202,6 +205,7 @@ export class EventIntakeService {
       _id: deliveryIdFor(event.eventId, endpoint._id),
       organizationId,
       endpointId: endpoint._id,
+      targetUrl: event.targetUrl ?? null,
       eventId: event.eventId,
       eventType: event.eventType,
       occurredAt: event.occurredAt,

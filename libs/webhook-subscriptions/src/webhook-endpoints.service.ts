@@ -1,18 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import {
+  CallResultDeliveriesListRequest,
+  CallResultSecretRevealRequest,
+  CallResultSecretRotateRequest,
+  CallTargetsResolveRequest,
   WebhookDeliveriesListRequest,
   WebhookDeliveriesReplayRequest,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
-  RpcError,
-  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
   WebhookEndpointsRotateSecretRequest,
   WebhookEndpointsTestRequest,
   WebhookEndpointsUpdateRequest,
+  type CallTargetView,
   type CreatedWebhookEndpointView,
+  type RevealedSecretView,
   type RotatedSecretView,
   type WebhookDeliveryStatus,
   type WebhookDeliveryView,
@@ -50,6 +54,7 @@ export const WEBHOOK_RPC_TIMEOUT_MS = 5000;
 
 const ENDPOINT: RpcTarget = { resource: 'Webhook endpoint', service: 'webhook-dispatcher' };
 const DELIVERY: RpcTarget = { resource: 'Webhook delivery', service: 'webhook-dispatcher' };
+const CALL_RESULTS: RpcTarget = { resource: 'Call-result sender', service: 'webhook-dispatcher' };
 
 /**
  * Webhook endpoints and deliveries at the gateway. webhook-dispatcher owns them, so every call is a
@@ -73,15 +78,32 @@ export class WebhookEndpointsService {
     return this.ask(WebhookEndpointsGetRequest.type, request, caller, ENDPOINT);
   }
 
-  /** The enabled endpoint registered with exactly this URL, or null when there is none. */
-  async findEnabledByUrl(caller: Caller, url: string): Promise<WebhookEndpointView | null> {
-    const request: WebhookEndpointsFindByUrlRequest = { url };
+  /**
+   * Where a call's result goes: the enabled endpoint registered with exactly this URL, or the URL
+   * itself through the organization's call-results sender. A URL the address policy refuses is a
+   * 400 naming `field`.
+   */
+  resolveCallTarget(caller: Caller, url: string, field: string): Promise<CallTargetView> {
+    const request: CallTargetsResolveRequest = { url };
     return this.rpc
-      .request<WebhookEndpointView>(WebhookEndpointsFindByUrlRequest.type, request, caller, WEBHOOK_RPC_TIMEOUT_MS)
-      .catch((error: unknown) => {
-        if (error instanceof RpcError && error.code === 'NOT_FOUND') return null;
-        return rethrowRpcErrorAsHttp(ENDPOINT)(error);
-      });
+      .request<CallTargetView>(CallTargetsResolveRequest.type, request, caller, WEBHOOK_RPC_TIMEOUT_MS)
+      .catch(rethrowRpcErrorAsHttp({ ...ENDPOINT, field }));
+  }
+
+  /** The organization's call-result signing secret, the one time it is shown. */
+  revealCallResultSecret(caller: Caller): Promise<RevealedSecretView> {
+    return this.ask(CallResultSecretRevealRequest.type, {}, caller, CALL_RESULTS);
+  }
+
+  rotateCallResultSecret(caller: Caller, request: CallResultSecretRotateRequest): Promise<RotatedSecretView> {
+    return this.ask(CallResultSecretRotateRequest.type, request, caller, CALL_RESULTS);
+  }
+
+  listCallResultDeliveries(
+    caller: Caller,
+    query: CallResultDeliveriesListRequest,
+  ): Promise<WebhookPage<WebhookDeliveryView>> {
+    return this.ask(CallResultDeliveriesListRequest.type, query, caller, CALL_RESULTS);
   }
 
   update(caller: Caller, request: WebhookEndpointsUpdateRequest): Promise<WebhookEndpointView> {

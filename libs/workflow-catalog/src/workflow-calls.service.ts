@@ -19,7 +19,9 @@ export type WorkflowCallAnswer =
 /**
  * Calls a workflow as a function (seeds/callable-workflows-demo.txt): its latest published version
  * runs on the given inputs alone (no candidate), and the caller waits for the result, or gets it
- * later from GET /v1/workflow-runs/:runId or, with `inputs.webhookUrl`, as a signed delivery.
+ * later from GET /v1/workflow-runs/:runId or, with `inputs.webhookUrl`, as a signed delivery:
+ * to any URL the address policy allows (checked now and on every connection), signed with the
+ * secret of the organization's endpoint registered with that URL, or else with its call-result secret.
  */
 @Injectable()
 export class WorkflowCallsService {
@@ -36,26 +38,19 @@ export class WorkflowCallsService {
     input: WorkflowCallInput,
     waitSeconds: number,
   ): Promise<WorkflowCallAnswer> {
-    const target = await this.workflows.runTarget(caller.organizationId, workflowId);
-    if (target.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be called');
-    const version = target.version;
+    const workflow = await this.workflows.runTarget(caller.organizationId, workflowId);
+    if (workflow.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be called');
+    const version = workflow.version;
     if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
 
     const problems = inputProblems(version.inputs as WorkflowDefinition['inputs'], input.inputs);
     if (problems.length > 0) throw ApiError.badRequest(problems.map((problem) => problem.message).join('; '), problems);
 
-    let webhookEndpointId: string | null = null;
     const webhookUrl = input.inputs['webhookUrl'];
-    if (typeof webhookUrl === 'string') {
-      const endpoint = await this.endpoints.findEnabledByUrl(caller, webhookUrl);
-      if (!endpoint) {
-        const message =
-          'inputs.webhookUrl must be the URL of an enabled webhook endpoint of this organization ' +
-          '(register it with POST /v1/webhook-endpoints; its secret signs the result)';
-        throw ApiError.unprocessable(message, [{ field: 'inputs.webhookUrl', message }]);
-      }
-      webhookEndpointId = endpoint.id;
-    }
+    const target =
+      typeof webhookUrl === 'string'
+        ? await this.endpoints.resolveCallTarget(caller, webhookUrl, 'inputs.webhookUrl')
+        : null;
 
     const runId = newId('run');
     const command: RunsStartCommand = {
@@ -63,12 +58,16 @@ export class WorkflowCallsService {
       workflowId,
       workflowVersionId: version.id,
       versionNumber: version.number,
-      workflowExternalId: target.externalId,
+      workflowExternalId: workflow.externalId,
       candidateProfileId: null,
       candidateProfileExternalId: null,
       triggerSource: 'CALL',
       inputs: input.inputs,
-      call: { webhookEndpointId, responseMeta: input.responseMeta ?? null },
+      call: {
+        webhookEndpointId: target?.endpointId ?? null,
+        webhookUrl: target?.url ?? null,
+        responseMeta: input.responseMeta ?? null,
+      },
     };
     // Waiting starts before the run does, so a run that ends at once is not missed.
     const waiter = waitSeconds > 0 ? this.completions.expect(runId) : null;

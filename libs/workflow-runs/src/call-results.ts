@@ -38,6 +38,7 @@ export function callResultEvents(run: CalledRun, end: CalledRunEnd, origin: Enve
     workflowVersionId: run.workflowVersionId,
     result: callResultOf(end),
     webhookEndpointId: run.call.webhookEndpointId,
+    webhookUrl: run.call.webhookUrl ?? null,
     responseMeta: run.call.responseMeta,
   };
   return [

@@ -141,6 +141,7 @@ export class Run {
 
 export interface RunCall {
   webhookEndpointId: string | null;
+  webhookUrl?: string | null;
   responseMeta: Record<string, unknown> | null;
 }
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedRequest {
   method: string;
   path: string;
+  /** The query string, with its `?` (empty without one). */
+  search: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   receivedAt: number;
@@ -62,6 +64,7 @@ export class HttpReceiver {
     const received: ReceivedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,
+      search: url.search,
       headers: request.headers,
       body,
       receivedAt: Date.now(),

@@ -1,19 +1,24 @@
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CallResultDeliveriesListRequest,
+  CallResultSecretRevealRequest,
+  CallResultSecretRotateRequest,
+  CallTargetsResolveRequest,
   parsePayload,
   WebhookDeliveriesListRequest,
   WebhookDeliveriesReplayRequest,
   WebhookEndpointsCreateRequest,
   WebhookEndpointsDeleteRequest,
-  WebhookEndpointsFindByUrlRequest,
   WebhookEndpointsGetRequest,
   WebhookEndpointsListRequest,
   WebhookEndpointsRecoverRequest,
   WebhookEndpointsRotateSecretRequest,
   WebhookEndpointsTestRequest,
   WebhookEndpointsUpdateRequest,
+  type CallTargetView,
   type CreatedWebhookEndpointView,
   type MessageEnvelope,
+  type RevealedSecretView,
   type RotatedSecretView,
   type WebhookDeliveryView,
   type WebhookEndpointView,
@@ -49,10 +54,29 @@ export class WebhookRequestsHandler {
     return toEndpointView(await this.endpoints.get(envelope.organizationId, endpointId));
   }
 
-  @MessagePattern(WebhookEndpointsFindByUrlRequest.type)
-  async findByUrl(@Payload() envelope: MessageEnvelope): Promise<WebhookEndpointView> {
-    const { url } = parsePayload(WebhookEndpointsFindByUrlRequest, envelope.payload);
-    return toEndpointView(await this.endpoints.findEnabledByUrl(envelope.organizationId, url));
+  @MessagePattern(CallTargetsResolveRequest.type)
+  resolveCallTarget(@Payload() envelope: MessageEnvelope): Promise<CallTargetView> {
+    const { url } = parsePayload(CallTargetsResolveRequest, envelope.payload);
+    return this.endpoints.resolveCallTarget(envelope.organizationId, url);
+  }
+
+  @MessagePattern(CallResultSecretRevealRequest.type)
+  revealCallResultSecret(@Payload() envelope: MessageEnvelope): Promise<RevealedSecretView> {
+    return this.endpoints.revealCallResultSecret(envelope.organizationId);
+  }
+
+  @MessagePattern(CallResultSecretRotateRequest.type)
+  rotateCallResultSecret(@Payload() envelope: MessageEnvelope): Promise<RotatedSecretView> {
+    const request = parsePayload(CallResultSecretRotateRequest, envelope.payload);
+    return this.endpoints.rotateCallResultSecret(envelope.organizationId, request.gracePeriodSeconds);
+  }
+
+  @MessagePattern(CallResultDeliveriesListRequest.type)
+  listCallResultDeliveries(@Payload() envelope: MessageEnvelope): Promise<WebhookPage<WebhookDeliveryView>> {
+    return this.deliveries.listCallResults(
+      envelope.organizationId,
+      parsePayload(CallResultDeliveriesListRequest, envelope.payload),
+    );
   }
 
   @MessagePattern(WebhookEndpointsUpdateRequest.type)

@@ -27,6 +27,7 @@ import {
   WEBHOOK_MAX_ROTATION_GRACE_SECONDS,
   WEBHOOK_URL_MAX_LENGTH,
   type CreatedWebhookEndpointView,
+  type RevealedSecretView,
   type RotatedSecretView,
   type WebhookAttemptView,
   type WebhookDeliveryStatus,
@@ -244,6 +245,14 @@ export class RotatedSecretDto implements RotatedSecretView {
   previousSecretExpiresAt!: string | null;
 }
 
+export class RevealedSecretDto implements RevealedSecretView {
+  @ApiProperty({ example: 'whsec_…', description: 'The current call-result signing secret; shown once' })
+  secret!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When this secret was made' })
+  createdAt!: string;
+}
+
 export class WebhookTestDto implements WebhookTestView {
   @ApiProperty({ example: 'evt_1c2d…:we_8f3a…' })
   deliveryId!: string;
@@ -281,8 +290,18 @@ export class WebhookDeliveryDto implements WebhookDeliveryView {
   @ApiProperty({ example: 'evt_1c2d…:we_8f3a…' })
   id!: string;
 
-  @ApiProperty({ example: 'we_8f3a…' })
+  @ApiProperty({
+    example: 'we_8f3a…',
+    description: 'The endpoint, or `wcr_…` for a call result sent to a caller’s URL',
+  })
   endpointId!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Where it is sent when not the endpoint’s URL: the call’s `inputs.webhookUrl`',
+  })
+  url!: string | null;
 
   @ApiProperty({ example: 'evt_1c2d…' })
   eventId!: string;

@@ -205,7 +205,7 @@ export class CallWorkflowDto {
     type: 'object',
     additionalProperties: true,
     description:
-      'The workflow’s declared inputs; `webhookUrl` (the URL of one of your webhook endpoints) also sends the result there, signed',
+      'The workflow’s declared inputs; `webhookUrl` (any http(s) URL the address policy allows) also sends the result there, signed with the secret of your endpoint registered with that URL, else with your call-result secret (POST /v1/workflow-calls/signing-secret)',
     example: { conversationId: 'conv_1', webhookUrl: 'https://hooks.example/results' },
   })
   @IsObject({ message: 'inputs must be an object' })

@@ -8,6 +8,15 @@ export class RunCallDto {
   @IsString()
   webhookEndpointId!: string | null;
 
+  /**
+   * Where the result goes when it is not that endpoint's URL: the caller's `inputs.webhookUrl`,
+   * sent through the organization's call-results sender. Absent in commands made before it existed.
+   */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  webhookUrl?: string | null;
+
   @ValidateIf((_, value) => value !== null)
   @IsObject()
   responseMeta!: Record<string, unknown> | null;

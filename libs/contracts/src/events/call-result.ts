@@ -40,6 +40,8 @@ export class WorkflowCallResult {
   result!: CallResult;
   /** The endpoint registered for `inputs.webhookUrl`, when the caller gave one. */
   webhookEndpointId!: string | null;
+  /** The URL to send the result to when it is not that endpoint's own (RunCallDto.webhookUrl). */
+  webhookUrl?: string | null;
   /** Echoed unchanged to the webhook. */
   responseMeta!: Record<string, unknown> | null;
 }

@@ -76,14 +76,48 @@ export class WebhookEndpointsGetRequest extends WebhookEndpointRef {
   static readonly schemaVersion = 1;
 }
 
-/** The enabled endpoint of the organization with exactly this URL (callable workflows' webhookUrl). */
-export class WebhookEndpointsFindByUrlRequest {
-  static readonly type = 'webhook-endpoints.find-by-url';
+/**
+ * Where a called workflow's result goes (`inputs.webhookUrl`): the organization's enabled endpoint
+ * registered with exactly this URL (signed with its secret), or else any URL the address policy
+ * allows, signed with the organization's call-result secret. Answered with a CallTargetView.
+ */
+export class CallTargetsResolveRequest {
+  static readonly type = 'call-targets.resolve';
   static readonly schemaVersion = 1;
 
   @MaxLength(WEBHOOK_URL_MAX_LENGTH)
   @IsString()
   url!: string;
+}
+
+export interface CallTargetView {
+  /** The registered endpoint, or the organization's call-results sender. */
+  endpointId: string;
+  /** The URL to send to when it is not the endpoint's own (null for a registered endpoint). */
+  url: string | null;
+}
+
+/** Shows the organization's call-result signing secret, once (it is made on first need). */
+export class CallResultSecretRevealRequest {
+  static readonly type = 'call-result-secret.reveal';
+  static readonly schemaVersion = 1;
+}
+
+export class CallResultSecretRotateRequest {
+  static readonly type = 'call-result-secret.rotate';
+  static readonly schemaVersion = 1;
+
+  /** How long the previous secret keeps signing (both signatures are sent meanwhile). */
+  @IsOptional()
+  @Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS)
+  @Min(0)
+  @IsInt()
+  gracePeriodSeconds?: number;
+}
+
+export interface RevealedSecretView {
+  secret: string;
+  createdAt: string;
 }
 
 export class WebhookEndpointsDeleteRequest extends WebhookEndpointRef {
@@ -176,6 +210,26 @@ export class WebhookDeliveriesListRequest extends WebhookEndpointRef {
   cursor?: string;
 }
 
+/** The delivery log of the organization's call results sent to `inputs.webhookUrl` URLs. */
+export class CallResultDeliveriesListRequest {
+  static readonly type = 'call-result-deliveries.list';
+  static readonly schemaVersion = 1;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_DELIVERY_STATUSES)
+  status?: WebhookDeliveryStatus;
+
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  limit!: number;
+
+  @IsOptional()
+  @MaxLength(512)
+  @IsString()
+  cursor?: string;
+}
+
 export class WebhookDeliveriesReplayRequest {
   static readonly type = 'webhook-deliveries.replay';
   static readonly schemaVersion = 1;
@@ -230,6 +284,8 @@ export interface WebhookAttemptView {
 export interface WebhookDeliveryView {
   id: string;
   endpointId: string;
+  /** Where it is sent when not the endpoint's URL: a call result's `inputs.webhookUrl`. */
+  url: string | null;
   eventId: string;
   eventType: string;
   status: WebhookDeliveryStatus;

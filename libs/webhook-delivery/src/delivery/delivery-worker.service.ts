@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from '../delivery-options';
-import { signingSecrets, WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
+import {
+  attemptKeyOf,
+  isEndpointKey,
+  signingSecrets,
+  WebhookEndpointsService,
+} from '../endpoints/webhook-endpoints.service';
 import type { WebhookEndpoint } from '../endpoints/webhook-endpoint.schema';
 import { DeadLetterNotices } from './dead-letter-notices';
 import { postponed, progressOf, settleAttempt, type DeliveryProgress, type Settlement } from './delivery-outcome';
@@ -46,7 +51,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: DeliveryMetrics,
   ) {
     this.slots = new EndpointSlots(options.endpointConcurrency);
-    breakers.onStateChange((endpointId, state) => metrics.circuit(endpointId, state));
+    // Per endpoint; a call-results sender's circuits (one per origin callers name) are not metrics.
+    breakers.onStateChange((key, state) => {
+      if (isEndpointKey(key)) metrics.circuit(key, state);
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -129,8 +137,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       await this.deliveries.deleteOne({ _id: entry._id }).exec();
       return this.queue.remove(entry);
     }
-    // An open circuit puts the delivery off without reading it.
-    const blockedUntil = endpoint.enabled ? this.breakers.blockedUntil(endpoint._id) : null;
+    // An open circuit puts the delivery off without reading it (a call-results sender's circuits
+    // are per target origin, which only the delivery names: attemptInSlot checks those).
+    const blockedUntil = endpoint.enabled ? this.breakers.blockedUntil(attemptKeyOf(endpoint, null)) : null;
     if (blockedUntil) {
       this.metrics.deferredByCircuit();
       return this.queue.reschedule(entry, this.spreadOver(blockedUntil));
@@ -183,16 +192,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     event: DeliverableEvent,
     progress: DeliveryProgress,
   ): Promise<Settlement> {
+    const key = attemptKeyOf(endpoint, event.targetUrl);
     // A busy endpoint is waited for only briefly: then the due-poller takes the delivery.
-    if (!(await this.slots.acquire(endpoint._id, this.options.endpointMaxWaitMs))) {
+    if (!(await this.slots.acquire(key, this.options.endpointMaxWaitMs))) {
       this.metrics.deferredByBusyEndpoint();
       return postponed(progress, new Date());
     }
     try {
       if (this.closing) return postponed(progress, new Date());
-      const guarded = await this.breakers.run(endpoint._id, () =>
+      const guarded = await this.breakers.run(key, () =>
         this.sender.send({
-          url: endpoint.url,
+          url: event.targetUrl ?? endpoint.url,
           eventId: event.eventId,
           body: webhookBody(event),
           secrets: signingSecrets(endpoint),
@@ -218,7 +228,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         random: Math.random(),
       });
     } finally {
-      this.slots.release(endpoint._id);
+      this.slots.release(key);
     }
   }
 

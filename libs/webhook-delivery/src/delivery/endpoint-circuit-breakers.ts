@@ -19,6 +19,12 @@ interface EndpointCircuit {
   openedAt: number;
 }
 
+/**
+ * Past this many circuits, closed ones are dropped when another is made: call results go to any
+ * origin a caller names, each with its own circuit, and a closed circuit only loses its counts.
+ */
+const PRUNE_CLOSED_ABOVE = 10_000;
+
 /** While a half-open probe is in flight, other deliveries look again this soon. */
 const PROBE_WAIT_MS = 1000;
 
@@ -81,6 +87,12 @@ export class EndpointCircuitBreakers implements OnApplicationShutdown {
     this.circuits.delete(endpointId);
   }
 
+  private pruneClosed(): void {
+    for (const [key, circuit] of this.circuits) {
+      if (circuit.breaker.closed) this.forget(key);
+    }
+  }
+
   private nextProbeAt(circuit: EndpointCircuit): Date {
     const now = Date.now();
     if (circuit.breaker.opened) return new Date(Math.max(now, circuit.openedAt + this.options.breaker.resetTimeoutMs));
@@ -90,6 +102,7 @@ export class EndpointCircuitBreakers implements OnApplicationShutdown {
   private circuitOf(endpointId: string): EndpointCircuit {
     const existing = this.circuits.get(endpointId);
     if (existing) return existing;
+    if (this.circuits.size >= PRUNE_CLOSED_ABOVE) this.pruneClosed();
     const { breaker: settings } = this.options;
     const breaker = new CircuitBreaker(
       async (attempt: () => Promise<AttemptOutcome>) => {

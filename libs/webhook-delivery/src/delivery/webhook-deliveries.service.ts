@@ -9,11 +9,12 @@ import {
   parseCursor,
   RpcError,
   WEBHOOK_TEST_EVENT_TYPE,
+  type CallResultDeliveriesListRequest,
   type WebhookDeliveriesListRequest,
   type WebhookDeliveryView,
   type WebhookPage,
 } from '@wfp/contracts';
-import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
+import { callResultsSenderId, WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
 import { deliveryIdFor, eventOf } from '../event-intake.service';
 import { NO_PROGRESS } from './delivery-outcome';
 import { DeliveryQueue, NO_LEASE } from './delivery-queue';
@@ -26,6 +27,7 @@ export function toDeliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
   return {
     id: delivery._id,
     endpointId: delivery.endpointId,
+    url: delivery.targetUrl ?? null,
     eventId: delivery.eventId,
     eventType: delivery.eventType,
     status: delivery.status,
@@ -72,11 +74,26 @@ export class WebhookDeliveriesService {
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {
     await this.endpoints.get(organizationId, request.endpointId);
+    return this.page(request.endpointId, request);
+  }
+
+  /** The organization's call results sent to the URLs callers named (none yet: an empty page). */
+  listCallResults(
+    organizationId: string,
+    request: CallResultDeliveriesListRequest,
+  ): Promise<WebhookPage<WebhookDeliveryView>> {
+    return this.page(callResultsSenderId(organizationId), request);
+  }
+
+  private async page(
+    endpointId: string,
+    request: CallResultDeliveriesListRequest,
+  ): Promise<WebhookPage<WebhookDeliveryView>> {
     const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
     if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
     const items = (await this.deliveries
       .find({
-        endpointId: request.endpointId,
+        endpointId,
         ...(request.status ? { status: request.status } : {}),
         ...(position ? newestFirstAfter(position) : {}),
       })
@@ -99,7 +116,7 @@ export class WebhookDeliveriesService {
       .exec()) as WebhookDelivery | null;
     if (!delivery) throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
     if (delivery.status === 'PENDING') throw new RpcError('CONFLICT', 'The delivery is pending already');
-    await this.assertEnabled(organizationId, delivery.endpointId);
+    await this.assertEnabled(organizationId, delivery.endpointId, { orCallResultsSender: true });
     const startNow = this.worker.canStart();
     const leaseUntil = startNow ? this.worker.leaseFromNow() : NO_LEASE;
     const now = new Date();
@@ -163,8 +180,12 @@ export class WebhookDeliveriesService {
     return { deliveryId, eventId: event.eventId };
   }
 
-  private async assertEnabled(organizationId: string, endpointId: string) {
-    const endpoint = await this.endpoints.get(organizationId, endpointId);
+  /** The endpoint, enabled; a call-results sender (never disabled) passes only where asked for. */
+  private async assertEnabled(organizationId: string, endpointId: string, { orCallResultsSender = false } = {}) {
+    const endpoint = orCallResultsSender
+      ? await this.endpoints.stored(organizationId, endpointId)
+      : await this.endpoints.get(organizationId, endpointId);
+    if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     if (!endpoint.enabled)
       throw new RpcError('CONFLICT', 'The endpoint is disabled; enable it (PATCH enabled: true) first');
     return endpoint;

@@ -48,6 +48,10 @@ export class WebhookDelivery {
   @Prop({ required: true })
   endpointId!: string;
 
+  /** Where it is sent when not the endpoint's URL: a call result's `inputs.webhookUrl`. */
+  @Prop({ type: String, default: null })
+  targetUrl!: string | null;
+
   @Prop({ required: true })
   eventId!: string;
 

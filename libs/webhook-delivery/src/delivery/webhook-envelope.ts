@@ -13,6 +13,8 @@ export interface DeliverableEvent {
   eventType: string;
   occurredAt: Date;
   data: Record<string, unknown>;
+  /** Where this event goes when not to the endpoint's URL (a call result's `inputs.webhookUrl`). */
+  targetUrl?: string | null;
 }
 
 export function webhookBody(event: DeliverableEvent): string {

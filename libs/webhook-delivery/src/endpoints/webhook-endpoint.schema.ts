@@ -14,6 +14,14 @@ export class EndpointSecret {
   expiresAt!: Date | null;
 }
 
+/**
+ * SUBSCRIBER: an endpoint the organization registered, which takes its events. CALL_RESULTS: the
+ * organization's one sender of call results to the URLs callers name (`inputs.webhookUrl`); it has
+ * no URL and no subscriptions of its own, only the secrets that sign them, and the API shows it
+ * through its own routes only.
+ */
+export type WebhookEndpointKind = 'SUBSCRIBER' | 'CALL_RESULTS';
+
 /** A subscriber: where an organization's events are delivered, and how they are signed. */
 @Schema({ collection: 'webhook_endpoints', versionKey: false, minimize: false, timestamps: true })
 export class WebhookEndpoint {
@@ -23,7 +31,12 @@ export class WebhookEndpoint {
   @Prop({ required: true })
   organizationId!: string;
 
-  @Prop({ required: true })
+  /** Absent on endpoints stored before call-results senders existed: SUBSCRIBER. */
+  @Prop({ type: String, default: 'SUBSCRIBER' })
+  kind?: WebhookEndpointKind;
+
+  /** Empty for a CALL_RESULTS sender (each delivery names its URL). */
+  @Prop({ type: String, default: '' })
   url!: string;
 
   /** Empty: every event type. */
@@ -45,6 +58,10 @@ export class WebhookEndpoint {
   /** Newest first. Stored in the clear: signing needs them (encrypt at rest with the database). */
   @Prop({ type: [EndpointSecret], _id: false, required: true })
   secrets!: EndpointSecret[];
+
+  /** CALL_RESULTS: when its current secret was shown (it is shown once). */
+  @Prop({ type: Date, default: null })
+  secretShownAt?: Date | null;
 
   /** First failure since the last success; disabling after a long failing period reads it. */
   @Prop({ type: Date, default: null })

@@ -9,7 +9,9 @@ import {
   parseCursor,
   RpcError,
   WEBHOOK_DEFAULT_ROTATION_GRACE_SECONDS,
+  type CallTargetView,
   type CreatedWebhookEndpointView,
+  type RevealedSecretView,
   type RotatedSecretView,
   type WebhookDisabledReason,
   type WebhookEndpointsCreateRequest,
@@ -49,8 +51,41 @@ export function signingSecrets(endpoint: WebhookEndpoint, now = new Date()): str
 
 /** Whether an endpoint takes events of this type. */
 export function isSubscribed(endpoint: WebhookEndpoint, eventType: string): boolean {
-  return endpoint.enabled && (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(eventType));
+  return (
+    isSubscriber(endpoint) &&
+    endpoint.enabled &&
+    (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(eventType))
+  );
 }
+
+/** A registered endpoint (not an organization's call-results sender). */
+export function isSubscriber(endpoint: WebhookEndpoint): boolean {
+  return endpoint.kind !== 'CALL_RESULTS';
+}
+
+/** The one call-results sender of an organization (a fixed id, so concurrent creations make one). */
+export function callResultsSenderId(organizationId: string): string {
+  return `wcr_${organizationId}`;
+}
+
+/**
+ * What an attempt's circuit breaker and concurrency slots are counted per: the endpoint, or for a
+ * call-results sender the origin it sends to, so one caller's failing URL holds back nobody else's.
+ */
+export function attemptKeyOf(endpoint: WebhookEndpoint, targetUrl: string | null | undefined): string {
+  if (isSubscriber(endpoint) || !targetUrl) return endpoint._id;
+  return `${endpoint._id}${ORIGIN_SEPARATOR}${new URL(targetUrl).origin}`;
+}
+
+/** Whether an attempt key is an endpoint's own (not one origin of a call-results sender). */
+export function isEndpointKey(key: string): boolean {
+  return !key.includes(ORIGIN_SEPARATOR);
+}
+
+const ORIGIN_SEPARATOR = '@';
+
+/** Stored endpoints the public endpoint routes may show or change. */
+const SUBSCRIBERS = { kind: { $ne: 'CALL_RESULTS' as const } };
 
 /** Rotations of one endpoint that race each other: each reads the secrets and writes them if unchanged. */
 const ROTATION_ATTEMPTS = 5;
@@ -94,7 +129,7 @@ export class WebhookEndpointsService {
     const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
     if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
     const items = await this.endpoints
-      .find({ organizationId, ...(position ? newestFirstAfter(position) : {}) })
+      .find({ organizationId, ...SUBSCRIBERS, ...(position ? newestFirstAfter(position) : {}) })
       .sort({ createdAt: -1, _id: -1 })
       .limit(request.limit + 1)
       .lean()
@@ -106,28 +141,91 @@ export class WebhookEndpointsService {
     };
   }
 
+  /** A registered endpoint of the organization (a call-results sender reads as absent). */
   async get(organizationId: string, endpointId: string): Promise<WebhookEndpoint> {
-    const endpoint = (await this.endpoints
-      .findOne({ _id: endpointId, organizationId })
-      .lean()
-      .exec()) as WebhookEndpoint | null;
-    if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
+    const endpoint = await this.stored(organizationId, endpointId);
+    if (!endpoint || !isSubscriber(endpoint)) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     return endpoint;
   }
 
-  /** The organization's enabled endpoint with exactly this URL (written as the endpoint stores it). */
-  async findEnabledByUrl(organizationId: string, url: string): Promise<WebhookEndpoint> {
-    let normalized: string;
-    try {
-      normalized = new URL(url).toString();
-    } catch {
-      throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
-    }
-    const endpoint = (await this.cache.ofOrganization(organizationId)).find(
-      (candidate) => candidate.enabled && candidate.url === normalized,
+  /** Any endpoint of the organization, a call-results sender too, read from the store. */
+  async stored(organizationId: string, endpointId: string): Promise<WebhookEndpoint | null> {
+    return (await this.endpoints.findOne({ _id: endpointId, organizationId }).lean().exec()) as WebhookEndpoint | null;
+  }
+
+  /**
+   * Where a call's result goes: the organization's enabled endpoint registered with exactly this
+   * URL (its secret signs it), or else the URL itself if the address policy allows it, sent by the
+   * organization's call-results sender (made on first need). Every connection is checked again.
+   */
+  async resolveCallTarget(organizationId: string, rawUrl: string): Promise<CallTargetView> {
+    const url = await assertEndpointUrlAllowed(rawUrl, { allowLoopback: this.options.allowLoopback });
+    const registered = (await this.cache.ofOrganization(organizationId)).find(
+      (candidate) => isSubscriber(candidate) && candidate.enabled && candidate.url === url,
     );
-    if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
-    return endpoint;
+    if (registered) return { endpointId: registered._id, url: null };
+    const sender = await this.callResultsSender(organizationId);
+    return { endpointId: sender._id, url };
+  }
+
+  /**
+   * The call-result signing secret, shown once: the first request after it was made (on first
+   * need, or by this request) gets it; later ones are refused until a rotation makes a new one.
+   */
+  async revealCallResultSecret(organizationId: string): Promise<RevealedSecretView> {
+    const sender = await this.callResultsSender(organizationId);
+    const shown = (await this.endpoints
+      .findOneAndUpdate(
+        { _id: sender._id, organizationId, secretShownAt: null },
+        { $set: { secretShownAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean()
+      .exec()) as WebhookEndpoint | null;
+    if (!shown)
+      throw new RpcError(
+        'CONFLICT',
+        'The call-result secret was shown already; rotate it (POST /v1/workflow-calls/signing-secret/rotate) for a new one',
+      );
+    await this.changed(shown);
+    const current = shown.secrets[0];
+    return { secret: current.value, createdAt: current.createdAt.toISOString() };
+  }
+
+  /** A new call-result secret (shown in this answer only); the previous one signs for the grace period. */
+  async rotateCallResultSecret(organizationId: string, graceSeconds?: number): Promise<RotatedSecretView> {
+    const sender = await this.callResultsSender(organizationId);
+    return this.rotate(organizationId, sender._id, graceSeconds, { secretShownAt: new Date() });
+  }
+
+  /** The organization's call-results sender, made with a fresh secret when it has none. */
+  private async callResultsSender(organizationId: string): Promise<WebhookEndpoint> {
+    const _id = callResultsSenderId(organizationId);
+    const cached = await this.cache.find(organizationId, _id);
+    if (cached) return cached;
+    const sender = (await this.endpoints
+      .findOneAndUpdate(
+        { _id, organizationId },
+        {
+          $setOnInsert: {
+            kind: 'CALL_RESULTS',
+            url: '',
+            eventTypes: [],
+            description: 'Results of workflow calls, sent to the URLs callers name',
+            enabled: true,
+            disabledReason: null,
+            disabledAt: null,
+            secrets: [{ value: generateWebhookSecret(), createdAt: new Date(), expiresAt: null }],
+            secretShownAt: null,
+            failingSince: null,
+          },
+        },
+        { upsert: true, returnDocument: 'after', setDefaultsOnInsert: false },
+      )
+      .lean()
+      .exec()) as WebhookEndpoint;
+    await this.changed(sender);
+    return sender;
   }
 
   /** The endpoints of an organization that take this event type (from the cache). */
@@ -151,7 +249,11 @@ export class WebhookEndpointsService {
     if (request.enabled === false)
       Object.assign(set, { enabled: false, disabledReason: 'MANUAL', disabledAt: new Date() });
     const updated = (await this.endpoints
-      .findOneAndUpdate({ _id: request.endpointId, organizationId }, { $set: set }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: request.endpointId, organizationId, ...SUBSCRIBERS },
+        { $set: set },
+        { returnDocument: 'after' },
+      )
       .lean()
       .exec()) as WebhookEndpoint | null;
     if (!updated) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
@@ -160,7 +262,7 @@ export class WebhookEndpointsService {
   }
 
   async delete(organizationId: string, endpointId: string): Promise<void> {
-    const { deletedCount } = await this.endpoints.deleteOne({ _id: endpointId, organizationId }).exec();
+    const { deletedCount } = await this.endpoints.deleteOne({ _id: endpointId, organizationId, ...SUBSCRIBERS }).exec();
     if (deletedCount === 0) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     this.cache.remove(organizationId, endpointId);
     await this.notices.changed(organizationId);
@@ -168,12 +270,23 @@ export class WebhookEndpointsService {
 
   /** A new current secret; the previous one keeps signing for the grace period (two signatures). */
   async rotateSecret(organizationId: string, endpointId: string, graceSeconds?: number): Promise<RotatedSecretView> {
+    await this.get(organizationId, endpointId);
+    return this.rotate(organizationId, endpointId, graceSeconds);
+  }
+
+  private async rotate(
+    organizationId: string,
+    endpointId: string,
+    graceSeconds: number | undefined,
+    alsoSet: Partial<WebhookEndpoint> = {},
+  ): Promise<RotatedSecretView> {
     const grace = (graceSeconds ?? WEBHOOK_DEFAULT_ROTATION_GRACE_SECONDS) * 1000;
     const secret = generateWebhookSecret();
     const now = new Date();
     const previousExpiresAt = grace > 0 ? new Date(now.getTime() + grace) : null;
     for (let attempt = 1; ; attempt += 1) {
-      const endpoint = await this.get(organizationId, endpointId);
+      const endpoint = await this.stored(organizationId, endpointId);
+      if (!endpoint) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
       // Every older secret signs until the grace period ends at the latest: a rotation never
       // extends an earlier one, and a rotation without grace (a leaked secret) revokes them all.
       const graceEnd = previousExpiresAt ?? now;
@@ -184,7 +297,7 @@ export class WebhookEndpointsService {
       const rotated = (await this.endpoints
         .findOneAndUpdate(
           { _id: endpointId, organizationId, 'secrets.0.value': endpoint.secrets[0]?.value },
-          { $set: { secrets: [{ value: secret, createdAt: now, expiresAt: null }, ...kept] } },
+          { $set: { secrets: [{ value: secret, createdAt: now, expiresAt: null }, ...kept], ...alsoSet } },
           { returnDocument: 'after' },
         )
         .lean()
@@ -202,6 +315,8 @@ export class WebhookEndpointsService {
    * on the normal path a success costs the endpoint nothing.
    */
   async recordSuccess(endpoint: WebhookEndpoint): Promise<void> {
+    // A call-results sender is never disabled: a caller's failing URL is that call's matter.
+    if (!isSubscriber(endpoint)) return;
     const current = this.current(endpoint);
     if (current.failingSince === null) return;
     this.cache.put({ ...current, failingSince: null });
@@ -219,6 +334,7 @@ export class WebhookEndpointsService {
     gone: boolean,
     now = new Date(),
   ): Promise<WebhookDisabledReason | null> {
+    if (!isSubscriber(endpoint)) return null;
     const current = this.current(endpoint);
     // Another attempt of this instance disabled it meanwhile.
     if (!current.enabled) return current.disabledReason ?? 'MANUAL';
