@@ -186,6 +186,8 @@ function createSimulator(config) {
     const url = `${config.callbackBase}/v1/conversations/${encodeURIComponent(record.conversationId)}/outcome`;
     const webhookId = `msg_${randomBytes(12).toString('hex')}`; // one per outcome, reused on retries
     const body = JSON.stringify({
+      // Named in the signed body: the gateway refuses an outcome signed for another conversation.
+      conversationId: record.conversationId,
       status: outcome.status,
       answers: outcome.answers,
       completedAt: new Date().toISOString(),

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
 import { WorkflowEventType } from '@wfp/contracts';
-import { Platform, waitFor } from '@wfp/testing';
+import { Platform, TEST_MESSAGING_SECRET, waitFor } from '@wfp/testing';
+import { signedHeaders } from '@wfp/webhook-signature';
 import { createOrganization, schemaErrors } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { RunEvents } from './support/run-events';
@@ -457,8 +458,78 @@ describe('workflow-processor executes runs (real RabbitMQ, FerretDB, messaging s
       .expect(404);
   });
 
+  it('acts on a signed outcome for its own conversation only, and once per webhook-id', async () => {
+    const { workflowId } = await publish(screeningGraph());
+    const runs = mongo.db(platform.databases['workflow-processor']).collection('runs');
+    const waitingOn = async (candidate: string) => {
+      const runId = await startRun(workflowId, candidate);
+      const run = await waitFor(() => runs.findOne({ _id: runId as never, 'waiting.nodeId': 'screen' }), {
+        what: `${runId} to wait`,
+      });
+      return {
+        runId,
+        conversationId: (run as unknown as { waiting: { conversationId: string } }).waiting.conversationId,
+      };
+    };
+    const first = await waitingOn('cp_noreply_cb1');
+    const second = await waitingOn('cp_noreply_cb2');
+    const outcome = {
+      conversationId: first.conversationId,
+      status: 'PASSED_CRITERIA',
+      answers: [],
+      completedAt: new Date().toISOString(),
+    };
+    const body = JSON.stringify(outcome);
+    const signed = {
+      'content-type': 'application/json',
+      ...signedHeaders('msg_cb_1', Math.floor(Date.now() / 1000), body, [TEST_MESSAGING_SECRET]),
+    };
+    const post = (conversationId: string, headers: Record<string, string>, payload: string) =>
+      api().post(`/v1/conversations/${conversationId}/outcome`).set(headers).send(payload);
+
+    // Captured and sent to another conversation: the signed body names the first one.
+    const moved = await post(second.conversationId, signed, body).expect(401);
+    expect(moved.body.message).toMatch(/another conversation/);
+    // Without the conversation in the signed body: refused, naming the field.
+    const { conversationId: _dropped, ...unnamed } = outcome;
+    const unnamedBody = JSON.stringify(unnamed);
+    const withoutName = await post(
+      first.conversationId,
+      {
+        'content-type': 'application/json',
+        ...signedHeaders('msg_cb_0', Math.floor(Date.now() / 1000), unnamedBody, [TEST_MESSAGING_SECRET]),
+      },
+      unnamedBody,
+    ).expect(400);
+    expect(withoutName.body.message).toMatch(/conversationId/);
+
+    await post(first.conversationId, signed, body).expect(200, { status: 'resumed' });
+    // The same callback again (a replay within the signature's tolerance): refused.
+    const replay = await post(first.conversationId, signed, body).expect(409);
+    expect(replay.body.message).toMatch(/received already/);
+    // The same outcome in a new callback (new webhook-id): the DESIGN.md no-op.
+    await post(
+      first.conversationId,
+      {
+        'content-type': 'application/json',
+        ...signedHeaders('msg_cb_2', Math.floor(Date.now() / 1000), body, [TEST_MESSAGING_SECRET]),
+      },
+      body,
+    ).expect(200, { status: 'already-applied' });
+
+    await events.untilTerminal(first.runId);
+    const stillWaiting = await runs.findOne({ _id: second.runId as never });
+    expect(stillWaiting).toMatchObject({ status: 'RUNNING', waiting: { conversationId: second.conversationId } });
+    await api().post(`/v1/workflow-runs/${second.runId}/cancel`).set(auth()).send({}).expect(202);
+  });
+
   it('refuses outcome callbacks that are not signed by the messaging service', async () => {
-    const body = { status: 'PASSED_CRITERIA', answers: [], completedAt: new Date().toISOString() };
+    const body = {
+      conversationId: 'conv_x',
+      status: 'PASSED_CRITERIA',
+      answers: [],
+      completedAt: new Date().toISOString(),
+    };
     const unsigned = await api().post('/v1/conversations/conv_x/outcome').send(body).expect(401);
     expect(unsigned.body.message).toContain('signature');
     await api()

@@ -5,6 +5,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiErrorResponses } from '@wfp/http-kit';
 import { ADMIN_TOKEN, AdminTokenGuard, ApiKeyGuard } from './guards';
 import { AdminSessions } from './admin-session';
+import { CallbackReceipt, CallbackReceiptSchema } from './callback-receipt.schema';
+import { CallbackReceipts } from './callback-receipts';
 import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency-record.schema';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
@@ -31,6 +33,7 @@ export class ApiAccessModule {
           { name: Organization.name, schema: OrganizationSchema },
           { name: ApiKey.name, schema: ApiKeySchema },
           { name: IdempotencyRecord.name, schema: IdempotencyRecordSchema },
+          { name: CallbackReceipt.name, schema: CallbackReceiptSchema },
         ]),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: options.rateLimitWindowMs, limit: options.rateLimit }],
@@ -46,6 +49,7 @@ export class ApiAccessModule {
         ApiKeyRateLimitGuard,
         IdempotencyStore,
         IdempotencyInterceptor,
+        CallbackReceipts,
       ],
       exports: [
         OrganizationsService,
@@ -54,6 +58,7 @@ export class ApiAccessModule {
         ApiKeyRateLimitGuard,
         IdempotencyStore,
         IdempotencyInterceptor,
+        CallbackReceipts,
         ADMIN_TOKEN,
         AdminSessions,
       ],

@@ -8,3 +8,5 @@ export * from './idempotency.interceptor';
 export * from './rate-limit.guard';
 export * from './api-access.module';
 export * from './admin-session';
+export * from './callback-receipt.schema';
+export * from './callback-receipts';

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Headers,
   HttpCode,
   HttpStatus,
   Inject,
@@ -13,16 +14,30 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsISO8601, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import type { Request } from 'express';
 import { ConversationAnswerDto, WORKFLOW_OUTREACH_OUTCOMES } from '@wfp/contracts';
+import { CallbackReceipts } from '@wfp/api-access';
 import { ApiError, ApiErrorResponses, CorrelationId } from '@wfp/http-kit';
 import { verifySignature } from '@wfp/webhook-signature';
 import { WorkflowRunsService } from '@wfp/workflow-catalog';
 
 export const MESSAGING_CALLBACK_SECRET = Symbol('MESSAGING_CALLBACK_SECRET');
 
-/** The callback is signed the Standard Webhooks way with the shared MESSAGING_CALLBACK_SECRET. */
+/**
+ * The callback is signed the Standard Webhooks way with the shared MESSAGING_CALLBACK_SECRET. The
+ * signature covers the body, and the body names its conversation (checked against the path by the
+ * controller), so a captured callback cannot act on another conversation.
+ */
 @Injectable()
 export class MessagingSignatureGuard implements CanActivate {
   constructor(@Inject(MESSAGING_CALLBACK_SECRET) private readonly secret: string) {}
@@ -41,6 +56,15 @@ export class MessagingSignatureGuard implements CanActivate {
 }
 
 export class ConversationOutcomeDto {
+  @ApiProperty({
+    example: 'conv_9f2c…',
+    description: 'The conversation this outcome is for: must equal the path’s (the signature covers it)',
+  })
+  @MaxLength(200)
+  @IsString()
+  @IsDefined({ message: 'conversationId is required (the conversation the signed outcome is for)' })
+  conversationId!: string;
+
   @ApiProperty({ enum: WORKFLOW_OUTREACH_OUTCOMES })
   @IsIn(WORKFLOW_OUTREACH_OUTCOMES)
   status!: (typeof WORKFLOW_OUTREACH_OUTCOMES)[number];
@@ -70,20 +94,38 @@ class OutcomeAcceptedDto {
 })
 @Controller('v1/conversations')
 export class ConversationsController {
-  constructor(private readonly runs: WorkflowRunsService) {}
+  constructor(
+    private readonly runs: WorkflowRunsService,
+    private readonly receipts: CallbackReceipts,
+  ) {}
 
   @Post(':conversationId/outcome')
   @HttpCode(200)
   @UseGuards(MessagingSignatureGuard)
   @ApiOperation({ summary: 'Callback from the messaging service: resumes the run waiting on the conversation' })
-  @ApiOkResponse({ type: OutcomeAcceptedDto, description: 'Applied, or a repeated callback (no-op)' })
-  @ApiErrorResponses(400, 401, 404, 503)
+  @ApiOkResponse({
+    type: OutcomeAcceptedDto,
+    description: 'Applied, or the same outcome sent again in a new callback (no-op)',
+  })
+  @ApiErrorResponses(400, 401, 404, 409, 503)
   async outcome(
     @Param('conversationId') conversationId: string,
+    @Headers('webhook-id') webhookId: string,
     @CorrelationId() correlationId: string,
     @Body() body: ConversationOutcomeDto,
   ): Promise<OutcomeAcceptedDto> {
-    const result = await this.runs.conversationOutcome({ conversationId, ...body }, correlationId);
+    if (body.conversationId !== conversationId)
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        'The callback is signed for another conversation (its conversationId is not the path’s)',
+      );
+    const result = await this.receipts.once('messaging', webhookId, () =>
+      this.runs.conversationOutcome({ ...body, conversationId }, correlationId),
+    );
+    if (result === 'seen')
+      throw ApiError.conflict(
+        `This callback (webhook-id ${webhookId}) was received already; a replay is not acted on again`,
+      );
     if (result === 'unknown-conversation') throw ApiError.notFound('Conversation');
     return { status: result };
   }
