@@ -80,8 +80,9 @@ function startService(service) {
     ADMIN_TOKEN: adminToken,
     MESSAGING_URL: messagingUrl,
     MESSAGING_CALLBACK_SECRET: messagingSecret,
-    // Development: webhook nodes may call services on this machine.
-    ALLOW_LOOPBACK_TARGETS: process.env.ALLOW_LOOPBACK_TARGETS ?? 'true',
+    // Of this machine, only the demo's own sink may be reached (webhook nodes, deliveries), unless
+    // asked otherwise (LOOPBACK_TARGET_PORTS, or ALLOW_LOOPBACK_TARGETS=true for every port).
+    LOOPBACK_TARGET_PORTS: process.env.LOOPBACK_TARGET_PORTS ?? String(sinkPort),
     [service.portVariable]: String(process.env[service.portVariable] ?? service.port),
     // The gateway's operations page reaches the other services on the ports used here.
     OPS_SERVICE_URLS:

@@ -1,9 +1,9 @@
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { BaseServiceConfig, DevelopmentOnly, ToBoolean, ToDurationListMs, ToInt } from '@wfp/config';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Max, Min } from 'class-validator';
+import { loopbackAllowanceOf, OutboundServiceConfig, ToDurationListMs, ToInt } from '@wfp/config';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliveryOptions } from '@wfp/webhook-delivery';
 
-export class DispatcherConfig extends BaseServiceConfig {
+export class DispatcherConfig extends OutboundServiceConfig {
   /**
    * A delivery's message waits on HTTP and on the store write it shares with the messages handled
    * beside it (group commit), hardly on CPU: many messages in flight keep the endpoint slots busy
@@ -103,13 +103,6 @@ export class DispatcherConfig extends BaseServiceConfig {
   @Min(1000, { message: 'WEBHOOK_ENDPOINT_CACHE_MS must be at least 1000' })
   @IsInt({ message: 'WEBHOOK_ENDPOINT_CACHE_MS must be an integer' })
   WEBHOOK_ENDPOINT_CACHE_MS = 30_000;
-
-  /** Development and test only: endpoints may point at loopback addresses. */
-  @Expose()
-  @ToBoolean()
-  @IsBoolean({ message: 'ALLOW_LOOPBACK_TARGETS must be true or false' })
-  @DevelopmentOnly('ALLOW_LOOPBACK_TARGETS')
-  ALLOW_LOOPBACK_TARGETS = false;
 }
 
 export function deliveryOptionsFrom(config: DispatcherConfig): DeliveryOptions {
@@ -122,7 +115,7 @@ export function deliveryOptionsFrom(config: DispatcherConfig): DeliveryOptions {
     maxConcurrency: config.WEBHOOK_MAX_CONCURRENCY,
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
     endpointCacheMs: config.WEBHOOK_ENDPOINT_CACHE_MS,
-    allowLoopback: config.ALLOW_LOOPBACK_TARGETS,
+    addressPolicy: loopbackAllowanceOf(config),
     breaker: {
       errorThresholdPercentage: config.WEBHOOK_BREAKER_ERROR_PERCENT,
       volumeThreshold: config.WEBHOOK_BREAKER_MIN_REQUESTS,

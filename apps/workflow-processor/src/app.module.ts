@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { loopbackAllowanceOf } from '@wfp/config';
 import { MessagingModule, messagingOptionsFromConfig } from '@wfp/messaging';
 import { createLoggerModule } from '@wfp/observability';
 import { HealthModule } from '@wfp/service-runtime';
@@ -24,7 +25,7 @@ export class AppModule {
           messagingTimeoutMs: config.MESSAGING_TIMEOUT_MS,
           messagingRetries: config.MESSAGING_RETRIES,
           retryBackoffMs: config.OUTBOUND_RETRY_BACKOFF_MS,
-          allowLoopbackTargets: config.ALLOW_LOOPBACK_TARGETS,
+          addressPolicy: loopbackAllowanceOf(config),
           maxNodesBytes: config.RUN_EVENT_MAX_NODES_BYTES,
           timerPollIntervalMs: config.TIMER_POLL_INTERVAL_MS,
         }),

@@ -1,8 +1,8 @@
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
-import { BaseServiceConfig, DevelopmentOnly, ToBoolean, ToInt } from '@wfp/config';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { OutboundServiceConfig, ToInt } from '@wfp/config';
 
-export class ProcessorConfig extends BaseServiceConfig {
+export class ProcessorConfig extends OutboundServiceConfig {
   @Expose()
   @ToInt()
   @Min(0, { message: 'WORKFLOW_PROCESSOR_PORT must be between 0 and 65535' })
@@ -34,13 +34,6 @@ export class ProcessorConfig extends BaseServiceConfig {
   @Min(1, { message: 'OUTBOUND_RETRY_BACKOFF_MS must be at least 1' })
   @IsInt({ message: 'OUTBOUND_RETRY_BACKOFF_MS must be an integer' })
   OUTBOUND_RETRY_BACKOFF_MS = 500;
-
-  /** Development and test only: webhook nodes may call loopback addresses. */
-  @Expose()
-  @ToBoolean()
-  @IsBoolean({ message: 'ALLOW_LOOPBACK_TARGETS must be true or false' })
-  @DevelopmentOnly('ALLOW_LOOPBACK_TARGETS')
-  ALLOW_LOOPBACK_TARGETS = false;
 
   /** Largest serialized nodes[] carried by a terminal event before it is truncated. */
   @Expose()

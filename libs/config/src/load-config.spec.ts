@@ -1,6 +1,7 @@
 import { Expose } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { BaseServiceConfig } from './base-service.config';
+import { loopbackAllowanceOf, OutboundServiceConfig } from './outbound-service.config';
 import { ConfigValidationError, loadConfig } from './load-config';
 import { DevelopmentOnly, ToBoolean, ToDurationListMs, ToInt } from './transforms';
 
@@ -95,6 +96,27 @@ describe('loadConfig', () => {
     ]);
     expect(problemsOf({ ...required, NODE_ENV: 'production', RELAXED: 'false' }, RelaxedConfig)).toEqual([]);
     expect(problemsOf({ ...required, NODE_ENV: 'development', RELAXED: 'true' }, RelaxedConfig)).toEqual([]);
+  });
+
+  it('reads the loopback exceptions of an outbound service, and refuses them in production', () => {
+    const config = loadConfig(OutboundServiceConfig, { ...required, LOOPBACK_TARGET_PORTS: '3200, 3300' });
+    expect(loopbackAllowanceOf(config)).toEqual({ allowLoopback: false, loopbackPorts: [3200, 3300] });
+    expect(loopbackAllowanceOf(loadConfig(OutboundServiceConfig, { ...required, LOOPBACK_TARGET_PORTS: '' }))).toEqual({
+      allowLoopback: false,
+      loopbackPorts: [],
+    });
+    expect(problemsOf({ ...required, LOOPBACK_TARGET_PORTS: '80,x' }, OutboundServiceConfig)).toEqual([
+      'LOOPBACK_TARGET_PORTS must be a comma-separated list of ports',
+    ]);
+    expect(problemsOf({ ...required, LOOPBACK_TARGET_PORTS: '70000' }, OutboundServiceConfig)).toEqual([
+      'LOOPBACK_TARGET_PORTS must list ports between 1 and 65535',
+    ]);
+    expect(
+      problemsOf({ ...required, NODE_ENV: 'production', LOOPBACK_TARGET_PORTS: '3200' }, OutboundServiceConfig),
+    ).toEqual(['LOOPBACK_TARGET_PORTS must be empty when NODE_ENV is production']);
+    expect(
+      problemsOf({ ...required, NODE_ENV: 'production', LOOPBACK_TARGET_PORTS: '' }, OutboundServiceConfig),
+    ).toEqual([]);
   });
 
   it('ignores variables the schema does not declare', () => {

@@ -15,10 +15,11 @@ export const ToBoolean = () =>
     return value;
   });
 
-/** Parses a comma-separated list of integers, e.g. `1000,5000,30000`. */
+/** Parses a comma-separated list of integers, e.g. `1000,5000,30000`; an empty value is an empty list. */
 export const ToIntList = () =>
   Transform(({ value }) => {
     if (typeof value !== 'string') return value;
+    if (value.trim() === '') return [];
     const items = value.split(',').map((item) => item.trim());
     return items.every((item) => /^\d+$/.test(item)) ? items.map(Number) : value;
   });
@@ -34,14 +35,22 @@ export const ToDurationListMs = () =>
   });
 
 /**
- * A switch that weakens a safety rule for development and tests (e.g. ALLOW_LOOPBACK_TARGETS):
- * refused when NODE_ENV is production, so a copied development setting cannot reach production.
+ * A setting that weakens a safety rule for development and tests (a switch such as
+ * ALLOW_LOOPBACK_TARGETS, or a list of exceptions such as LOOPBACK_TARGET_PORTS): refused when
+ * NODE_ENV is production, so a copied development setting cannot reach production.
  */
 export const DevelopmentOnly = (variable: string) =>
   ValidateBy({
     name: 'developmentOnly',
     validator: {
-      validate: (value, args) => !(value === true && (args?.object as { NODE_ENV?: string }).NODE_ENV === 'production'),
-      defaultMessage: () => `${variable} cannot be true when NODE_ENV is production`,
+      validate: (value, args) =>
+        !(
+          (value === true || (Array.isArray(value) && value.length > 0)) &&
+          (args?.object as { NODE_ENV?: string }).NODE_ENV === 'production'
+        ),
+      defaultMessage: (args) =>
+        Array.isArray(args?.value)
+          ? `${variable} must be empty when NODE_ENV is production`
+          : `${variable} cannot be true when NODE_ENV is production`,
     },
   });

@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { addressRefusal } from './address-policy';
-import { assertUrlAllowed, ForbiddenTargetError, guardedLookup } from './guarded-agent';
+import { assertUrlAllowed, createGuardedAgent, ForbiddenTargetError, guardedLookup } from './guarded-agent';
 
 describe('addressRefusal', () => {
   const strict = { allowLoopback: false };
@@ -28,6 +31,15 @@ describe('addressRefusal', () => {
     }
   });
 
+  it('allows only the listed loopback ports when loopback is not allowed as a whole', () => {
+    const demo = { allowLoopback: false, loopbackPorts: [3200] };
+    expect(addressRefusal('127.0.0.1', demo, 3200)).toBeNull();
+    expect(addressRefusal('::1', demo, 3200)).toBeNull();
+    expect(addressRefusal('127.0.0.1', demo, 3201)).toMatch(/loopback/);
+    expect(addressRefusal('127.0.0.1', demo)).toMatch(/loopback/);
+    expect(addressRefusal('10.0.0.1', demo, 3200)).toMatch(/private/);
+  });
+
   it('allows public addresses', () => {
     expect(addressRefusal('93.184.216.34', strict)).toBeNull();
     expect(addressRefusal('2606:2800:220:1:248:1893:25c8:1946', strict)).toBeNull();
@@ -42,6 +54,48 @@ describe('assertUrlAllowed', () => {
     expect(() => assertUrlAllowed(new URL('http://[::1]:8080/'), { allowLoopback: false })).toThrow(/loopback/);
     expect(() => assertUrlAllowed(new URL('file:///etc/passwd'), { allowLoopback: true })).toThrow(/not http/);
     expect(() => assertUrlAllowed(new URL('https://example.com/hook'), { allowLoopback: false })).not.toThrow();
+  });
+
+  it('judges a loopback URL by the port it connects to', () => {
+    const demo = { allowLoopback: false, loopbackPorts: [3200, 80] };
+    expect(() => assertUrlAllowed(new URL('http://127.0.0.1:3200/webhooks'), demo)).not.toThrow();
+    expect(() => assertUrlAllowed(new URL('http://127.0.0.1/'), demo)).not.toThrow();
+    expect(() => assertUrlAllowed(new URL('https://127.0.0.1/'), demo)).toThrow(/loopback/);
+    expect(() => assertUrlAllowed(new URL('http://127.0.0.1:27017/'), demo)).toThrow(/loopback/);
+  });
+});
+
+describe('createGuardedAgent', () => {
+  let allowed: Server;
+  let other: Server;
+  const portOfServer = (server: Server) => (server.address() as AddressInfo).port;
+
+  beforeAll(async () => {
+    const listen = async () => {
+      const server = createServer((_, response) => response.end('ok'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+    [allowed, other] = [await listen(), await listen()];
+  });
+
+  afterAll(async () => {
+    await Promise.all([allowed, other].map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  it('connects to an allowed loopback port only, by address or by name, on every connection', async () => {
+    const agent = createGuardedAgent({ allowLoopback: false, loopbackPorts: [portOfServer(allowed)] });
+    try {
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const response = await request(`http://${host}:${portOfServer(allowed)}/`, { dispatcher: agent });
+        expect(await response.body.text()).toBe('ok');
+        await expect(request(`http://${host}:${portOfServer(other)}/`, { dispatcher: agent })).rejects.toThrow(
+          /loopback/,
+        );
+      }
+    } finally {
+      await agent.close();
+    }
   });
 });
 

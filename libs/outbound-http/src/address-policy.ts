@@ -3,10 +3,13 @@ import { BlockList, isIP } from 'node:net';
 /**
  * Which addresses outbound requests (webhook nodes, webhook deliveries) may reach. Private,
  * link-local (cloud metadata at 169.254.169.254), carrier-grade NAT, multicast and reserved
- * ranges are never reachable; loopback only when the development/test configuration allows it.
+ * ranges are never reachable; loopback only when the development/test configuration allows it:
+ * every port, or only the listed ones (`npm start` lets its own demo sink through, nothing else).
  */
 export interface AddressPolicy {
   allowLoopback: boolean;
+  /** Loopback ports reachable when `allowLoopback` is false. */
+  loopbackPorts?: readonly number[];
 }
 
 const alwaysBlocked = new BlockList();
@@ -49,11 +52,14 @@ function normalize(address: string): { address: string; family: 'ipv4' | 'ipv6' 
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
-/** Why the address may not be reached, or null when it may. */
-export function addressRefusal(rawAddress: string, policy: AddressPolicy): string | null {
+/** Why the address (on this port, when known) may not be reached, or null when it may. */
+export function addressRefusal(rawAddress: string, policy: AddressPolicy, port?: number): string | null {
   if (isIP(rawAddress) === 0) return `${rawAddress} is not an IP address`;
   const { address, family } = normalize(rawAddress);
-  if (loopback.check(address, family)) return policy.allowLoopback ? null : `${address} is a loopback address`;
+  if (loopback.check(address, family)) {
+    if (policy.allowLoopback || (port !== undefined && policy.loopbackPorts?.includes(port))) return null;
+    return `${address} is a loopback address`;
+  }
   if (alwaysBlocked.check(address, family)) return `${address} is a private, link-local or reserved address`;
   return null;
 }

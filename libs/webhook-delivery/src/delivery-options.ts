@@ -1,3 +1,5 @@
+import type { AddressPolicy } from '@wfp/outbound-http';
+
 /** How the dispatcher delivers (DispatcherConfig maps its environment onto this). */
 export interface DeliveryOptions {
   /** Delay before each attempt; entry 0 is the first attempt's (normally 0: at once). */
@@ -22,8 +24,8 @@ export interface DeliveryOptions {
    * made through any instance reach every instance at once (a broadcast); this is the safety net.
    */
   endpointCacheMs: number;
-  /** Development and test only: endpoints may point at loopback addresses. */
-  allowLoopback: boolean;
+  /** Which addresses endpoints and call-result URLs may point at (loopback only in development and tests). */
+  addressPolicy: AddressPolicy;
   breaker: {
     /** Failure percentage over the rolling window that opens the circuit. */
     errorThresholdPercentage: number;

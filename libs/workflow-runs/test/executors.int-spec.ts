@@ -45,7 +45,7 @@ const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
   messagingTimeoutMs: 500,
   messagingRetries: 2,
   retryBackoffMs: 5,
-  allowLoopbackTargets: true,
+  addressPolicy: { allowLoopback: true },
   maxNodesBytes: 100_000,
   timerPollIntervalMs: 1000,
   ...overrides,
@@ -143,7 +143,7 @@ describe('WebhookExecutor against a real HTTP server', () => {
   });
 
   it('refuses loopback targets unless the configuration allows them', async () => {
-    const strict = new WebhookExecutor(options({ allowLoopbackTargets: false }));
+    const strict = new WebhookExecutor(options({ addressPolicy: { allowLoopback: false } }));
     const before = target.seen.length;
     expect(await strict.execute(hook({ url: `${target.url}/ok` }), scope, 'k')).toMatchObject({
       failureCode: 'EXECUTOR_FAILED',

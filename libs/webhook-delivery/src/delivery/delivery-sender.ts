@@ -39,7 +39,7 @@ export class DeliverySender implements OnApplicationShutdown {
   constructor(@Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions) {
     // Per origin, not per endpoint: several endpoints can share a host, and one slow endpoint must
     // not hold the connections another needs. EndpointSlots bounds each endpoint.
-    this.agent = createGuardedAgent({ allowLoopback: options.allowLoopback }, { connections: options.maxConcurrency });
+    this.agent = createGuardedAgent(options.addressPolicy, { connections: options.maxConcurrency });
   }
 
   async send(delivery: SignedDelivery): Promise<AttemptOutcome> {

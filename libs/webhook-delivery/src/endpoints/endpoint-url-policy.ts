@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { RpcError } from '@wfp/contracts';
-import { addressRefusal, assertUrlAllowed, ForbiddenTargetError, type AddressPolicy } from '@wfp/outbound-http';
+import { addressRefusal, assertUrlAllowed, ForbiddenTargetError, portOf, type AddressPolicy } from '@wfp/outbound-http';
 
 /**
  * Checks an endpoint URL when it is registered or changed: http(s) only, no credentials in it,
@@ -27,7 +27,7 @@ export async function assertEndpointUrlAllowed(rawUrl: string, policy: AddressPo
   if (isIP(host) === 0) {
     const addresses = await lookup(host, { all: true }).catch(() => []);
     for (const { address } of addresses) {
-      const reason = addressRefusal(address, policy);
+      const reason = addressRefusal(address, policy, portOf(url));
       if (reason) throw new RpcError('BAD_REQUEST', `url is not allowed: ${host} resolves to ${reason}`, 'url');
     }
   }

@@ -105,7 +105,7 @@ export class WebhookEndpointsService {
   ) {}
 
   async create(organizationId: string, request: WebhookEndpointsCreateRequest): Promise<CreatedWebhookEndpointView> {
-    const url = await assertEndpointUrlAllowed(request.url, { allowLoopback: this.options.allowLoopback });
+    const url = await assertEndpointUrlAllowed(request.url, this.options.addressPolicy);
     const secret = generateWebhookSecret();
     const created = (
       await this.endpoints.create({
@@ -159,7 +159,7 @@ export class WebhookEndpointsService {
    * organization's call-results sender (made on first need). Every connection is checked again.
    */
   async resolveCallTarget(organizationId: string, rawUrl: string): Promise<CallTargetView> {
-    const url = await assertEndpointUrlAllowed(rawUrl, { allowLoopback: this.options.allowLoopback });
+    const url = await assertEndpointUrlAllowed(rawUrl, this.options.addressPolicy);
     const registered = (await this.cache.ofOrganization(organizationId)).find(
       (candidate) => isSubscriber(candidate) && candidate.enabled && candidate.url === url,
     );
@@ -240,8 +240,7 @@ export class WebhookEndpointsService {
 
   async update(organizationId: string, request: WebhookEndpointsUpdateRequest): Promise<WebhookEndpointView> {
     const set: Partial<WebhookEndpoint> = {};
-    if (request.url !== undefined)
-      set.url = await assertEndpointUrlAllowed(request.url, { allowLoopback: this.options.allowLoopback });
+    if (request.url !== undefined) set.url = await assertEndpointUrlAllowed(request.url, this.options.addressPolicy);
     if (request.eventTypes !== undefined) set.eventTypes = request.eventTypes;
     if (request.description !== undefined) set.description = request.description;
     if (request.enabled === true)

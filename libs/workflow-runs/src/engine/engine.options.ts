@@ -1,3 +1,5 @@
+import type { AddressPolicy } from '@wfp/outbound-http';
+
 export interface EngineOptions {
   /** Base URL of the conversation service (DESIGN.md section 6). */
   messagingUrl: string;
@@ -6,8 +8,8 @@ export interface EngineOptions {
   messagingRetries: number;
   /** First backoff between attempts of an outbound call; it doubles each time. */
   retryBackoffMs: number;
-  /** Development/test only: let webhook nodes reach loopback addresses. */
-  allowLoopbackTargets: boolean;
+  /** Which addresses webhook nodes may reach (loopback only in development and tests). */
+  addressPolicy: AddressPolicy;
   /** Largest serialized nodes[] in a terminal event before it is truncated. */
   maxNodesBytes: number;
   timerPollIntervalMs: number;

@@ -107,7 +107,7 @@ export class WebhookExecutor implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {
-    this.agent = createGuardedAgent({ allowLoopback: options.allowLoopbackTargets });
+    this.agent = createGuardedAgent(options.addressPolicy);
   }
 
   async execute(node: WorkflowNode, scope: RunScope, idempotencyKey: string): Promise<NodeResult> {
@@ -116,7 +116,7 @@ export class WebhookExecutor implements OnApplicationShutdown {
     if (typeof prepared === 'string')
       return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG', step: { error: prepared } };
     try {
-      assertUrlAllowed(prepared.url, { allowLoopback: this.options.allowLoopbackTargets });
+      assertUrlAllowed(prepared.url, this.options.addressPolicy);
     } catch {
       return this.failure('EXECUTOR_FAILED', null, 0, 'target address not allowed');
     }
