@@ -1946,6 +1946,7 @@ function printResult() {
 function benchTopology() {
   const workQueues = [
     'workflow-processor.commands',
+    'workflow-processor.control',
     'contact-resolver.commands',
     'contact-resolver.run-events',
     'webhook-dispatcher.events',

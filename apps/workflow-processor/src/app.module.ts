@@ -27,6 +27,9 @@ export class AppModule {
           retryBackoffMs: config.OUTBOUND_RETRY_BACKOFF_MS,
           addressPolicy: loopbackAllowanceOf(config),
           maxNodesBytes: config.RUN_EVENT_MAX_NODES_BYTES,
+          messageBudgetMs: config.RUN_MESSAGE_BUDGET_MS,
+          organizationConcurrency:
+            config.RUN_ORGANIZATION_CONCURRENCY || Math.max(1, Math.floor(config.AMQP_PREFETCH / 2)),
           timerPollIntervalMs: config.TIMER_POLL_INTERVAL_MS,
         }),
       ],

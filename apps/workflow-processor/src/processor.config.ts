@@ -42,6 +42,28 @@ export class ProcessorConfig extends OutboundServiceConfig {
   @IsInt({ message: 'RUN_EVENT_MAX_NODES_BYTES must be an integer' })
   RUN_EVENT_MAX_NODES_BYTES = 200_000;
 
+  /**
+   * How long one message may work on a run before the rest is queued (a runs.resume), checked
+   * between outbound calls: one organization's slow targets hold a consumer this long, plus one call.
+   */
+  @Expose()
+  @ToInt()
+  @Min(100, { message: 'RUN_MESSAGE_BUDGET_MS must be at least 100' })
+  @Max(600_000, { message: 'RUN_MESSAGE_BUDGET_MS must be at most 600000' })
+  @IsInt({ message: 'RUN_MESSAGE_BUDGET_MS must be an integer' })
+  RUN_MESSAGE_BUDGET_MS = 10_000;
+
+  /**
+   * Run messages of one organization executing at once on one instance; more wait in the queue
+   * (deferred), so the other organizations keep the rest of the prefetch. 0: half of AMQP_PREFETCH.
+   */
+  @Expose()
+  @ToInt()
+  @Min(0, { message: 'RUN_ORGANIZATION_CONCURRENCY must be at least 0' })
+  @Max(1000, { message: 'RUN_ORGANIZATION_CONCURRENCY must be at most 1000' })
+  @IsInt({ message: 'RUN_ORGANIZATION_CONCURRENCY must be an integer' })
+  RUN_ORGANIZATION_CONCURRENCY = 0;
+
   @Expose()
   @ToInt()
   @Min(50, { message: 'TIMER_POLL_INTERVAL_MS must be at least 50' })

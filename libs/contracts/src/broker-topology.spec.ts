@@ -1,4 +1,5 @@
 import { buildServiceTopology, describeServiceQueues, retryDelayFor } from './broker-topology';
+import type { ServiceName } from './topology';
 
 describe('buildServiceTopology', () => {
   const topology = buildServiceTopology({
@@ -32,7 +33,7 @@ describe('buildServiceTopology', () => {
   });
 
   it('declares one delay queue per distinct delay that expires back into the work queue', () => {
-    const delayQueues = topology.queues.filter((q) => q.name.includes('.retry.'));
+    const delayQueues = topology.queues.filter((q) => q.name.startsWith('wf.workflow-processor.commands.retry.'));
     expect(delayQueues.map((q) => q.name)).toEqual([
       'wf.workflow-processor.commands.retry.1000ms',
       'wf.workflow-processor.commands.retry.5000ms',
@@ -50,6 +51,38 @@ describe('buildServiceTopology', () => {
       exchange: 'wf.commands',
       routingKey: 'runs.start',
     });
+  });
+
+  it('takes cancels from a queue of their own, so they never wait behind runs', () => {
+    const cancels = topology.bindings.filter((binding) => binding.routingKey === 'runs.cancel');
+    expect(cancels).toEqual([
+      { queue: 'wf.workflow-processor.control', exchange: 'wf.commands', routingKey: 'runs.cancel' },
+    ]);
+    expect(topology.workQueues.map((queue) => queue.queue)).toEqual([
+      'wf.workflow-processor.commands',
+      'wf.workflow-processor.control',
+    ]);
+    // An upgraded broker loses the binding an earlier release made.
+    expect(topology.retiredBindings).toEqual([
+      { queue: 'wf.workflow-processor.commands', exchange: 'wf.commands', routingKey: 'runs.cancel' },
+    ]);
+  });
+
+  it('never retires a binding a service still declares', () => {
+    for (const service of [
+      'workflow-api',
+      'workflow-processor',
+      'webhook-dispatcher',
+      'contact-resolver',
+    ] as ServiceName[]) {
+      const { bindings, retiredBindings } = buildServiceTopology({
+        namespace: 'wf',
+        service,
+        queueType: 'classic',
+        retryDelaysMs: [1],
+      });
+      for (const retired of retiredBindings) expect(bindings).not.toContainEqual(retired);
+    }
   });
 
   it('gives a service that answers requests an RPC queue bound to its request types', () => {

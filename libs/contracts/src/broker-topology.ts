@@ -1,4 +1,11 @@
-import { SERVICE_PARKING_QUEUES, SERVICE_QUEUES, SERVICE_RPC, type ExchangeKind, type ServiceName } from './topology';
+import {
+  SERVICE_PARKING_QUEUES,
+  SERVICE_QUEUES,
+  SERVICE_RETIRED_BINDINGS,
+  SERVICE_RPC,
+  type ExchangeKind,
+  type ServiceName,
+} from './topology';
 
 /**
  * Pure description of the broker objects one service declares (DESIGN.md section 2):
@@ -33,6 +40,8 @@ export interface ServiceTopology {
   exchanges: ExchangeDeclaration[];
   queues: QueueDeclaration[];
   bindings: BindingDeclaration[];
+  /** Bindings of earlier releases to remove (they would route messages to the wrong queue). */
+  retiredBindings: BindingDeclaration[];
   workQueues: WorkQueueTopology[];
   /** Queue of the requests this service answers, or null when it answers none. */
   rpcQueue: string | null;
@@ -134,7 +143,14 @@ export function buildServiceTopology(options: {
       bindings.push({ queue: rpcQueue, exchange: exchangeName(namespace, 'rpc'), routingKey });
     }
   }
-  return { exchanges, queues, bindings, workQueues, rpcQueue };
+  const retiredBindings = SERVICE_RETIRED_BINDINGS[options.service].flatMap((retired) =>
+    retired.bindings.map((binding) => ({
+      queue: queueName(namespace, retired.name),
+      exchange: exchangeName(namespace, binding.exchange),
+      routingKey: binding.routingKey,
+    })),
+  );
+  return { exchanges, queues, bindings, retiredBindings, workQueues, rpcQueue };
 }
 
 export type QueueKind = 'work' | 'retry' | 'dlq' | 'rpc';

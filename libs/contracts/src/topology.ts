@@ -56,9 +56,13 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
       bindings: [
         { exchange: 'commands', routingKey: VersionsRegisterCommand.type },
         { exchange: 'commands', routingKey: RunsStartCommand.type },
-        { exchange: 'commands', routingKey: RunsCancelCommand.type },
         { exchange: 'commands', routingKey: RunsResumeCommand.type },
       ],
+    },
+    {
+      // Cancels have their own queue and consumer (and prefetch): they never wait behind runs.
+      name: 'workflow-processor.control',
+      bindings: [{ exchange: 'commands', routingKey: RunsCancelCommand.type }],
     },
   ],
   'contact-resolver': [
@@ -110,6 +114,23 @@ export const SERVICE_RPC: Record<ServiceName, string[]> = {
     CallResultSecretRotateRequest.type,
     CallResultDeliveriesListRequest.type,
   ],
+};
+
+/**
+ * Bindings earlier releases made and this one no longer wants: removed when a service declares its
+ * topology, so a broker upgraded in place routes as a new one does.
+ */
+export const SERVICE_RETIRED_BINDINGS: Record<ServiceName, ConsumedQueue[]> = {
+  'workflow-api': [],
+  // runs.cancel moved to workflow-processor.control.
+  'workflow-processor': [
+    {
+      name: 'workflow-processor.commands',
+      bindings: [{ exchange: 'commands', routingKey: RunsCancelCommand.type }],
+    },
+  ],
+  'contact-resolver': [],
+  'webhook-dispatcher': [],
 };
 
 /**

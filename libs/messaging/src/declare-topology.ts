@@ -16,4 +16,8 @@ export async function declareTopology(channel: Channel, topology: ServiceTopolog
   for (const binding of topology.bindings) {
     await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
   }
+  // Removing a binding that does not exist is a no-op for RabbitMQ.
+  for (const binding of topology.retiredBindings) {
+    await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey);
+  }
 }

@@ -12,3 +12,4 @@ export * from './messaging-metrics';
 export * from './publish-pending.error';
 export * from './change-notices';
 export * from './invalidations';
+export * from './defer-message.error';

@@ -6,7 +6,7 @@ import { AmqpConnection, type QueueCounts } from './amqp-connection';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /** requeued: the retry or DLQ copy could not be published, so the message goes back to its queue. */
-export type HandlingOutcome = 'acked' | 'retried' | 'dead-lettered' | 'requeued' | 'answered' | 'failed';
+export type HandlingOutcome = 'acked' | 'retried' | 'deferred' | 'dead-lettered' | 'requeued' | 'answered' | 'failed';
 
 /** How long a scrape waits for the broker's queue counts before reporting what it has. */
 const QUEUE_STATS_TIMEOUT_MS = 2_000;

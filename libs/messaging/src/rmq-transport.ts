@@ -7,6 +7,7 @@ import { AmqpConnection } from './amqp-connection';
 import { declareTopology } from './declare-topology';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
+import { DeferMessage } from './defer-message.error';
 import { PublishPendingError } from './publish-pending.error';
 import type { HandlingOutcome, MessagingMetrics } from './messaging-metrics';
 import {
@@ -265,6 +266,15 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
         [ATTEMPT_HEADER]: Math.min(attempt, Math.max(1, this.options.maxAttempts - 1)),
       });
       return moved ? 'retried' : 'requeued';
+    }
+    if (error instanceof DeferMessage) {
+      // Not a failure and no work done: back after the shortest delay, its budget untouched.
+      const delay = this.options.retryDelaysMs[0] ?? 1000;
+      this.log.debug(`${envelope.type} ${envelope.id} ${error.message}; again in ${delay} ms`);
+      const moved = await this.republish(channel, message, '', retryQueueName(workQueue.queue, delay), {
+        [ATTEMPT_HEADER]: attempt,
+      });
+      return moved ? 'deferred' : 'requeued';
     }
     if (attempt >= this.options.maxAttempts) {
       this.log.error(`${envelope.type} ${envelope.id} failed ${attempt} times and is dead-lettered: ${description}`);

@@ -20,3 +20,5 @@ export * from './run-store';
 export * from './run-timer.schema';
 export * from './engine/run-transition';
 export * from './run-metrics';
+export * from './run-admission.service';
+export * from './organization-slots';

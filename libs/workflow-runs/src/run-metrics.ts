@@ -15,6 +15,7 @@ export class RunMetrics {
   private readonly executionTime: Histogram<'type'>;
   private readonly started: Counter;
   private readonly ended: Counter<'status'>;
+  private readonly deferred: Counter;
 
   constructor(@Optional() registry: MetricsRegistry = new MetricsRegistry()) {
     this.executions = registry.counter({
@@ -37,6 +38,14 @@ export class RunMetrics {
       help: 'Runs this instance ended, by final status (COMPLETED, FAILED, CANCELLED).',
       labelNames: ['status'],
     });
+    this.deferred = registry.counter({
+      name: 'workflow_run_messages_deferred_total',
+      help: 'Run messages put back for later because their organization had its share of work in flight here.',
+    });
+  }
+
+  messageDeferred(): void {
+    this.deferred.inc();
   }
 
   runStarted(): void {

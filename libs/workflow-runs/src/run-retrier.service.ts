@@ -62,6 +62,7 @@ export class RunRetrierService {
       waiting: null,
       conversationIds: [],
       wakeAt: null,
+      nodeAttempts: null,
       outcome: null,
       errorCode: null,
       errorClass: null,

@@ -66,6 +66,7 @@ export class RunStarterService {
       waiting: null,
       conversationIds: [],
       wakeAt: null,
+      nodeAttempts: null,
       vars: {},
       output: null,
       outputReached: false,

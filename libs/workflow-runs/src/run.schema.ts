@@ -80,6 +80,13 @@ export class Run {
   @Prop({ type: [String], default: [] })
   conversationIds!: string[];
 
+  /**
+   * A webhook node whose attempts go on in a later message (the message's time budget ran out
+   * between two of them): how many were made, and what the last one got.
+   */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  nodeAttempts!: NodeAttempts | null;
+
   /** When the waiting node times out (its timer, in `run_timers`, fires then). */
   @Prop({ type: Date, default: null })
   wakeAt!: Date | null;
@@ -143,6 +150,16 @@ export interface RunCall {
   webhookEndpointId: string | null;
   webhookUrl?: string | null;
   responseMeta: Record<string, unknown> | null;
+}
+
+export interface NodeAttempts {
+  nodeId: string;
+  /** Attempts made so far (the first one included). */
+  made: number;
+  /** Not before then: the backoff after the last attempt. */
+  nextAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string;
 }
 
 export interface RunWaiting {

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
+import { RunAdmission } from './run-admission.service';
 import { OutreachExecutor } from './engine/outreach.executor';
 import { RunEngineService } from './engine/run-engine.service';
 import { RunTimersService } from './engine/run-timers.service';
@@ -42,6 +43,7 @@ export class WorkflowRunsModule {
       OutreachExecutor,
       WebhookExecutor,
       RunMetrics,
+      RunAdmission,
     ];
     return {
       module: WorkflowRunsModule,

@@ -47,6 +47,8 @@ const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
   retryBackoffMs: 5,
   addressPolicy: { allowLoopback: true },
   maxNodesBytes: 100_000,
+  messageBudgetMs: 60_000,
+  organizationConcurrency: 8,
   timerPollIntervalMs: 1000,
   ...overrides,
 });
@@ -127,6 +129,30 @@ describe('WebhookExecutor against a real HTTP server', () => {
     const result = await executor.execute(hook({ url: `${target.url}/flaky`, retries: 3 }), scope, 'k');
     expect(result).toMatchObject({ routingEvent: 'onSuccess' });
     expect(target.seen.filter((entry) => entry.path === '/flaky')).toHaveLength(3);
+  });
+
+  it('leaves the attempts past the message’s deadline to the next message, which goes on counting', async () => {
+    const node = hook({ url: `${target.url}/down`, retries: 3 });
+    const count = () => target.seen.filter((entry) => entry.path === '/down').length;
+    const before = count();
+    // A deadline already passed: one attempt still (every message moves the node on), then stop.
+    const first = await executor.execute(node, scope, 'k-budget', { deadline: Date.now() });
+    expect(first).toMatchObject({
+      type: 'unfinished',
+      attempts: { nodeId: 'hook', made: 1, lastStatusCode: 502, lastError: 'HTTP 502' },
+    });
+    expect(count() - before).toBe(1);
+    const previous = (first as Extract<typeof first, { type: 'unfinished' }>).attempts;
+    expect(previous.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() - 1000);
+    const second = await executor.execute(node, scope, 'k-budget', { previous, deadline: Date.now() });
+    expect(second).toMatchObject({ type: 'unfinished', attempts: { made: 2 } });
+    // Without a deadline the remaining two attempts are made, and no more: four in all.
+    const last = await executor.execute(node, scope, 'k-budget', {
+      previous: (second as Extract<typeof second, { type: 'unfinished' }>).attempts,
+    });
+    expect(last).toMatchObject({ failureCode: 'DOWNSTREAM_SERVICE_ERROR', failedStatusCode: 502 });
+    expect(count() - before).toBe(4);
+    expect(target.seen.slice(-4).map((entry) => entry.headers['idempotency-key'])).toEqual(Array(4).fill('k-budget'));
   });
 
   it('gives up after its retries with DOWNSTREAM_SERVICE_ERROR, and treats a timeout the same way', async () => {

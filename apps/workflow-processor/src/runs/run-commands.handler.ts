@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ConversationsOutcomeRequest,
+  createEnvelope,
   parsePayload,
   RunsCancelCommand,
   RunsGetQuery,
@@ -16,9 +17,10 @@ import {
   type ConversationsOutcomeResult,
   type MessageEnvelope,
 } from '@wfp/contracts';
-import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { DeferMessage, MessageHandlers, MessagePublisher, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
+  RunAdmission,
   RunCancellerService,
   RunEngineService,
   RunQueriesService,
@@ -41,6 +43,8 @@ export class RunCommandsHandler {
     private readonly engine: RunEngineService,
     private readonly queries: RunQueriesService,
     private readonly retrier: RunRetrierService,
+    private readonly admission: RunAdmission,
+    private readonly publisher: MessagePublisher,
   ) {}
 
   @EventPattern(VersionsRegisterCommand.type)
@@ -52,16 +56,32 @@ export class RunCommandsHandler {
   @EventPattern(RunsStartCommand.type)
   async onRunsStart(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsStartCommand, envelope.payload);
+    // Stored at once, whatever the organization's load: the run exists (and can be read or
+    // cancelled) from now on; only its execution may wait its turn.
     const { result, run } = await this.starter.start({ ...envelope, payload });
     this.logger.log(`run ${payload.runId} ${result}`);
-    if (run) await this.advanceOrFail(payload.runId, envelope, context, () => this.engine.advance(run, envelope));
+    if (!run || run.status !== 'RUNNING') return;
+    const admitted = await this.admission.admit(envelope.organizationId, () =>
+      this.advanceOrFail(payload.runId, envelope, context, () => this.engine.advance(run, envelope)),
+    );
+    if (admitted === 'full') {
+      // Its organization has its share in flight here: the run goes on from the queue.
+      const origin = {
+        organizationId: envelope.organizationId,
+        correlationId: envelope.correlationId,
+        causationId: envelope.id,
+      };
+      await this.publisher.publish('commands', createEnvelope(RunsResumeCommand, { runId: payload.runId }, origin));
+    }
   }
 
   @EventPattern(RunsResumeCommand.type)
   async onRunsResume(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const payload = parsePayload(RunsResumeCommand, envelope.payload);
-    await this.advanceOrFail(payload.runId, envelope, context, () =>
-      this.engine.resume(envelope.organizationId, payload.runId, envelope),
+    await this.admitted(envelope, () =>
+      this.advanceOrFail(payload.runId, envelope, context, () =>
+        this.engine.resume(envelope.organizationId, payload.runId, envelope),
+      ),
     );
   }
 
@@ -99,6 +119,16 @@ export class RunCommandsHandler {
   async onConversationOutcome(@Payload() envelope: MessageEnvelope): Promise<{ result: ConversationsOutcomeResult }> {
     const payload = parsePayload(ConversationsOutcomeRequest, envelope.payload);
     return { result: await this.engine.applyConversationOutcome(payload, envelope) };
+  }
+
+  /**
+   * Works on a run message if its organization has a slot free on this instance; otherwise the
+   * message goes back to the queue for a short while, untouched (it holds no prefetch slot while
+   * it waits, so other organizations' messages go first).
+   */
+  private async admitted(envelope: MessageEnvelope, work: () => Promise<void>): Promise<void> {
+    if ((await this.admission.admit(envelope.organizationId, work)) === 'full')
+      throw new DeferMessage(`organization ${envelope.organizationId} has its share of runs in flight here`);
   }
 
   /**

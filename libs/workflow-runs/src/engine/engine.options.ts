@@ -10,6 +10,13 @@ export interface EngineOptions {
   retryBackoffMs: number;
   /** Which addresses webhook nodes may reach (loopback only in development and tests). */
   addressPolicy: AddressPolicy;
+  /**
+   * How long one message may work on a run before the rest is queued as a `runs.resume` (checked
+   * between outbound calls), so one organization's slow targets cannot hold a consumer for long.
+   */
+  messageBudgetMs: number;
+  /** Run messages of one organization executing at once on one instance; more are deferred. */
+  organizationConcurrency: number;
   /** Largest serialized nodes[] in a terminal event before it is truncated. */
   maxNodesBytes: number;
   timerPollIntervalMs: number;

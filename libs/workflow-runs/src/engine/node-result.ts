@@ -1,4 +1,5 @@
 import type { NodeOutcomeDetail, RunErrorCode } from '@wfp/contracts';
+import type { NodeAttempts } from '../run.schema';
 
 /** What executing one node produced; the engine turns it into one atomic run update. */
 export type NodeResult =
@@ -23,3 +24,9 @@ export type NodeResult =
   | { type: 'waiting'; conversationId: string; wakeAt: Date }
   /** The node cannot run: the run fails with this code. */
   | { type: 'failed'; errorCode: RunErrorCode; step?: unknown };
+
+/**
+ * What executing a node in one message produced: a result, or (webhook nodes) the attempts that
+ * fit in the message's time budget, the rest to follow in the next message on the same node.
+ */
+export type ExecutionResult = NodeResult | { type: 'unfinished'; attempts: NodeAttempts };

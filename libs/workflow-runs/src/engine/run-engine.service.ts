@@ -14,12 +14,12 @@ import type { Run } from '../run.schema';
 import { VersionRegistryService } from '../version-registry.service';
 import { executeCondition } from './condition.executor';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
-import type { NodeResult } from './node-result';
+import type { ExecutionResult, NodeResult } from './node-result';
 import { executeOutput } from './output.executor';
 import { OutreachExecutor } from './outreach.executor';
 import { conversationRoutingEvent } from './routing';
 import { runScope } from './run-scope';
-import { applyNodeResult, failRun, type RunMessage, type TransitionContext } from './run-transition';
+import { applyNodeResult, continuation, failRun, type RunMessage, type TransitionContext } from './run-transition';
 import { WebhookExecutor } from './webhook.executor';
 
 /** Synchronous nodes one message may execute; publish validation rules out loops without a wait. */
@@ -38,7 +38,9 @@ interface Graph {
  * repeats at most the one call in flight, with the same idempotency key), once per wait and once
  * at its end: each write stores the node outcomes, context entries and events since the last one,
  * guarded by the run's version. A conflict means another instance moved the run: reload and decide
- * again.
+ * again. One message works on a run for its time budget at most (checked between outbound calls
+ * and between a webhook node's attempts): then the write that stores the progress also queues a
+ * `runs.resume`, and the rest runs in that message, behind what other organizations queued.
  */
 @Injectable()
 export class RunEngineService {
@@ -58,8 +60,9 @@ export class RunEngineService {
    * (just inserted, or read); safe to call repeatedly.
    */
   async advance(run: Run, cause: MessageEnvelope): Promise<void> {
+    const deadline = Date.now() + this.options.messageBudgetMs;
     for (;;) {
-      const outcome = await this.advanceFrom(run, cause);
+      const outcome = await this.advanceFrom(run, cause, deadline);
       if (outcome !== 'conflict') return;
       const reloaded = await this.store.load(run.organizationId, run._id);
       if (!reloaded) return;
@@ -171,7 +174,7 @@ export class RunEngineService {
   }
 
   /** Advances until the run waits, ends or moved under us ('conflict'). */
-  private async advanceFrom(run: Run, cause: MessageEnvelope): Promise<'done' | 'conflict'> {
+  private async advanceFrom(run: Run, cause: MessageEnvelope, deadline: number): Promise<'done' | 'conflict'> {
     if (run.status !== 'RUNNING' || run.waiting || !run.currentNodeId) return 'done';
     const graph = await this.graphOf(run);
     let messages: RunMessage[] = [];
@@ -185,16 +188,30 @@ export class RunEngineService {
       changed = false;
       return stored;
     };
+    let calls = 0;
     for (let step = 0; step < MAX_SYNC_STEPS; step += 1) {
       if (run.status !== 'RUNNING' || run.waiting || !run.currentNodeId) break;
       const node = graph.nodes.get(run.currentNodeId);
       const reachesOut = node !== undefined && SIDE_EFFECT_TYPES.has(node.type);
+      if (reachesOut && calls > 0 && Date.now() >= deadline) {
+        // The budget is spent: the rest of the run follows in a message of its own.
+        messages.push(continuation(run, this.context(run, cause)));
+        return (await flush()) ? 'done' : 'conflict';
+      }
       // Store the previous call's result before making the next one.
       if (reachesOut && unstoredCalls > 0 && !(await flush())) return 'conflict';
       const enteredAt = new Date();
-      const result = node
-        ? await this.timed(node, () => this.execute(node, run, graph))
-        : ({ type: 'failed', errorCode: 'INVALID_NODE_CONFIG' } as const);
+      const result: ExecutionResult = node
+        ? await this.timed(node, () => this.execute(node, run, graph, deadline))
+        : { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
+      if (reachesOut) calls += 1;
+      if (result.type === 'unfinished') {
+        // Its remaining attempts follow in the next message, which picks them up from the run.
+        run.nodeAttempts = result.attempts;
+        messages.push(continuation(run, this.context(run, cause)));
+        changed = true;
+        return (await flush()) ? 'done' : 'conflict';
+      }
       messages.push(
         ...applyNodeResult(
           run,
@@ -224,7 +241,7 @@ export class RunEngineService {
     };
   }
 
-  private async timed(node: WorkflowNode, execute: () => Promise<NodeResult>): Promise<NodeResult> {
+  private async timed(node: WorkflowNode, execute: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
     const done = this.metrics.nodeStarted(node.type);
     try {
       const result = await execute();
@@ -236,7 +253,7 @@ export class RunEngineService {
     }
   }
 
-  private async execute(node: WorkflowNode, run: Run, graph: Graph): Promise<NodeResult> {
+  private async execute(node: WorkflowNode, run: Run, graph: Graph, deadline: number): Promise<ExecutionResult> {
     if (validateNodeConfig(node.type, node.config).length > 0)
       return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
     const scope = runScope(run);
@@ -249,7 +266,7 @@ export class RunEngineService {
       case 'output':
         return executeOutput(node, scope);
       case 'webhook':
-        return this.webhook.execute(node, scope, idempotencyKey);
+        return this.webhook.execute(node, scope, idempotencyKey, { previous: run.nodeAttempts, deadline });
       case 'screeningOutreach':
       case 'engagementOutreach':
         return this.outreach.execute(node, run, idempotencyKey);

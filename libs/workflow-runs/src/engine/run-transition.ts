@@ -42,6 +42,7 @@ export type RunState = Pick<
   | 'completedAt'
   | 'currentNodeId'
   | 'waiting'
+  | 'nodeAttempts'
   | 'wakeAt'
   | 'conversationIds'
   | 'nodes'
@@ -63,6 +64,7 @@ export const RUN_STATE_FIELDS = [
   'completedAt',
   'currentNodeId',
   'waiting',
+  'nodeAttempts',
   'wakeAt',
   'conversationIds',
   'nodes',
@@ -93,6 +95,8 @@ export function applyNodeResult(
   options: { continueByCommand?: boolean } = {},
 ): RunMessage[] {
   const { origin, now } = context;
+  // Whatever the node did, it is no longer part-way through its attempts.
+  run.nodeAttempts = null;
   if (result.type === 'waiting') {
     run.waiting = { nodeId: node.id, conversationId: result.conversationId, enteredAt };
     run.wakeAt = result.wakeAt;
@@ -138,7 +142,7 @@ export function applyNodeResult(
     if (options.continueByCommand) {
       // The outcome arrived by request/reply: the rest of the run continues from the queue, so a
       // crash right after this write cannot strand it.
-      messages.push({ kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: run._id }, origin) });
+      messages.push(continuation(run, context));
     }
   } else if (next.kind === 'end') {
     messages.push(...completeRun(run, next.outcome, context));
@@ -147,6 +151,11 @@ export function applyNodeResult(
     messages.push(...failRun(run, next.errorCode, undefined, context, { lastFailedNodeId: node.id, failedStatusCode }));
   }
   return messages;
+}
+
+/** The command that continues the run from where it stands, from the queue (a later message). */
+export function continuation(run: Run, context: TransitionContext): RunMessage {
+  return { kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: run._id }, context.origin) };
 }
 
 /** Ends the run normally: WORKFLOW_RUN_COMPLETED and, for a called run, its result. */

@@ -17,7 +17,8 @@ import {
   type WorkflowNode,
 } from '@wfp/workflow-graph';
 import { ENGINE_OPTIONS, sleep, type EngineOptions } from './engine.options';
-import type { NodeResult } from './node-result';
+import type { NodeAttempts } from '../run.schema';
+import type { ExecutionResult, NodeResult } from './node-result';
 
 /** Response bodies are kept in the run context only up to this size. */
 const MAX_STORED_BODY_CHARS = 4096;
@@ -110,7 +111,17 @@ export class WebhookExecutor implements OnApplicationShutdown {
     this.agent = createGuardedAgent(options.addressPolicy);
   }
 
-  async execute(node: WorkflowNode, scope: RunScope, idempotencyKey: string): Promise<NodeResult> {
+  /**
+   * Makes the node's attempts from where `previous` left them. Past `deadline` (the message's
+   * time budget) the remaining attempts are left for the next message ('unfinished'); at least one
+   * attempt is made per call, so every message moves the node on.
+   */
+  async execute(
+    node: WorkflowNode,
+    scope: RunScope,
+    idempotencyKey: string,
+    { previous = null, deadline = Infinity }: { previous?: NodeAttempts | null; deadline?: number } = {},
+  ): Promise<ExecutionResult> {
     const config = node.config as unknown as WebhookConfig;
     const prepared = prepare(config, scope, idempotencyKey);
     if (typeof prepared === 'string')
@@ -122,10 +133,25 @@ export class WebhookExecutor implements OnApplicationShutdown {
     }
     const timeoutMs = (config.timeoutSeconds ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS) * 1000;
     const retries = config.retries ?? DEFAULT_WEBHOOK_RETRIES;
-    let lastStatus: number | null = null;
-    let lastError = '';
-    for (let attempt = 0; attempt <= retries; attempt += 1) {
-      if (attempt > 0) await sleep(this.options.retryBackoffMs * 2 ** (attempt - 1));
+    const resumed = previous?.nodeId === node.id ? previous : null;
+    let made = resumed?.made ?? 0;
+    let lastStatus = resumed?.lastStatusCode ?? null;
+    let lastError = resumed?.lastError ?? '';
+    let notBefore = resumed ? new Date(resumed.nextAttemptAt).getTime() : 0;
+    for (let madeHere = 0; made <= retries; madeHere += 1) {
+      const waitMs = Math.max(0, notBefore - Date.now());
+      if (madeHere > 0 && Date.now() + waitMs >= deadline) {
+        const attempts = {
+          nodeId: node.id,
+          made,
+          nextAttemptAt: new Date(notBefore),
+          lastStatusCode: lastStatus,
+          lastError,
+        };
+        return { type: 'unfinished', attempts };
+      }
+      if (waitMs > 0) await sleep(waitMs);
+      made += 1;
       const started = Date.now();
       try {
         const response = await request(prepared.url, {
@@ -164,6 +190,7 @@ export class WebhookExecutor implements OnApplicationShutdown {
         lastStatus = null;
         lastError = error instanceof Error ? error.name : 'request failed';
       }
+      notBefore = Date.now() + this.options.retryBackoffMs * 2 ** (made - 1);
     }
     return this.failure('DOWNSTREAM_SERVICE_ERROR', lastStatus, 0, lastError);
   }

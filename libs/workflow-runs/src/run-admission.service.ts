@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
+import { OrganizationSlots } from './organization-slots';
+import { RunMetrics } from './run-metrics';
+
+/**
+ * Which run messages this instance executes now: at most `organizationConcurrency` of one
+ * organization at a time. The caller defers a message that is not admitted (back to the queue
+ * after a short delay), so one organization's slow runs hold a bounded share of the consumer's
+ * prefetch and the other organizations' runs keep moving.
+ */
+@Injectable()
+export class RunAdmission {
+  private readonly slots: OrganizationSlots;
+
+  constructor(
+    @Inject(ENGINE_OPTIONS) options: EngineOptions,
+    private readonly metrics: RunMetrics,
+  ) {
+    this.slots = new OrganizationSlots(options.organizationConcurrency);
+  }
+
+  /** Runs `work` in one of the organization's slots; 'full' (nothing run) when it has none free. */
+  async admit(organizationId: string, work: () => Promise<void>): Promise<'done' | 'full'> {
+    const release = this.slots.tryTake(organizationId);
+    if (!release) {
+      this.metrics.messageDeferred();
+      return 'full';
+    }
+    try {
+      await work();
+      return 'done';
+    } finally {
+      release();
+    }
+  }
+}
