@@ -209,7 +209,6 @@ export class RunEngineService {
         // Its remaining attempts follow in the next message, which picks them up from the run.
         run.nodeAttempts = result.attempts;
         messages.push(continuation(run, this.context(run, cause)));
-        changed = true;
         return (await flush()) ? 'done' : 'conflict';
       }
       messages.push(
