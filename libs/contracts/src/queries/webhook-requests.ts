@@ -48,6 +48,7 @@ const IsEventTypeFilter = () =>
     IsArray(),
   );
 const IsEndpointDescription = () => stacked(MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH), IsString());
+const IsGracePeriod = () => stacked(Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS), Min(0), IsInt());
 
 export class WebhookEndpointsCreateRequest {
   static readonly type = 'webhook-endpoints.create';
@@ -109,9 +110,7 @@ export class CallResultSecretRotateRequest {
 
   /** How long the previous secret keeps signing (both signatures are sent meanwhile). */
   @IsOptional()
-  @Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS)
-  @Min(0)
-  @IsInt()
+  @IsGracePeriod()
   gracePeriodSeconds?: number;
 }
 
@@ -173,9 +172,7 @@ export class WebhookEndpointsRotateSecretRequest extends WebhookEndpointRef {
 
   /** How long the previous secret keeps signing (both signatures are sent meanwhile). */
   @IsOptional()
-  @Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS)
-  @Min(0)
-  @IsInt()
+  @IsGracePeriod()
   gracePeriodSeconds?: number;
 }
 
@@ -191,10 +188,8 @@ export class WebhookEndpointsRecoverRequest extends WebhookEndpointRef {
 export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
-export class WebhookDeliveriesListRequest extends WebhookEndpointRef {
-  static readonly type = 'webhook-deliveries.list';
-  static readonly schemaVersion = 1;
-
+/** A page of a delivery log, newest first. */
+export class DeliveryPageQuery {
   @IsOptional()
   @IsIn(WEBHOOK_DELIVERY_STATUSES)
   status?: WebhookDeliveryStatus;
@@ -210,24 +205,19 @@ export class WebhookDeliveriesListRequest extends WebhookEndpointRef {
   cursor?: string;
 }
 
-/** The delivery log of the organization's call results sent to `inputs.webhookUrl` URLs. */
-export class CallResultDeliveriesListRequest {
-  static readonly type = 'call-result-deliveries.list';
+export class WebhookDeliveriesListRequest extends DeliveryPageQuery {
+  static readonly type = 'webhook-deliveries.list';
   static readonly schemaVersion = 1;
 
-  @IsOptional()
-  @IsIn(WEBHOOK_DELIVERY_STATUSES)
-  status?: WebhookDeliveryStatus;
-
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  limit!: number;
-
-  @IsOptional()
-  @MaxLength(512)
+  @MinLength(1)
   @IsString()
-  cursor?: string;
+  endpointId!: string;
+}
+
+/** The delivery log of the organization's call results sent to `inputs.webhookUrl` URLs. */
+export class CallResultDeliveriesListRequest extends DeliveryPageQuery {
+  static readonly type = 'call-result-deliveries.list';
+  static readonly schemaVersion = 1;
 }
 
 export class WebhookDeliveriesReplayRequest {

@@ -9,7 +9,7 @@ import {
   parseCursor,
   RpcError,
   WEBHOOK_TEST_EVENT_TYPE,
-  type CallResultDeliveriesListRequest,
+  type DeliveryPageQuery,
   type WebhookDeliveriesListRequest,
   type WebhookDeliveryView,
   type WebhookPage,
@@ -78,17 +78,11 @@ export class WebhookDeliveriesService {
   }
 
   /** The organization's call results sent to the URLs callers named (none yet: an empty page). */
-  listCallResults(
-    organizationId: string,
-    request: CallResultDeliveriesListRequest,
-  ): Promise<WebhookPage<WebhookDeliveryView>> {
+  listCallResults(organizationId: string, request: DeliveryPageQuery): Promise<WebhookPage<WebhookDeliveryView>> {
     return this.page(callResultsSenderId(organizationId), request);
   }
 
-  private async page(
-    endpointId: string,
-    request: CallResultDeliveriesListRequest,
-  ): Promise<WebhookPage<WebhookDeliveryView>> {
+  private async page(endpointId: string, request: DeliveryPageQuery): Promise<WebhookPage<WebhookDeliveryView>> {
     const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
     if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
     const items = (await this.deliveries
