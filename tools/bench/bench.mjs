@@ -31,6 +31,7 @@
 //   BENCH_DELIVERIES (10000)     dispatcher deliveries
 //   BENCH_PHASES (all)           e.g. "baselines,e2e"
 //   BENCH_NODE_OPTIONS           NODE_OPTIONS for the services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   BENCH_ENV_<NAME>             sets <NAME> for every service, e.g. BENCH_ENV_RUN_ORGANIZATION_CONCURRENCY=64
 import { spawn, execSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -310,6 +311,12 @@ async function startServices() {
         LOG_LEVEL: 'warn',
         // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a service spends its time.
         ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+        // BENCH_ENV_<NAME>=value sets <NAME> for every service, e.g. BENCH_ENV_AMQP_PREFETCH=64.
+        ...Object.fromEntries(
+          Object.entries(process.env)
+            .filter(([key]) => key.startsWith('BENCH_ENV_'))
+            .map(([key, value]) => [key.slice('BENCH_ENV_'.length), value]),
+        ),
         [portVariable]: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,19 @@ import { WorkflowRunsModule } from '@wfp/workflow-runs';
 import type { ProcessorConfig } from './processor.config';
 import { RunCommandsHandler } from './runs/run-commands.handler';
 
+/**
+ * An organization's share of the consumer: half the prefetch unless configured; beyond it only
+ * while fewer than three quarters of the prefetch are in flight, so the last quarter is always left
+ * to the other organizations.
+ */
+function organizationShares(config: ProcessorConfig) {
+  const prefetch = config.AMQP_PREFETCH;
+  return {
+    organizationConcurrency: config.RUN_ORGANIZATION_CONCURRENCY || Math.max(1, Math.floor(prefetch / 2)),
+    spareCapacityBelow: prefetch - Math.max(1, Math.floor(prefetch / 4)),
+  };
+}
+
 export const SERVICE_NAME = 'workflow-processor';
 
 @Module({})
@@ -28,8 +41,7 @@ export class AppModule {
           addressPolicy: loopbackAllowanceOf(config),
           maxNodesBytes: config.RUN_EVENT_MAX_NODES_BYTES,
           messageBudgetMs: config.RUN_MESSAGE_BUDGET_MS,
-          organizationConcurrency:
-            config.RUN_ORGANIZATION_CONCURRENCY || Math.max(1, Math.floor(config.AMQP_PREFETCH / 2)),
+          ...organizationShares(config),
           timerPollIntervalMs: config.TIMER_POLL_INTERVAL_MS,
         }),
       ],

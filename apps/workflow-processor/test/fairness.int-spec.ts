@@ -147,8 +147,9 @@ describe('workflow-processor: one organization cannot stall the others', () => {
     expect(await runs().countDocuments({ _id: { $in: busy.slice(0, 7) }, status: { $ne: 'RUNNING' } })).toBeLessThan(7);
 
     // The busy runs end as their webhook node says: each made exactly its four attempts, some of
-    // them in later messages (the budget is shorter than one answer), and never more than two at
-    // a time (the organization's share on this instance).
+    // them in later messages (the budget is shorter than one answer), and never more than three at
+    // a time (its share of two, and one more while the instance has room to spare: the last of the
+    // four prefetch slots is always left to others).
     const ended = await waitFor(
       async () => {
         const found = await runs()
@@ -166,6 +167,6 @@ describe('workflow-processor: one organization cannot stall the others', () => {
         runId,
         calls: SLOW_ATTEMPTS,
       });
-    expect(slowInFlightPeak).toBeLessThanOrEqual(2);
+    expect(slowInFlightPeak).toBeLessThanOrEqual(3);
   }, 120_000);
 });

@@ -1,18 +1,24 @@
 import { OrganizationSlots } from './organization-slots';
 
 describe('OrganizationSlots', () => {
-  it('admits up to the limit per organization, others unaffected, and frees a slot once', () => {
-    const slots = new OrganizationSlots(2);
-    const first = slots.tryTake('org_busy');
-    const second = slots.tryTake('org_busy');
-    expect(first).not.toBeNull();
-    expect(second).not.toBeNull();
+  it('admits an organization beyond its share only while the instance has room to spare', () => {
+    // A share of 2; room to spare while fewer than 3 messages are in flight in all.
+    const slots = new OrganizationSlots(2, 3);
+    const busy = [slots.tryTake('org_busy'), slots.tryTake('org_busy'), slots.tryTake('org_busy')];
+    expect(busy.every(Boolean)).toBe(true);
     expect(slots.tryTake('org_busy')).toBeNull();
-    expect(slots.tryTake('org_calm')).not.toBeNull();
-    first?.();
-    first?.();
-    expect(slots.inFlight('org_busy')).toBe(1);
+    // Another organization still gets its share, whatever the first one holds.
+    const calm = [slots.tryTake('org_calm'), slots.tryTake('org_calm')];
+    expect(calm.every(Boolean)).toBe(true);
+    expect(slots.tryTake('org_calm')).toBeNull();
+    // Freeing one of the busy ones: the busy organization is still past its share and nothing is spare.
+    busy[0]?.();
+    busy[0]?.();
+    expect(slots.inFlight('org_busy')).toBe(2);
+    expect(slots.tryTake('org_busy')).toBeNull();
+    calm.forEach((release) => release?.());
+    busy.forEach((release) => release?.());
+    expect(slots.inFlight('org_busy')).toBe(0);
     expect(slots.tryTake('org_busy')).not.toBeNull();
-    expect(slots.tryTake('org_busy')).toBeNull();
   });
 });

@@ -4,10 +4,10 @@ import { OrganizationSlots } from './organization-slots';
 import { RunMetrics } from './run-metrics';
 
 /**
- * Which run messages this instance executes now: at most `organizationConcurrency` of one
- * organization at a time. The caller defers a message that is not admitted (back to the queue
- * after a short delay), so one organization's slow runs hold a bounded share of the consumer's
- * prefetch and the other organizations' runs keep moving.
+ * Which run messages this instance executes now: `organizationConcurrency` of one organization at
+ * a time, more only while the instance has room to spare (OrganizationSlots). The caller defers a
+ * message that is not admitted (back to the queue after a short delay), so one organization's slow
+ * runs hold a bounded share of the consumer's prefetch and the other organizations' runs keep moving.
  */
 @Injectable()
 export class RunAdmission {
@@ -17,7 +17,7 @@ export class RunAdmission {
     @Inject(ENGINE_OPTIONS) options: EngineOptions,
     private readonly metrics: RunMetrics,
   ) {
-    this.slots = new OrganizationSlots(options.organizationConcurrency);
+    this.slots = new OrganizationSlots(options.organizationConcurrency, options.spareCapacityBelow);
   }
 
   /** Runs `work` in one of the organization's slots; 'full' (nothing run) when it has none free. */

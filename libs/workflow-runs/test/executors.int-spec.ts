@@ -49,6 +49,7 @@ const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
   maxNodesBytes: 100_000,
   messageBudgetMs: 60_000,
   organizationConcurrency: 8,
+  spareCapacityBelow: 24,
   timerPollIntervalMs: 1000,
   ...overrides,
 });

@@ -15,8 +15,10 @@ export interface EngineOptions {
    * between outbound calls), so one organization's slow targets cannot hold a consumer for long.
    */
   messageBudgetMs: number;
-  /** Run messages of one organization executing at once on one instance; more are deferred. */
+  /** Run messages of one organization executing at once on one instance; more are deferred... */
   organizationConcurrency: number;
+  /** ...unless fewer than this many run messages are executing there in all (room to spare). */
+  spareCapacityBelow: number;
   /** Largest serialized nodes[] in a terminal event before it is truncated. */
   maxNodesBytes: number;
   timerPollIntervalMs: number;
