@@ -2,7 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
 import { WebhookDeliveryDeadLettered, type QueueDescription, type ServiceName } from '@wfp/contracts';
 import { AmqpConnection } from '@wfp/messaging';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { BrokerQueuesService, SERVICE_NAMES } from './broker-queues.service';
 import { describeDeadLetter, replayHeaders, type DeadLetterView } from './dead-letters';
 
@@ -45,7 +45,7 @@ export class DeadLettersService {
   constructor(
     private readonly connection: AmqpConnection,
     private readonly queues: BrokerQueuesService,
-    private readonly webhooks: WebhookEndpointsService,
+    private readonly webhooks: WebhookEndpointsClient,
   ) {}
 
   async list(service: string, limit: number): Promise<DeadLetterListView> {

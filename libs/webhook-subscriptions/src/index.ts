@@ -1,2 +1,2 @@
-export * from './webhook-endpoints.service';
+export * from './webhook-endpoints.client';
 export * from './webhook-subscriptions.module';

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookEndpointsClient } from './webhook-endpoints.client';
 
 /** Webhook endpoint management at the gateway; needs the global MessagingModule for its RpcClient. */
 @Module({
-  providers: [WebhookEndpointsService],
-  exports: [WebhookEndpointsService],
+  providers: [WebhookEndpointsClient],
+  exports: [WebhookEndpointsClient],
 })
 export class WebhookSubscriptionsModule {}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createEnvelope, newId, RunsStartCommand, type CallResult } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
 import { MessagePublisher } from '@wfp/messaging';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { inputProblems, type WorkflowDefinition } from '@wfp/workflow-graph';
 import { CallCompletionsService } from './call-completions.service';
 import { WorkflowsService, type Caller } from './workflows.service';
@@ -27,7 +27,7 @@ export type WorkflowCallAnswer =
 export class WorkflowCallsService {
   constructor(
     private readonly workflows: WorkflowsService,
-    private readonly endpoints: WebhookEndpointsService,
+    private readonly endpoints: WebhookEndpointsClient,
     private readonly publisher: MessagePublisher,
     private readonly completions: CallCompletionsService,
   ) {}

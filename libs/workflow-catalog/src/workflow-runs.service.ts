@@ -11,18 +11,13 @@ import {
   RunsRetryRequest,
   type ClaimAnswer,
   type ConversationsOutcomeResult,
+  type RunPage,
   type RunRetryAnswer,
+  type RunView,
 } from '@wfp/contracts';
 import { ApiError, rethrowRpcErrorAsHttp, rpcErrorToHttp, type RpcTarget } from '@wfp/http-kit';
 import { MessagePublisher, RpcClient } from '@wfp/messaging';
 import { WorkflowsService, type Caller } from './workflows.service';
-
-/** RunView / RunPage as the processor answers them (kept opaque here: the gateway passes them on). */
-export type RunView = Record<string, unknown> & { runId: string; status: string };
-export interface RunPage {
-  data: RunView[];
-  nextCursor: string | null;
-}
 
 /** How long the gateway waits for the processor before answering 503. */
 export const RUN_READ_TIMEOUT_MS = 5000;
@@ -71,12 +66,12 @@ export class WorkflowRunsService {
   async retry(caller: Caller, runId: string): Promise<{ runId: string }> {
     const run = await this.get(caller, runId);
     if (run.status !== 'FAILED') throw ApiError.conflict(`Only a FAILED run can be retried; this run is ${run.status}`);
-    const workflow = await this.workflows.findOwned(caller.organizationId, String(run['workflowId']));
+    const workflow = await this.workflows.findOwned(caller.organizationId, run.workflowId);
     if (workflow.status === 'ARCHIVED') throw ApiError.conflict('The workflow is archived: its runs cannot be retried');
     const retryRunId = retryRunIdFor(runId);
-    const candidateProfileId = run['candidateProfileId'] as string | null;
+    const candidateProfileId = run.candidateProfileId;
     const claim = candidateProfileId
-      ? { workflowVersionId: String(run['workflowVersionId']), candidateProfileId, runId: retryRunId }
+      ? { workflowVersionId: run.workflowVersionId, candidateProfileId, runId: retryRunId }
       : null;
     if (claim) {
       const acquire: ClaimsAcquireRequest = { ...claim, replacesRunId: runId };

@@ -3,59 +3,19 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import {
   callResultOf,
-  type CallResult,
   isNewestFirstPosition,
   newestFirstAfter,
   newestFirstCursor,
   parseCursor,
   RpcError,
-  type NodeOutcome,
   type RunsListQuery,
   type RecentRunView,
+  type RunPage,
+  type RunView,
 } from '@wfp/contracts';
 import { endOf } from './call-results';
-import { Run, type RunContext } from './run.schema';
+import { Run } from './run.schema';
 import { WorkflowVersionCopy } from './workflow-version-copy.schema';
-
-/** A run as the API shows it (GET /v1/workflow-runs/:runId). */
-export interface RunView {
-  /** The run's id, named like every other resource's; `runId` carries the same value. */
-  id: string;
-  runId: string;
-  organizationId: string;
-  workflowId: string;
-  workflowVersionId: string;
-  versionNumber: number;
-  workflowExternalId: string | null;
-  candidateProfileId: string | null;
-  candidateProfileExternalId: string | null;
-  triggerSource: string;
-  status: Run['status'];
-  outcome: Run['outcome'];
-  currentNodeId: string | null;
-  waitingOn: { nodeId: string; conversationId: string; timesOutAt: string | null } | null;
-  startedAt: string;
-  completedAt: string | null;
-  errorCode: Run['errorCode'];
-  errorClass: Run['errorClass'];
-  lastFailedNodeId: string | null;
-  failedStatusCode: number | null;
-  cancellationReason: string | null;
-  /** The failed run this one retries, and the run that retries this one. */
-  retryOfRunId: string | null;
-  retriedByRunId: string | null;
-  outputReached: boolean;
-  output: unknown;
-  /** For a called workflow that has ended: its end state as the call API reports it. */
-  callResult: CallResult | null;
-  nodes: NodeOutcome[];
-  context: RunContext;
-}
-
-export interface RunPage {
-  data: RunView[];
-  nextCursor: string | null;
-}
 
 @Injectable()
 export class RunQueriesService {

@@ -1,20 +1,18 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
-import type { NodeOutcome, RunErrorClass, RunErrorCode, RunOutcome } from '@wfp/contracts';
+import {
+  RUN_STATUSES,
+  type NodeOutcome,
+  type RunContext,
+  type RunErrorClass,
+  type RunErrorCode,
+  type RunOutcome,
+  type RunStatus,
+} from '@wfp/contracts';
 import type { OutboxEntry } from '@wfp/persistence';
 
-export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** The run context of the callable-workflows seed: inputs, then what each traversed node produced. */
-export interface RunContext {
-  initialize: { inputs: Record<string, unknown> };
-  traverse: {
-    order: string[];
-    steps: Record<string, unknown>;
-    stepsInfo: Record<string, { name: string; type: string; createdAt: string }>;
-  };
-}
+// Statuses and the run context are the API's too (RunView): defined in contracts.
+export type { RunContext, RunStatus } from '@wfp/contracts';
 
 /**
  * One workflow run, pinned to the version it started on. Every write is one atomic operation on

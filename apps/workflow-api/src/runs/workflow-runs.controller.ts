@@ -28,7 +28,7 @@ export class WorkflowRunsController {
         workflowId: query.workflowId,
         status: query.status,
       },
-    ) as unknown as Promise<RunPageDto>;
+    );
   }
 
   @Get(':runId')
@@ -40,7 +40,7 @@ export class WorkflowRunsController {
     @CorrelationId() correlationId: string,
     @Param('runId') runId: string,
   ): Promise<RunDto> {
-    return this.runs.get({ ...principal, correlationId }, runId) as unknown as Promise<RunDto>;
+    return this.runs.get({ ...principal, correlationId }, runId);
   }
 
   @Post(':runId/cancel')

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, Principal, type ApiPrincipal } from '@wfp/api-access';
 import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE } from '@wfp/http-kit';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import {
   ListWebhookDeliveriesQueryDto,
   RevealedSecretDto,
@@ -20,7 +20,7 @@ import {
 @ApiErrorResponses(400, 503)
 @Controller('v1/workflow-calls')
 export class CallResultsController {
-  constructor(private readonly endpoints: WebhookEndpointsService) {}
+  constructor(private readonly endpoints: WebhookEndpointsClient) {}
 
   @Post('signing-secret')
   @HttpCode(200)

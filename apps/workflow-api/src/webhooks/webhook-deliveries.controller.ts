@@ -2,7 +2,7 @@ import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, Principal, type ApiPrincipal } from '@wfp/api-access';
 import { ApiErrorResponses, CorrelationId } from '@wfp/http-kit';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { ReplayedDeliveryDto } from './webhooks.dto';
 
 @ApiTags('webhook deliveries')
@@ -10,7 +10,7 @@ import { ReplayedDeliveryDto } from './webhooks.dto';
 @ApiErrorResponses(503)
 @Controller('v1/webhook-deliveries')
 export class WebhookDeliveriesController {
-  constructor(private readonly endpoints: WebhookEndpointsService) {}
+  constructor(private readonly endpoints: WebhookEndpointsClient) {}
 
   @Post(':id/replay')
   @HttpCode(202)

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyAuth, Idempotent, Principal, type ApiPrincipal } from '@wfp/api-access';
 import { ApiErrorResponses, CorrelationId, DEFAULT_PAGE_SIZE, PageQueryDto } from '@wfp/http-kit';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
@@ -31,7 +31,7 @@ import {
 @ApiErrorResponses(400, 503)
 @Controller('v1/webhook-endpoints')
 export class WebhookEndpointsController {
-  constructor(private readonly endpoints: WebhookEndpointsService) {}
+  constructor(private readonly endpoints: WebhookEndpointsClient) {}
 
   @Post()
   @Idempotent()

@@ -5,7 +5,7 @@ import { ApiKeyGuard, ApiKeyRateLimitGuard, IdempotencyInterceptor } from '@wfp/
 import { RpcError } from '@wfp/contracts';
 import { AllExceptionsFilter, strictValidationPipe } from '@wfp/http-kit';
 import { RpcClient } from '@wfp/messaging';
-import { WebhookEndpointsService } from '@wfp/webhook-subscriptions';
+import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 
@@ -19,7 +19,7 @@ describe('webhook routes', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       controllers: [WebhookEndpointsController, WebhookDeliveriesController],
-      providers: [WebhookEndpointsService, { provide: RpcClient, useValue: rpc }],
+      providers: [WebhookEndpointsClient, { provide: RpcClient, useValue: rpc }],
     })
       .overrideGuard(ApiKeyGuard)
       .useValue({

@@ -16,6 +16,8 @@ import {
   VersionsRegisterCommand,
   type ConversationsOutcomeResult,
   type MessageEnvelope,
+  type RunPage,
+  type RunView,
 } from '@wfp/contracts';
 import { DeferMessage, MessageHandlers, MessagePublisher, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
@@ -27,8 +29,6 @@ import {
   RunRetrierService,
   RunStarterService,
   VersionRegistryService,
-  type RunPage,
-  type RunView,
 } from '@wfp/workflow-runs';
 
 /** Message and request handlers of the processor; the work lives in @wfp/workflow-runs. */

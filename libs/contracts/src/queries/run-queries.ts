@@ -21,6 +21,8 @@ import {
   WORKFLOW_OUTREACH_OUTCOMES,
   type NodeOutcome,
 } from '../events/node-outcome';
+import type { CallResult } from '../events/call-result';
+import type { RunErrorClass, RunErrorCode, RunOutcome } from '../events/event-payloads';
 
 /**
  * Request/reply messages answered by workflow-processor (DESIGN.md section 2: the gateway reads
@@ -35,7 +37,9 @@ export class RunsGetQuery {
   runId!: string;
 }
 
-export const RUN_STATUS_FILTERS = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_STATUS_FILTERS = RUN_STATUSES;
 
 export class RunsListQuery {
   static readonly type = 'runs.list';
@@ -158,3 +162,54 @@ export class ConversationsOutcomeRequest {
 }
 
 export type ConversationsOutcomeResult = 'resumed' | 'already-applied' | 'unknown-conversation';
+
+/** The run context of the callable-workflows seed: inputs, then what each traversed node produced. */
+export interface RunContext {
+  initialize: { inputs: Record<string, unknown> };
+  traverse: {
+    order: string[];
+    steps: Record<string, unknown>;
+    stepsInfo: Record<string, { name: string; type: string; createdAt: string }>;
+  };
+}
+
+/** A run as the API shows it (GET /v1/workflow-runs/:runId): the processor's answer to RunsGetQuery. */
+export interface RunView {
+  /** The run's id, named like every other resource's; `runId` carries the same value. */
+  id: string;
+  runId: string;
+  organizationId: string;
+  workflowId: string;
+  workflowVersionId: string;
+  versionNumber: number;
+  workflowExternalId: string | null;
+  candidateProfileId: string | null;
+  candidateProfileExternalId: string | null;
+  triggerSource: string;
+  status: RunStatus;
+  outcome: RunOutcome | null;
+  currentNodeId: string | null;
+  waitingOn: { nodeId: string; conversationId: string; timesOutAt: string | null } | null;
+  startedAt: string;
+  completedAt: string | null;
+  errorCode: RunErrorCode | null;
+  errorClass: RunErrorClass | null;
+  lastFailedNodeId: string | null;
+  failedStatusCode: number | null;
+  cancellationReason: string | null;
+  /** The failed run this one retries, and the run that retries this one. */
+  retryOfRunId: string | null;
+  retriedByRunId: string | null;
+  outputReached: boolean;
+  output: unknown;
+  /** For a called workflow that has ended: its end state as the call API reports it. */
+  callResult: CallResult | null;
+  nodes: NodeOutcome[];
+  context: RunContext;
+}
+
+/** The processor's answer to RunsListQuery. */
+export interface RunPage {
+  data: RunView[];
+  nextCursor: string | null;
+}

@@ -1,13 +1,13 @@
 import { HttpException } from '@nestjs/common';
 import { RpcError } from '@wfp/contracts';
 import type { RpcClient } from '@wfp/messaging';
-import { WEBHOOK_RPC_TIMEOUT_MS, WebhookEndpointsService } from './webhook-endpoints.service';
+import { WEBHOOK_RPC_TIMEOUT_MS, WebhookEndpointsClient } from './webhook-endpoints.client';
 
 const caller = { organizationId: 'org_1', keyId: 'key_1', correlationId: 'corr_1' };
 
 function serviceAnswering(answer: () => Promise<unknown>) {
   const request = jest.fn(answer);
-  return { request, service: new WebhookEndpointsService({ request } as unknown as RpcClient) };
+  return { request, service: new WebhookEndpointsClient({ request } as unknown as RpcClient) };
 }
 
 async function statusAndMessage(promise: Promise<unknown>): Promise<[number, string]> {
@@ -22,7 +22,7 @@ async function statusAndMessage(promise: Promise<unknown>): Promise<[number, str
   return [http.getStatus(), (http.getResponse() as { message: string }).message];
 }
 
-describe('WebhookEndpointsService', () => {
+describe('WebhookEndpointsClient', () => {
   it('asks webhook-dispatcher by request type, with the caller and a bounded wait', async () => {
     const view = { id: 'we_1', secret: 'whsec_x' };
     const { request, service } = serviceAnswering(async () => view);
@@ -36,17 +36,17 @@ describe('WebhookEndpointsService', () => {
   });
 
   it.each([
-    ['get', (s: WebhookEndpointsService) => s.get(caller, 'we_1'), 'webhook-endpoints.get', { endpointId: 'we_1' }],
+    ['get', (s: WebhookEndpointsClient) => s.get(caller, 'we_1'), 'webhook-endpoints.get', { endpointId: 'we_1' }],
     [
       'delete',
-      (s: WebhookEndpointsService) => s.delete(caller, 'we_1'),
+      (s: WebhookEndpointsClient) => s.delete(caller, 'we_1'),
       'webhook-endpoints.delete',
       { endpointId: 'we_1' },
     ],
-    ['test', (s: WebhookEndpointsService) => s.test(caller, 'we_1'), 'webhook-endpoints.test', { endpointId: 'we_1' }],
+    ['test', (s: WebhookEndpointsClient) => s.test(caller, 'we_1'), 'webhook-endpoints.test', { endpointId: 'we_1' }],
     [
       'replayDelivery',
-      (s: WebhookEndpointsService) => s.replayDelivery(caller, 'evt_1:we_1'),
+      (s: WebhookEndpointsClient) => s.replayDelivery(caller, 'evt_1:we_1'),
       'webhook-deliveries.replay',
       { deliveryId: 'evt_1:we_1' },
     ],

@@ -61,7 +61,7 @@ const CALL_RESULTS: RpcTarget = { resource: 'Call-result sender', service: 'webh
  * request/reply to it; its refusals become HTTP errors here.
  */
 @Injectable()
-export class WebhookEndpointsService {
+export class WebhookEndpointsClient {
   constructor(private readonly rpc: RpcClient) {}
 
   /** The answer carries the signing secret: the only time it is shown. */
