@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ConversationsOutcomeRequest,
-  createEnvelope,
   parsePayload,
   RunsCancelCommand,
   RunsGetQuery,
@@ -19,7 +18,7 @@ import {
   type RunPage,
   type RunView,
 } from '@wfp/contracts';
-import { DeferMessage, MessageHandlers, MessagePublisher, type MessageContext } from '@wfp/messaging';
+import { DeferMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
   RunAdmission,
@@ -44,7 +43,6 @@ export class RunCommandsHandler {
     private readonly queries: RunQueriesService,
     private readonly retrier: RunRetrierService,
     private readonly admission: RunAdmission,
-    private readonly publisher: MessagePublisher,
   ) {}
 
   @EventPattern(VersionsRegisterCommand.type)
@@ -61,18 +59,11 @@ export class RunCommandsHandler {
     const { result, run } = await this.starter.start({ ...envelope, payload });
     this.logger.log(`run ${payload.runId} ${result}`);
     if (!run || run.status !== 'RUNNING') return;
-    const admitted = await this.admission.admit(envelope.organizationId, () =>
+    // Past its organization's share the start message itself waits (one message per run, so two
+    // deliveries never execute the same node side by side); when it comes back, the run exists.
+    await this.admitted(envelope, () =>
       this.advanceOrFail(payload.runId, envelope, context, () => this.engine.advance(run, envelope)),
     );
-    if (admitted === 'full') {
-      // Its organization has its share in flight here: the run goes on from the queue.
-      const origin = {
-        organizationId: envelope.organizationId,
-        correlationId: envelope.correlationId,
-        causationId: envelope.id,
-      };
-      await this.publisher.publish('commands', createEnvelope(RunsResumeCommand, { runId: payload.runId }, origin));
-    }
   }
 
   @EventPattern(RunsResumeCommand.type)

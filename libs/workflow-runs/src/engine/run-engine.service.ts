@@ -45,6 +45,8 @@ interface Graph {
 @Injectable()
 export class RunEngineService {
   private readonly graphs = new Map<string, Graph>();
+  /** Runs this instance is advancing now: a second message for one of them waits its turn. */
+  private readonly advancing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: RunStore,
@@ -60,6 +62,28 @@ export class RunEngineService {
    * (just inserted, or read); safe to call repeatedly.
    */
   async advance(run: Run, cause: MessageEnvelope): Promise<void> {
+    // Two messages for one run (a deferred copy and its redelivered original after a crash) must
+    // not execute the same node side by side: the later one waits, then starts from what the
+    // earlier one stored.
+    const earlier = this.advancing.get(run._id);
+    const turn = (async () => {
+      if (earlier) {
+        await earlier.catch(() => undefined);
+        const reloaded = await this.store.load(run.organizationId, run._id);
+        if (!reloaded) return;
+        run = reloaded;
+      }
+      await this.advanceInTurn(run, cause);
+    })();
+    this.advancing.set(run._id, turn);
+    try {
+      await turn;
+    } finally {
+      if (this.advancing.get(run._id) === turn) this.advancing.delete(run._id);
+    }
+  }
+
+  private async advanceInTurn(run: Run, cause: MessageEnvelope): Promise<void> {
     const deadline = Date.now() + this.options.messageBudgetMs;
     for (;;) {
       const outcome = await this.advanceFrom(run, cause, deadline);
