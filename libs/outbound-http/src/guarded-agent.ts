@@ -34,17 +34,22 @@ export function guardedLookup(policy: AddressPolicy, port?: number): LookupFunct
   };
 }
 
-/** The port a URL connects to. */
-export function portOf(url: URL): number {
-  if (url.port) return Number(url.port);
-  return url.protocol === 'https:' ? 443 : 80;
+/** The port a URL (or an undici connection target) connects to. */
+export function portOf(target: { port: string; protocol: string }): number {
+  if (target.port) return Number(target.port);
+  return target.protocol === 'https:' ? 443 : 80;
+}
+
+/** A URL's host without the brackets of an IPv6 literal. */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, '');
 }
 
 /** Refuses URLs whose host is an IP literal the policy forbids (lookup is skipped for literals). */
 export function assertUrlAllowed(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ForbiddenTargetError(`${url.protocol} is not http(s)`);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(url.hostname);
   if (isIP(host) !== 0) {
     const refusal = addressRefusal(host, policy, portOf(url));
     if (refusal) throw new ForbiddenTargetError(refusal);
@@ -68,8 +73,8 @@ export function createGuardedAgent(policy: AddressPolicy, options: { connections
   };
   return new Agent({
     connect: (target, callback) => {
-      const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
-      const host = target.hostname.replace(/^\[|\]$/g, '');
+      const port = portOf(target);
+      const host = bareHost(target.hostname);
       if (isIP(host) !== 0) {
         const refusal = addressRefusal(host, policy, port);
         if (refusal) return callback(new ForbiddenTargetError(refusal), null);

@@ -1,7 +1,14 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { RpcError } from '@wfp/contracts';
-import { addressRefusal, assertUrlAllowed, ForbiddenTargetError, portOf, type AddressPolicy } from '@wfp/outbound-http';
+import {
+  addressRefusal,
+  assertUrlAllowed,
+  bareHost,
+  ForbiddenTargetError,
+  portOf,
+  type AddressPolicy,
+} from '@wfp/outbound-http';
 
 /**
  * Checks an endpoint URL when it is registered or changed: http(s) only, no credentials in it,
@@ -23,7 +30,7 @@ export async function assertEndpointUrlAllowed(rawUrl: string, policy: AddressPo
   } catch (error) {
     throw refusal(error);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(url.hostname);
   if (isIP(host) === 0) {
     const addresses = await lookup(host, { all: true }).catch(() => []);
     for (const { address } of addresses) {
