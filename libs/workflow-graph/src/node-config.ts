@@ -9,6 +9,7 @@ import { OutputConfigDto, type OutputConfig } from './node-configs/output-config
 import { OutreachConfigDto, OutreachQuestionDto, type OutreachConfig } from './node-configs/outreach-config';
 import { WebhookConfigDto, WebhookVariableMappingDto, type WebhookConfig } from './node-configs/webhook-config';
 import type { NodeType } from './node-types';
+import type { WorkflowNode } from './workflow-definition';
 
 export interface NodeConfigByType {
   screeningOutreach: OutreachConfig;
@@ -16,6 +17,22 @@ export interface NodeConfigByType {
   condition: ConditionConfig;
   webhook: WebhookConfig;
   output: OutputConfig;
+}
+
+/** A node whose config was checked against its type: its `config` is typed by `type`. */
+export type ConfiguredNode = {
+  [T in NodeType]: Omit<WorkflowNode, 'type' | 'config'> & { type: T; config: NodeConfigByType[T] };
+}[NodeType];
+
+/** The configured nodes of the given types. */
+export type ConfiguredNodeOf<T extends NodeType> = Extract<ConfiguredNode, { type: T }>;
+
+/**
+ * The node typed by its config when the config is valid for its type, else null: the one place a
+ * stored config becomes typed, so executors read it without casts.
+ */
+export function configuredNode(node: WorkflowNode): ConfiguredNode | null {
+  return validateNodeConfig(node.type, node.config).length === 0 ? (node as unknown as ConfiguredNode) : null;
 }
 
 export const NODE_CONFIG_CLASSES: Record<NodeType, ClassConstructor<object>> = {

@@ -5,7 +5,7 @@ import type { MessageEnvelope, RunsCancelCommand } from '@wfp/contracts';
 import { isDuplicateKeyError } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
 import { DEFAULT_MAX_NODES_BYTES } from './run-events';
-import { cancelRun } from './engine/run-transition';
+import { applyTransition, planRunEnding } from './engine/run-transition';
 import { RunMetrics } from './run-metrics';
 import { RunStore } from './run-store';
 import { Run } from './run.schema';
@@ -80,11 +80,12 @@ export class RunCancellerService {
       }
       const wasWaiting = run.waiting !== null;
       const origin = { organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
-      const messages = cancelRun(run, reason ?? null, {
-        origin,
-        now: new Date(),
-        maxNodesBytes: DEFAULT_MAX_NODES_BYTES,
-      });
+      const ending = planRunEnding(
+        run,
+        { outcome: 'cancelled', reason: reason ?? null },
+        { origin, now: new Date(), maxNodesBytes: DEFAULT_MAX_NODES_BYTES },
+      );
+      const messages = applyTransition(run, ending);
       if (await this.store.save(run, messages, envelope.id, wasWaiting)) {
         this.metrics.runEnded('CANCELLED');
         return true;

@@ -7,7 +7,7 @@ import {
   type RunsStartCommand,
   type RunStartedData,
 } from '@wfp/contracts';
-import { cancelRun, type RunMessage } from './engine/run-transition';
+import { applyTransition, planRunEnding, type RunMessage } from './engine/run-transition';
 import { VersionNotRegisteredError } from './errors';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation } from './run-events';
@@ -91,7 +91,12 @@ export class RunStarterService {
     const archivedReason = await this.canceller.archivedReason(envelope.organizationId, version.workflowId);
     if (archivedReason) {
       run.currentNodeId = null;
-      messages.push(...cancelRun(run as Run, archivedReason, { origin, now: startedAt, maxNodesBytes: Infinity }));
+      const ending = planRunEnding(
+        run,
+        { outcome: 'cancelled', reason: archivedReason },
+        { origin, now: startedAt, maxNodesBytes: Infinity },
+      );
+      messages.push(...applyTransition(run as Run, ending));
     }
     if (await this.store.insert(run, messages, envelope.id)) {
       this.metrics.runStarted();

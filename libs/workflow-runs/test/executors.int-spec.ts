@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RunScope, WorkflowNode } from '@wfp/workflow-graph';
+import type { ConfiguredNodeOf, RunScope, WebhookConfig } from '@wfp/workflow-graph';
 import type { EngineOptions } from '../src/engine/engine.options';
 import { OutreachExecutor } from '../src/engine/outreach.executor';
 import { WebhookExecutor } from '../src/engine/webhook.executor';
@@ -60,7 +60,9 @@ const scope: RunScope = {
   run: { id: 'run_1', candidateProfileId: 'cp_1' },
   nodes: {},
 };
-const hook = (config: Record<string, unknown>): WorkflowNode => ({
+const hook = (
+  config: Omit<WebhookConfig, 'method'> & { method?: WebhookConfig['method'] },
+): ConfiguredNodeOf<'webhook'> => ({
   id: 'hook',
   type: 'webhook',
   config: { method: 'POST', ...config },
@@ -272,7 +274,7 @@ describe('OutreachExecutor against a real HTTP server', () => {
     candidateProfileExternalId: 'ats_9',
     contact: { email: 'ada@example.com', phoneNumber: '+447700900000' },
   } as unknown as Run;
-  const node: WorkflowNode = {
+  const node: ConfiguredNodeOf<'screeningOutreach'> = {
     id: 'screen',
     type: 'screeningOutreach',
     config: { channels: ['sms'], replyWindowSeconds: 120, questions: [{ slug: 'q', text: 'Q?' }] },

@@ -1,13 +1,13 @@
-import { selectBranch, type ConditionConfig, type RunScope, type WorkflowNode } from '@wfp/workflow-graph';
+import { selectBranch, type ConfiguredNodeOf, type RunScope } from '@wfp/workflow-graph';
 import type { NodeResult } from './node-result';
 
 /** Picks the first matching branch (else `else`); the expression itself is never exposed. */
 export function executeCondition(
-  node: WorkflowNode,
+  node: ConfiguredNodeOf<'condition'>,
   scope: RunScope,
   labelOf: (nodeId: string) => string | null,
 ): NodeResult {
-  const { target, branchIndex } = selectBranch(node.config as unknown as ConditionConfig, scope);
+  const { target, branchIndex } = selectBranch(node.config, scope);
   return {
     type: 'routed',
     routingEvent: 'onConditionResolved',

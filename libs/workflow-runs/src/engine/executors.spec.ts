@@ -1,4 +1,4 @@
-import type { RunScope, WorkflowNode } from '@wfp/workflow-graph';
+import type { ConfiguredNodeOf, RunScope, WorkflowNode } from '@wfp/workflow-graph';
 import { executeCondition } from './condition.executor';
 import { executeOutput } from './output.executor';
 import { conversationRoutingEvent, nextStep } from './routing';
@@ -10,7 +10,7 @@ const scope: RunScope = {
   nodes: { screen: { outcome: { kind: 'conversation', status: 'PASSED_CRITERIA' }, answers: {} } },
 };
 
-const condition: WorkflowNode = {
+const condition: ConfiguredNodeOf<'condition'> = {
   id: 'check',
   type: 'condition',
   config: {
@@ -40,7 +40,7 @@ describe('condition executor', () => {
   it('falls back to else, and to null (end of run) without else', () => {
     const low = { ...scope, inputs: { score: 1 } };
     expect(executeCondition(condition, low, labelOf)).toMatchObject({ conditionTarget: 'fallback' });
-    const noElse = { ...condition, config: { branches: (condition.config as { branches: unknown[] }).branches } };
+    const noElse = { ...condition, config: { branches: condition.config.branches } };
     expect(executeCondition(noElse, low, labelOf)).toMatchObject({
       outcome: { kind: 'condition', targetNodeId: null, targetNodeLabel: null },
       conditionTarget: null,
@@ -50,7 +50,7 @@ describe('condition executor', () => {
 
 describe('output executor', () => {
   it('renders templates with their types and stores the value as the run output', () => {
-    const node: WorkflowNode = {
+    const node: ConfiguredNodeOf<'output'> = {
       id: 'done',
       type: 'output',
       config: { value: { ticket: '{{vars.ticketId}}', score: '{{inputs.score}}', greeting: 'Hi {{inputs.name}}' } },
@@ -68,16 +68,12 @@ describe('output executor', () => {
 describe('routing', () => {
   const routed = (routingEvent: string, extra: object = {}) =>
     ({ type: 'routed', routingEvent, outcome: { kind: 'empty' }, step: null, ...extra }) as const;
-  const outreach: WorkflowNode = {
-    id: 'screen',
+  const outreach: Pick<WorkflowNode, 'type' | 'transitions'> = {
     type: 'screeningOutreach',
-    config: {},
     transitions: { onComplete: 'check', onOptOut: null },
   };
-  const webhook = (transitions?: Record<string, string | null>): WorkflowNode => ({
-    id: 'hook',
+  const webhook = (transitions?: Record<string, string | null>): Pick<WorkflowNode, 'type' | 'transitions'> => ({
     type: 'webhook',
-    config: {},
     transitions,
   });
 
@@ -130,7 +126,7 @@ describe('routing', () => {
       kind: 'end',
       outcome: 'completed',
     });
-    expect(nextStep({ id: 'o', type: 'output', config: {} }, routed('onComplete'))).toEqual({
+    expect(nextStep({ type: 'output' }, routed('onComplete'))).toEqual({
       kind: 'end',
       outcome: 'completed',
     });

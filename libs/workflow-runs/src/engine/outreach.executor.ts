@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { request } from 'undici';
-import { DEFAULT_REPLY_WINDOW_SECONDS, type OutreachConfig, type WorkflowNode } from '@wfp/workflow-graph';
+import { DEFAULT_REPLY_WINDOW_SECONDS, type ConfiguredNodeOf } from '@wfp/workflow-graph';
 import { toEventNodeType } from '@wfp/workflow-graph';
 import type { Run } from '../run.schema';
 import { ENGINE_OPTIONS, sleep, type EngineOptions } from './engine.options';
@@ -15,7 +15,11 @@ import type { NodeResult } from './node-result';
 export class OutreachExecutor {
   constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {}
 
-  async execute(node: WorkflowNode, run: Run, idempotencyKey: string): Promise<NodeResult> {
+  async execute(
+    node: ConfiguredNodeOf<'screeningOutreach' | 'engagementOutreach'>,
+    run: Run,
+    idempotencyKey: string,
+  ): Promise<NodeResult> {
     // A called workflow runs on inputs alone: there is nobody to reach out to.
     if (run.candidateProfileId === null)
       return {
@@ -23,7 +27,7 @@ export class OutreachExecutor {
         errorCode: 'INVALID_NODE_CONFIG',
         step: { error: 'the run has no candidate to contact' },
       };
-    const config = node.config as unknown as OutreachConfig;
+    const { config } = node;
     const replyWindowSeconds = config.replyWindowSeconds ?? DEFAULT_REPLY_WINDOW_SECONDS;
     const body = JSON.stringify({
       organizationId: run.organizationId,

@@ -13,7 +13,10 @@ export type NextStep =
  * transition key at all ends an outreach with opted_out / delivery_failed, and fails the run for
  * a webhook failure. An `onFailure` key, even null, means the workflow handles the failure.
  */
-export function nextStep(node: WorkflowNode, result: Extract<NodeResult, { type: 'routed' }>): NextStep {
+export function nextStep(
+  node: Pick<WorkflowNode, 'type' | 'transitions'>,
+  result: Extract<NodeResult, { type: 'routed' }>,
+): NextStep {
   if (node.type === 'output') return { kind: 'end', outcome: 'completed' };
   if (node.type === 'condition') {
     return result.conditionTarget

@@ -7,7 +7,7 @@ import type {
   RunErrorClass,
   RunErrorCode,
 } from '@wfp/contracts';
-import { validateNodeConfig, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
+import { configuredNode, type ConfiguredNode, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
 import { RunMetrics } from '../run-metrics';
 import { RunStore } from '../run-store';
 import type { Run } from '../run.schema';
@@ -19,7 +19,14 @@ import { executeOutput } from './output.executor';
 import { OutreachExecutor } from './outreach.executor';
 import { conversationRoutingEvent } from './routing';
 import { runScope } from './run-scope';
-import { applyNodeResult, continuation, failRun, type RunMessage, type TransitionContext } from './run-transition';
+import {
+  applyTransition,
+  continuation,
+  planNodeResult,
+  planRunEnding,
+  type RunMessage,
+  type TransitionContext,
+} from './run-transition';
 import { WebhookExecutor } from './webhook.executor';
 
 /** Synchronous nodes one message may execute; publish validation rules out loops without a wait. */
@@ -30,6 +37,8 @@ const SIDE_EFFECT_TYPES = new Set<string>(['webhook', 'screeningOutreach', 'enga
 
 interface Graph {
   nodes: Map<string, WorkflowNode>;
+  /** Each node typed by its config, or null when its config is not valid (INVALID_NODE_CONFIG). */
+  configured: Map<string, ConfiguredNode | null>;
 }
 
 /**
@@ -137,9 +146,10 @@ export class RunEngineService {
         },
       };
       const context = this.context(run, cause);
-      const messages = applyNodeResult(run, node, new Date(run.waiting.enteredAt), result, context, {
-        continueByCommand: true,
-      });
+      const messages = applyTransition(
+        run,
+        planNodeResult(run, node, new Date(run.waiting.enteredAt), result, context, { continueByCommand: true }),
+      );
       if (await this.store.save(run, messages, operation, true)) {
         if (run.status !== 'RUNNING') this.metrics.runEnded(run.status);
         return 'resumed';
@@ -166,7 +176,10 @@ export class RunEngineService {
         errorCode: 'EXECUTOR_TIMEOUT',
         step: { conversationId: run.waiting.conversationId },
       };
-      const messages = applyNodeResult(run, node, new Date(run.waiting.enteredAt), failed, this.context(run, cause));
+      const messages = applyTransition(
+        run,
+        planNodeResult(run, node, new Date(run.waiting.enteredAt), failed, this.context(run, cause)),
+      );
       if (await this.store.save(run, messages, operation, true)) {
         this.metrics.runEnded(run.status);
         return;
@@ -189,7 +202,10 @@ export class RunEngineService {
       const run = await this.store.load(organizationId, runId);
       if (!run || run.status !== 'RUNNING') return false;
       const wasWaiting = run.waiting !== null;
-      const messages = failRun(run, errorCode, errorClass, this.context(run, cause));
+      const messages = applyTransition(
+        run,
+        planRunEnding(run, { outcome: 'failed', errorCode, errorClass }, this.context(run, cause)),
+      );
       if (await this.store.save(run, messages, cause.id, wasWaiting)) {
         this.metrics.runEnded(run.status);
         return true;
@@ -236,12 +252,9 @@ export class RunEngineService {
         return (await flush()) ? 'done' : 'conflict';
       }
       messages.push(
-        ...applyNodeResult(
+        ...applyTransition(
           run,
-          node ?? placeholderNode(run.currentNodeId),
-          enteredAt,
-          result,
-          this.context(run, cause),
+          planNodeResult(run, node ?? placeholderNode(run.currentNodeId), enteredAt, result, this.context(run, cause)),
         ),
       );
       changed = true;
@@ -249,7 +262,12 @@ export class RunEngineService {
     }
     if (run.status === 'RUNNING' && !run.waiting && run.currentNodeId) {
       // A runaway graph (publish validation should have refused it).
-      messages.push(...failRun(run, 'INVALID_NODE_CONFIG', undefined, this.context(run, cause)));
+      const ending = planRunEnding(
+        run,
+        { outcome: 'failed', errorCode: 'INVALID_NODE_CONFIG' },
+        this.context(run, cause),
+      );
+      messages.push(...applyTransition(run, ending));
       changed = true;
     }
     if (changed && !(await flush())) return 'conflict';
@@ -276,9 +294,9 @@ export class RunEngineService {
     }
   }
 
-  private async execute(node: WorkflowNode, run: Run, graph: Graph, deadline: number): Promise<ExecutionResult> {
-    if (validateNodeConfig(node.type, node.config).length > 0)
-      return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
+  private async execute(stored: WorkflowNode, run: Run, graph: Graph, deadline: number): Promise<ExecutionResult> {
+    const node = graph.configured.get(stored.id);
+    if (!node) return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
     const scope = runScope(run);
     // Stable per visit of the node: a retried call after a crash carries the same key.
     const visit = run.nodes.filter((outcome) => outcome.nodeId === node.id).length + 1;
@@ -302,7 +320,12 @@ export class RunEngineService {
     if (cached) return cached;
     const version = await this.versions.find(run.organizationId, run.workflowVersionId);
     const definition = (version?.definition ?? { nodes: [] }) as unknown as WorkflowDefinition;
-    const graph: Graph = { nodes: new Map((definition.nodes ?? []).map((node) => [node.id, node])) };
+    const nodes = definition.nodes ?? [];
+    // Configs are checked once per version, not at every execution.
+    const graph: Graph = {
+      nodes: new Map(nodes.map((node) => [node.id, node])),
+      configured: new Map(nodes.map((node) => [node.id, configuredNode(node)])),
+    };
     if (version) this.graphs.set(run.workflowVersionId, graph);
     return graph;
   }

@@ -79,31 +79,71 @@ export const RUN_STATE_FIELDS = [
   'cancellationReason',
 ] as const satisfies readonly (keyof RunState)[];
 
+/** What one transition does: the state fields it changes, and the messages the change causes. */
+export interface RunTransition {
+  update: Partial<RunState>;
+  messages: RunMessage[];
+}
+
+/** How a run ends; one builder (planRunEnding) makes every ending from it. */
+export type RunEnding =
+  | { outcome: 'completed' | 'opted_out' | 'delivery_failed' }
+  | {
+      outcome: 'failed';
+      errorCode: RunErrorCode;
+      errorClass?: RunErrorClass;
+      /** The node the run failed at; when not given, the node it stood on. */
+      lastFailedNodeId?: string | null;
+      failedStatusCode?: number | null;
+    }
+  | { outcome: 'cancelled'; reason: string | null };
+
+/** What the planners read of a run: identity, what it has done, and where it stands. */
+export type PlannedRun = Readonly<
+  Pick<
+    Run,
+    | '_id'
+    | 'organizationId'
+    | 'workflowId'
+    | 'workflowVersionId'
+    | 'workflowExternalId'
+    | 'candidateProfileId'
+    | 'candidateProfileExternalId'
+    | 'startedAt'
+    | 'call'
+  > &
+    RunState
+>;
+
 const event = (envelope: MessageEnvelope): RunMessage => ({ kind: 'events', envelope });
 
 /**
- * Applies one node's result to the run in memory (pure): records the node outcome and context
- * entry, moves to the next node, waits, or ends the run, and returns the messages the change
- * causes. The engine stores several such transitions in one write.
+ * Plans what one node's result does to the run (pure; the run is not changed): records the node
+ * outcome and context entry, moves to the next node, waits, or ends the run, and names the messages
+ * the change causes. The engine applies several such transitions in memory and stores them in one
+ * write.
  */
-export function applyNodeResult(
-  run: Run,
-  node: WorkflowNode,
+export function planNodeResult(
+  run: PlannedRun,
+  node: Pick<WorkflowNode, 'id' | 'type' | 'label' | 'transitions'>,
   enteredAt: Date,
   result: NodeResult,
   context: TransitionContext,
   options: { continueByCommand?: boolean } = {},
-): RunMessage[] {
+): RunTransition {
   const { origin, now } = context;
-  // Whatever the node did, it is no longer part-way through its attempts.
-  run.nodeAttempts = null;
   if (result.type === 'waiting') {
-    run.waiting = { nodeId: node.id, conversationId: result.conversationId, enteredAt };
-    run.wakeAt = result.wakeAt;
-    run.conversationIds = [...run.conversationIds, result.conversationId];
-    return [];
+    return {
+      // Whatever the node did, it is no longer part-way through its attempts.
+      update: {
+        nodeAttempts: null,
+        waiting: { nodeId: node.id, conversationId: result.conversationId, enteredAt },
+        wakeAt: result.wakeAt,
+        conversationIds: [...run.conversationIds, result.conversationId],
+      },
+      messages: [],
+    };
   }
-  const messages: RunMessage[] = [];
   const routed = result.type === 'routed';
   const nodeOutcome: NodeOutcome = {
     nodeId: node.id,
@@ -113,135 +153,127 @@ export function applyNodeResult(
     routingEvent: routed ? result.routingEvent : result.errorCode === 'EXECUTOR_TIMEOUT' ? 'onTimeout' : 'onError',
     outcome: routed ? result.outcome : { kind: 'empty' },
   };
-  run.nodes = [...run.nodes, nodeOutcome];
-  run.context = {
-    ...run.context,
-    traverse: {
-      order: [...run.context.traverse.order, node.id],
-      steps: { ...run.context.traverse.steps, [node.id]: result.step ?? null },
-      stepsInfo: {
-        ...run.context.traverse.stepsInfo,
-        [node.id]: { name: node.label ?? node.id, type: node.type, createdAt: enteredAt.toISOString() },
+  const update: Partial<RunState> = {
+    nodeAttempts: null,
+    nodes: [...run.nodes, nodeOutcome],
+    context: {
+      ...run.context,
+      traverse: {
+        order: [...run.context.traverse.order, node.id],
+        steps: { ...run.context.traverse.steps, [node.id]: result.step ?? null },
+        stepsInfo: {
+          ...run.context.traverse.stepsInfo,
+          [node.id]: { name: node.label ?? node.id, type: node.type, createdAt: enteredAt.toISOString() },
+        },
       },
     },
+    waiting: null,
+    wakeAt: null,
   };
-  run.waiting = null;
-  run.wakeAt = null;
+  const messages: RunMessage[] = [];
   if (routed) {
     const data: NodeCompletedData = { ...runCorrelation(run, now), ...nodeOutcome };
     messages.push(event(createEnvelope(workflowEvent(WorkflowEventType.NodeCompleted), data, origin)));
-    if (result.vars && Object.keys(result.vars).length > 0) run.vars = { ...run.vars, ...result.vars };
+    if (result.vars && Object.keys(result.vars).length > 0) update.vars = { ...run.vars, ...result.vars };
     if (result.output !== undefined) {
-      run.output = result.output;
-      run.outputReached = true;
+      update.output = result.output;
+      update.outputReached = true;
     }
   }
   const next = routed ? nextStep(node, result) : ({ kind: 'fail', errorCode: result.errorCode } as const);
   if (next.kind === 'node') {
-    run.currentNodeId = next.nodeId;
-    if (options.continueByCommand) {
-      // The outcome arrived by request/reply: the rest of the run continues from the queue, so a
-      // crash right after this write cannot strand it.
-      messages.push(continuation(run, context));
-    }
-  } else if (next.kind === 'end') {
-    messages.push(...completeRun(run, next.outcome, context));
-  } else {
-    const failedStatusCode = routed ? (result.failedStatusCode ?? null) : null;
-    messages.push(...failRun(run, next.errorCode, undefined, context, { lastFailedNodeId: node.id, failedStatusCode }));
+    update.currentNodeId = next.nodeId;
+    // The outcome arrived by request/reply: the rest of the run continues from the queue, so a
+    // crash right after this write cannot strand it.
+    if (options.continueByCommand) messages.push(continuation(run, context));
+    return { update, messages };
   }
-  return messages;
+  const ending: RunEnding =
+    next.kind === 'end'
+      ? { outcome: next.outcome }
+      : {
+          outcome: 'failed',
+          errorCode: next.errorCode,
+          lastFailedNodeId: node.id,
+          failedStatusCode: routed ? (result.failedStatusCode ?? null) : null,
+        };
+  const end = planRunEnding({ ...run, ...update }, ending, context);
+  return { update: { ...update, ...end.update }, messages: [...messages, ...end.messages] };
 }
 
 /** The command that continues the run from where it stands, from the queue (a later message). */
-export function continuation(run: Run, context: TransitionContext): RunMessage {
+export function continuation(run: Pick<Run, '_id'>, context: TransitionContext): RunMessage {
   return { kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: run._id }, context.origin) };
 }
 
-/** Ends the run normally: WORKFLOW_RUN_COMPLETED and, for a called run, its result. */
-export function completeRun(
-  run: Run,
-  outcome: 'completed' | 'opted_out' | 'delivery_failed',
-  context: TransitionContext,
-) {
-  const { now, origin } = context;
-  Object.assign(run, {
-    status: 'COMPLETED',
-    outcome,
-    completedAt: now,
-    currentNodeId: null,
-    waiting: null,
-    wakeAt: null,
-  });
-  const data: RunCompletedData = {
-    ...runCorrelation(run, now),
-    ...runTerminalFields(run, outcome, now, context.maxNodesBytes),
-    outcome,
-  };
-  return [
-    event(createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin)),
-    ...callResultEvents(run, endOf(run), origin).map(event),
-  ];
-}
-
 /**
- * Fails the run: at a node (its outcome is already in `nodes[]`), or from outside the node flow
- * (SYSTEM_FAILURE once the queue's retries are spent, INVALID_NODE_CONFIG for a runaway graph), in
- * which case the node it stood on is the failed one.
+ * Every run ending (pure): the terminal state, the terminal event (WORKFLOW_RUN_COMPLETED,
+ * _FAILED or _CANCELLED, with the catalogue's omission rules) and, for a called run, its result.
+ * A failure from outside the node flow (SYSTEM_FAILURE once the queue's retries are spent,
+ * INVALID_NODE_CONFIG for a runaway graph) names the node the run stood on.
  */
-export function failRun(
-  run: Run,
-  errorCode: RunErrorCode,
-  errorClass: RunErrorClass | undefined,
-  context: TransitionContext,
-  at: { lastFailedNodeId?: string | null; failedStatusCode?: number | null } = {},
-): RunMessage[] {
+export function planRunEnding(run: PlannedRun, ending: RunEnding, context: TransitionContext): RunTransition {
   const { now, origin } = context;
-  const lastFailedNodeId = at.lastFailedNodeId !== undefined ? at.lastFailedNodeId : run.currentNodeId;
-  Object.assign(run, {
-    status: 'FAILED',
-    outcome: 'failed',
-    errorCode,
-    errorClass: errorClass ?? null,
-    lastFailedNodeId,
-    failedStatusCode: at.failedStatusCode ?? null,
+  const update: Partial<RunState> = {
+    outcome: ending.outcome,
     completedAt: now,
     waiting: null,
     wakeAt: null,
-  });
-  const data: RunFailedData = {
-    ...runCorrelation(run, now),
-    ...runTerminalFields(run, 'failed', now, context.maxNodesBytes),
-    outcome: 'failed',
-    errorCode,
-    ...(errorClass ? { errorClass } : {}),
-    ...(lastFailedNodeId ? { lastFailedNodeId } : {}),
+    nodeAttempts: null,
   };
-  return [
-    event(createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, origin)),
-    ...callResultEvents(run, endOf(run), origin).map(event),
-  ];
+  const correlation = runCorrelation(run, now);
+  let envelope: MessageEnvelope;
+  switch (ending.outcome) {
+    case 'failed': {
+      const lastFailedNodeId = ending.lastFailedNodeId !== undefined ? ending.lastFailedNodeId : run.currentNodeId;
+      Object.assign(update, {
+        status: 'FAILED',
+        errorCode: ending.errorCode,
+        errorClass: ending.errorClass ?? null,
+        lastFailedNodeId,
+        failedStatusCode: ending.failedStatusCode ?? null,
+      } satisfies Partial<RunState>);
+      const data: RunFailedData = {
+        ...correlation,
+        ...runTerminalFields(run, 'failed', now, context.maxNodesBytes),
+        outcome: 'failed',
+        errorCode: ending.errorCode,
+        ...(ending.errorClass ? { errorClass: ending.errorClass } : {}),
+        ...(lastFailedNodeId ? { lastFailedNodeId } : {}),
+      };
+      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, origin);
+      break;
+    }
+    case 'cancelled': {
+      Object.assign(update, {
+        status: 'CANCELLED',
+        cancellationReason: ending.reason,
+      } satisfies Partial<RunState>);
+      const data: RunCancelledData = {
+        ...correlation,
+        ...runTerminalFields(run, 'cancelled', now, context.maxNodesBytes),
+        outcome: 'cancelled',
+        ...(ending.reason ? { cancellationReason: ending.reason } : {}),
+      };
+      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, origin);
+      break;
+    }
+    default: {
+      Object.assign(update, { status: 'COMPLETED', currentNodeId: null } satisfies Partial<RunState>);
+      const data: RunCompletedData = {
+        ...correlation,
+        ...runTerminalFields(run, ending.outcome, now, context.maxNodesBytes),
+        outcome: ending.outcome,
+      };
+      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin);
+    }
+  }
+  const ended = { ...run, ...update };
+  return { update, messages: [event(envelope), ...callResultEvents(run, endOf(ended), origin).map(event)] };
 }
 
-/** Cancels the run (by request, or because its workflow was archived). */
-export function cancelRun(run: Run, reason: string | null, context: TransitionContext): RunMessage[] {
-  const { now, origin } = context;
-  Object.assign(run, {
-    status: 'CANCELLED',
-    outcome: 'cancelled',
-    completedAt: now,
-    cancellationReason: reason,
-    waiting: null,
-    wakeAt: null,
-  });
-  const data: RunCancelledData = {
-    ...runCorrelation(run, now),
-    ...runTerminalFields(run, 'cancelled', now, context.maxNodesBytes),
-    outcome: 'cancelled',
-    ...(reason ? { cancellationReason: reason } : {}),
-  };
-  return [
-    event(createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, origin)),
-    ...callResultEvents(run, endOf(run), origin).map(event),
-  ];
+/** Applies a planned transition to the run held in memory and returns the messages to store with it. */
+export function applyTransition(run: Run, transition: RunTransition): RunMessage[] {
+  Object.assign(run, transition.update);
+  return transition.messages;
 }

@@ -12,9 +12,9 @@ import {
   resolvePath,
   storableJson,
   storableJsonProblem,
+  type ConfiguredNodeOf,
   type RunScope,
   type WebhookConfig,
-  type WorkflowNode,
 } from '@wfp/workflow-graph';
 import { ENGINE_OPTIONS, sleep, type EngineOptions } from './engine.options';
 import type { NodeAttempts } from '../run.schema';
@@ -117,12 +117,12 @@ export class WebhookExecutor implements OnApplicationShutdown {
    * attempt is made per call, so every message moves the node on.
    */
   async execute(
-    node: WorkflowNode,
+    node: ConfiguredNodeOf<'webhook'>,
     scope: RunScope,
     idempotencyKey: string,
     { previous = null, deadline = Infinity }: { previous?: NodeAttempts | null; deadline?: number } = {},
   ): Promise<ExecutionResult> {
-    const config = node.config as unknown as WebhookConfig;
+    const { config } = node;
     const prepared = prepare(config, scope, idempotencyKey);
     if (typeof prepared === 'string')
       return { type: 'failed', errorCode: 'INVALID_NODE_CONFIG', step: { error: prepared } };
