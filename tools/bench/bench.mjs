@@ -24,6 +24,9 @@
 //
 //   BENCH_E2E_RATE (60)          POSTs per second in e2e.fresh and e2e.afterGrowth
 //   BENCH_E2E_SECONDS (20)       how long they post
+//   BENCH_WARM_UP_SECONDS (10)   e2e.warmUp: the same open loop before e2e.fresh, so that the
+//                                figures are those of running services, not of their first
+//                                seconds (JIT, pools); reported on its own (0 skips it)
 //   BENCH_BURST_RUNS (500)       runs posted as fast as 16 clients can
 //   BENCH_GROWTH_RUNS (20000)    finished runs the store holds for e2e.afterGrowth (0 skips growth)
 //   BENCH_GATEWAY_RATE (200)     POST /runs per second; then 300, 400, 600, 800, ... for 5 s each
@@ -134,6 +137,8 @@ const result = {
   errors: {},
   settings: null,
   phaseSeconds: {},
+  // Per phase: the machine's cores busy and stolen by the host, in percent (see machineCpuSince).
+  machineByPhase: {},
   machine: {
     cores: os.cpus().length,
     memoryGb: Math.round(os.totalmem() / 1024 ** 3),
@@ -159,6 +164,7 @@ async function phase(name, body) {
   if (finishing) return undefined;
   currentPhase = name;
   const started = performance.now();
+  const cpuBefore = machineCpu();
   log(`── ${name}`);
   try {
     return await body();
@@ -170,6 +176,8 @@ async function phase(name, body) {
     return undefined;
   } finally {
     result.phaseSeconds[name] = round((performance.now() - started) / 1000);
+    const machine = machineCpuSince(cpuBefore);
+    if (machine) result.machineByPhase[name] = machine;
     if (currentPhase === name) currentPhase = null;
   }
 }
@@ -898,7 +906,48 @@ function runFigures(posted, firstPostAt) {
       p50: runs ? Math.round(percentile(latencies, 50)) : null,
       p95: runs ? Math.round(percentile(latencies, 95)) : null,
       p99: runs ? Math.round(percentile(latencies, 99)) : null,
+      // The slowest run of the runs posted in each second: shows whether the tail is a start-up
+      // cost, a steady queue or a stall at one moment.
+      maxBySecond: maxLatencyBySecond(posted, firstPostAt),
     },
+  };
+}
+
+function maxLatencyBySecond(posted, firstPostAt) {
+  const slowest = [];
+  for (const [runId, sentAt] of posted) {
+    const completedAt = local.sink.completions.get(runId);
+    if (completedAt === undefined) continue;
+    const second = Math.max(0, Math.floor((sentAt - firstPostAt) / 1000));
+    slowest[second] = Math.max(slowest[second] ?? 0, Math.round(completedAt - sentAt));
+  }
+  return Array.from(slowest, (value) => value ?? null);
+}
+
+/** The machine's CPU time counters (/proc/stat, in clock ticks), or null where there are none. */
+function machineCpu() {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = ticks.map(Number);
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How the machine's cores were spent since `before`, in percent: busy (all processes, this one
+ * included) and stolen by the host from this virtual machine. Steal is time the services wanted
+ * a core and did not get one: a phase that is slow while its CPU per run is not is explained here.
+ */
+function machineCpuSince(before) {
+  const after = machineCpu();
+  if (!before || !after) return null;
+  const total = after.busy - before.busy + (after.idle - before.idle) + (after.steal - before.steal);
+  if (total <= 0) return null;
+  return {
+    busyPercent: round((100 * (after.busy - before.busy)) / total),
+    stealPercent: round((100 * (after.steal - before.steal)) / total),
   };
 }
 
@@ -1030,13 +1079,14 @@ async function documentIds() {
 }
 
 /** An open-loop phase: `rate` POSTs per second for `seconds`, whatever the answers; then every run's completion. */
-async function openLoop(ctx, label, figures) {
+async function openLoop(ctx, label, figures, seconds = settings.e2eSeconds) {
   const rate = settings.e2eRate;
-  const count = Math.max(1, Math.round(rate * settings.e2eSeconds));
-  Object.assign(figures, { offeredRate: rate, seconds: settings.e2eSeconds, posted: 0, postErrors: 0 });
+  const count = Math.max(1, Math.round(rate * seconds));
+  Object.assign(figures, { offeredRate: rate, seconds, posted: 0, postErrors: 0 });
   const posted = new Map();
   const pending = [];
   log(`  ${count} POSTs at ${rate}/s, one new inline contact each`);
+  const cpuBefore = machineCpu();
   const started = performance.now();
   for (let index = 0; index < count && !finishing; index += 1) {
     const wait = started + (index * 1000) / rate - performance.now();
@@ -1049,8 +1099,11 @@ async function openLoop(ctx, label, figures) {
   try {
     await waitForRuns(ctx, posted, label);
   } finally {
-    Object.assign(figures, runFigures(posted, started));
-    log(`  ${figures.runsPerSecond} runs/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms`);
+    Object.assign(figures, runFigures(posted, started), { machine: machineCpuSince(cpuBefore) });
+    log(
+      `  ${figures.runsPerSecond} runs/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms ` +
+        `(machine ${JSON.stringify(figures.machine)})`,
+    );
   }
   return posted;
 }
@@ -1722,6 +1775,7 @@ async function main() {
   settings = {
     e2eRate: knob('BENCH_E2E_RATE', 60),
     e2eSeconds: knob('BENCH_E2E_SECONDS', 20),
+    warmUpSeconds: knob('BENCH_WARM_UP_SECONDS', 10),
     burstRuns: knob('BENCH_BURST_RUNS', 500),
     growthRuns: knob('BENCH_GROWTH_RUNS', 20_000),
     gatewayRate: knob('BENCH_GATEWAY_RATE', 200),
@@ -1784,6 +1838,11 @@ async function main() {
       });
 
   let fresh = null;
+  if (ctx && has('e2e') && settings.warmUpSeconds > 0)
+    await phase('e2e.warmUp', async () => {
+      await openLoop(ctx, 'e2e.warmUp', (result.e2e.warmUp = {}), settings.warmUpSeconds);
+      await settle(ctx.urls, 'the warm-up runs');
+    });
   if (ctx && has('e2e')) {
     const figures = (result.e2e.fresh = {});
     let before;
