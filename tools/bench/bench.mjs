@@ -52,13 +52,17 @@ import { postRun as postRunRequest, runBody, runRequestAgent } from './run-reque
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The V8 flags every service runs with (the file says why).
-const serviceNodeFlags = JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')).flags;
+const { flags: serviceNodeFlags, env: serviceNodeEnv } = JSON.parse(
+  readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8'),
+);
 const amqpUrl = process.env.AMQP_URL;
 const mongoUrl = process.env.MONGO_URL;
 const storeMetricsUrl = process.env.STORE_METRICS_URL || null;
 const storePid = process.env.STORE_PID ? Number(process.env.STORE_PID) : null;
 // The postmaster when the store is FerretDB on PostgreSQL: its processes' memory and CPU are the store's too.
 const storePgPid = process.env.STORE_PG_PID ? Number(process.env.STORE_PG_PID) : null;
+// The broker's Erlang VM when `infra up` started it: its CPU per run is reported beside the store's.
+const brokerPid = process.env.BROKER_PID ? Number(process.env.BROKER_PID) : null;
 
 const ALL_PHASES = ['baselines', 'e2e', 'burst', 'growth', 'dispatcher', 'gateway'];
 const TARGETS = {
@@ -306,6 +310,7 @@ async function startServices() {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
+        ...serviceNodeEnv,
         // Not production: the bench's receivers listen on loopback, which production refuses to call.
         NODE_ENV: 'test',
         AMQP_URL: amqpUrl,
@@ -389,6 +394,8 @@ const HEAP_METRICS = [
  */
 function watchMemory(urls) {
   const peaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
+  // The phase each service reached its peak in: what to look at when one is over its target.
+  const peakPhases = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   const heapPeaks = Object.fromEntries(Object.keys(urls).map((name) => [name, {}]));
   const lagPeaks = Object.fromEntries(Object.keys(urls).map((name) => [name, null]));
   let storePeak = null;
@@ -396,7 +403,10 @@ function watchMemory(urls) {
   const rssTimer = setInterval(() => {
     for (const name of Object.keys(urls)) {
       const rss = rssMb(children.get(name)?.pid);
-      if (rss !== null) peaks[name] = Math.max(peaks[name] ?? 0, rss);
+      if (rss !== null && rss > (peaks[name] ?? 0)) {
+        peaks[name] = rss;
+        peakPhases[name] = currentPhase;
+      }
     }
     const storeRss = rssMb(storePid);
     const pg = storePgPid ? pgMemoryMb() : null;
@@ -446,6 +456,7 @@ function watchMemory(urls) {
       result.eventLoopLagP99PeakMs = Object.fromEntries(
         Object.entries(lagPeaks).map(([name, ms]) => [name, ms === null ? null : round(ms)]),
       );
+      result.memoryPeakPhase = peakPhases;
       result.memoryDetailMb = Object.fromEntries(
         Object.entries(heapPeaks).map(([name, values]) => [
           name,
@@ -506,11 +517,17 @@ function pgMemoryMb() {
 
 let clockTicks = null;
 function storeCpuSeconds() {
-  if (!storePid) return null;
+  const own = processCpuSeconds(storePid);
+  return own === null ? null : own + (pgCpuSeconds() ?? 0);
+}
+
+/** utime + stime of one process, in seconds; null without a pid or once it exited. */
+function processCpuSeconds(pid) {
+  if (!pid) return null;
   clockTicks ??= Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-  const fields = procStat(storePid);
+  const fields = procStat(pid);
   if (!fields) return null;
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks + (pgCpuSeconds() ?? 0); // utime + stime
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 /**
@@ -598,6 +615,7 @@ async function readCounters(urls) {
     store,
     storeCpuSeconds: storeCpuSeconds(),
     storePgCpuSeconds: pgCpuSeconds(),
+    brokerCpuSeconds: processCpuSeconds(brokerPid),
   };
 }
 
@@ -691,6 +709,8 @@ function perRunFigures(before, after, runs, seconds) {
   }
   if (after.storeCpuSeconds !== null && before.storeCpuSeconds !== null)
     cpu.store = round(((after.storeCpuSeconds - before.storeCpuSeconds) * 1000) / runs);
+  if (after.brokerCpuSeconds != null && before.brokerCpuSeconds != null)
+    cpu.broker = round(((after.brokerCpuSeconds - before.brokerCpuSeconds) * 1000) / runs);
   // cpu.store includes PostgreSQL's processes (STORE_PG_PID); their share on its own:
   const pgCpu =
     after.storePgCpuSeconds != null && before.storePgCpuSeconds != null

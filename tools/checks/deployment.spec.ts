@@ -53,10 +53,12 @@ describe('deployment', () => {
     expect(dockerfile).toContain(`/workspace/dist/apps/${name}/package.json`);
     expect(dockerfile).toContain(`npm ci --omit=dev`);
     expect(dockerfile).toContain(`EXPOSE ${port}`);
-    // Exec form, with the heap sizing every other launcher uses.
-    const flags = (
-      JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')) as { flags: string[] }
-    ).flags;
+    // Exec form, with the heap sizing and environment every other launcher uses.
+    const { flags, env } = JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')) as {
+      flags: string[];
+      env: Record<string, string>;
+    };
+    for (const [name, value] of Object.entries(env)) expect(dockerfile).toContain(`ENV ${name}=${value}\n`);
     expect(dockerfile).toContain(
       `CMD ${JSON.stringify(['node', ...flags, '--enable-source-maps', 'main.js'])}`.replace(/,/g, ', '),
     );

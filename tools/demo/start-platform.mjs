@@ -10,7 +10,9 @@ import { callableWorkflows } from './callable-workflows.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The V8 flags every service runs with (the file says why).
-const serviceNodeFlags = JSON.parse(readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8')).flags;
+const { flags: serviceNodeFlags, env: serviceNodeEnv } = JSON.parse(
+  readFileSync(path.join(root, 'tools/service-node-flags.json'), 'utf8'),
+);
 const logsDir = path.join(root, '.data/logs');
 const demoFile = path.join(root, '.data/demo.json');
 mkdirSync(logsDir, { recursive: true });
@@ -75,6 +77,7 @@ function startSink(secret) {
 
 function startService(service) {
   const env = {
+    ...serviceNodeEnv,
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     ADMIN_TOKEN: adminToken,

@@ -178,6 +178,20 @@ async function startRabbit() {
   });
 }
 
+/** The pid of the broker's Erlang VM that `infra up` started (its home is .data/rabbitmq), or null. */
+function rabbitPid() {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('beam.smp') && args[args.indexOf('-home') + 1] === rabbitDir) return Number(entry);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
 function stopRabbit() {
   log('stopping RabbitMQ');
   run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', RABBIT_NODE, 'stop'], {
@@ -512,7 +526,10 @@ async function up() {
       // PostgreSQL's postmaster: the benchmark adds its processes' memory and CPU to the store's.
       (state.postgres ? `STORE_PG_PID=${state.postgres.pid}\n` : '')
     : '';
-  writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n${storeMetrics}`);
+  // The broker's VM, for the benchmark's broker CPU per run.
+  const brokerPid = state.rabbitmq ? rabbitPid() : null;
+  const brokerMetrics = brokerPid ? `BROKER_PID=${brokerPid}\n` : '';
+  writeFileSync(envFile, `AMQP_URL=${amqpUrl}\nMONGO_URL=${mongoUrl}\n${storeMetrics}${brokerMetrics}`);
   log(`ready: AMQP_URL and MONGO_URL written to ${path.relative(root, envFile)}`);
 }
 

@@ -31,10 +31,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The V8 flags every service runs with (tools/service-node-flags.json says why). */
-function serviceNodeFlags(): string[] {
+/** The V8 flags and environment every service runs with (tools/service-node-flags.json says why). */
+function serviceNodeSettings(): { flags: string[]; env: Record<string, string> } {
   const file = path.join(workspaceRoot, 'tools/service-node-flags.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { flags: string[] }).flags;
+  return JSON.parse(readFileSync(file, 'utf8')) as { flags: string[]; env: Record<string, string> };
 }
 
 /** One service running from its production bundle (`node dist/apps/<name>/main.js`). */
@@ -64,11 +64,13 @@ export class ServiceProcess {
   static start(service: PlatformService, env: Record<string, string>, port: number): ServiceProcess {
     const bundle = bundlePath(service);
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [...serviceNodeFlags(), '--enable-source-maps', bundle], {
+    const settings = serviceNodeSettings();
+    const child = spawn(process.execPath, [...settings.flags, '--enable-source-maps', bundle], {
       cwd: workspaceRoot,
       env: {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'test',
+        ...settings.env,
         ...env,
         [SERVICE_PORT_VARIABLE[service]]: String(port),
       },
