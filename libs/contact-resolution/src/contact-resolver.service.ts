@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Model } from 'mongoose';
@@ -18,6 +18,7 @@ import {
   type ContactResolvedData,
   type ClaimAnswer,
   type ClaimsAcquireRequest,
+  type ClaimsConfirmCommand,
   type ClaimsReleaseRequest,
   type ContactsResolveCommand,
   type MessageEnvelope,
@@ -29,7 +30,17 @@ import { CandidateProfile, ContactResolution, ProfileKey, RunClaim } from './sch
 export interface ResolverOptions {
   /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
   defaultRegion: CountryCode;
+  /**
+   * How long a retry's reservation holds the candidate before its run confirms it
+   * (CLAIM_RESERVATION_MS by default). Confirmations normally arrive in milliseconds; this only
+   * bounds how long a processor that stopped between reserving and creating the run blocks the
+   * candidate, and must outlast the resolver's command backlog.
+   */
+  claimReservationMs?: number;
 }
+
+/** Ten minutes: far beyond a confirmation's normal delay, short enough to free a stranded claim. */
+export const CLAIM_RESERVATION_MS = 10 * 60_000;
 
 export const RESOLVER_OPTIONS = Symbol('RESOLVER_OPTIONS');
 
@@ -59,6 +70,8 @@ const PROFILE_ATTEMPTS = 5;
  */
 @Injectable()
 export class ContactResolverService {
+  private readonly logger = new Logger(ContactResolverService.name);
+
   constructor(
     @InjectModel(CandidateProfile.name) private readonly profiles: Model<CandidateProfile>,
     @InjectModel(ProfileKey.name) private readonly keys: Model<ProfileKey>,
@@ -144,7 +157,7 @@ export class ContactResolverService {
       workflowExternalId: command.workflowExternalId,
       candidateProfileId: profile.id,
       ...this.contactFields(command, profile),
-      existingRunStatus: holder.status,
+      existingRunStatus: holderStatus(holder),
       rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
@@ -202,37 +215,69 @@ export class ContactResolverService {
   }
 
   /**
-   * Holds (version, candidate) for a run that did not come through resolution (a retry of a failed
-   * run). Acquired when free or already held by that run; otherwise the holder is reported.
+   * Reserves (version, candidate) for a run that did not come through resolution (a retry of a
+   * failed run), until `reservedUntil`: the run's creation confirms it (confirmClaim). Acquired when
+   * free, already this run's, still held by the failed run it replaces (whose end has not reached
+   * us yet), or a reservation that lapsed; otherwise the holder is reported.
    */
   async acquireClaim(organizationId: string, request: ClaimsAcquireRequest): Promise<ClaimAnswer> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
-    let holder: RunClaim = await this.claim(
-      organizationId,
-      request.workflowVersionId,
-      request.candidateProfileId,
-      request.runId,
-      [],
-    );
-    if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
-    if (request.replacesRunId && holder.runId === request.replacesRunId) {
-      // The failed run's end has not reached us yet: its claim passes to the retry, and the late
-      // release (which names the failed run) then finds nothing to delete.
-      await this.claims
-        .updateOne(
-          { _id: claimId, runId: request.replacesRunId },
-          { $set: { runId: request.runId, status: 'RUNNING', claimedAt: new Date() } },
-        )
+    const acquired: ClaimAnswer = { acquired: true, holderRunId: request.runId, holderStatus: 'RUNNING' };
+    for (;;) {
+      const reservation = {
+        runId: request.runId,
+        status: 'RESERVED' as const,
+        claimedAt: new Date(),
+        reservedUntil: new Date(Date.now() + (this.options.claimReservationMs ?? CLAIM_RESERVATION_MS)),
+      };
+      try {
+        await this.claims.create({ _id: claimId, organizationId, ...reservation, outbox: [] });
+        return acquired;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const holder = await this.claims.findById(claimId).lean().exec();
+      if (!holder) continue; // released in between
+      if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
+      if (holder.runId === request.runId) return acquired; // a repeated request
+      const replaceable =
+        (request.replacesRunId !== undefined && holder.runId === request.replacesRunId) || hasLapsed(holder);
+      if (!replaceable) return { acquired: false, holderRunId: holder.runId, holderStatus: holderStatus(holder) };
+      // Moves only if the holder is still the one just read; the late release of a replaced run
+      // (which names that run) then finds nothing to delete.
+      const moved = await this.claims
+        .updateOne({ _id: claimId, runId: holder.runId, status: holder.status }, { $set: reservation })
         .exec();
-      holder = (await this.claims.findById(claimId).lean().exec()) ?? holder;
+      if (moved.modifiedCount === 1) return acquired;
     }
-    return { acquired: holder.runId === request.runId, holderRunId: holder.runId, holderStatus: holder.status };
   }
 
-  /** Gives a claim back, if the run still holds it (a retry that could not be started). */
+  /** The retry run exists: its reservation holds for the run's lifetime, like any claim. */
+  async confirmClaim(organizationId: string, ref: ClaimsConfirmCommand): Promise<void> {
+    const claimId = `${ref.workflowVersionId}:${ref.candidateProfileId}`;
+    const confirmed = await this.claims
+      .updateOne(
+        { _id: claimId, organizationId, runId: ref.runId, status: 'RESERVED' },
+        { $set: { status: 'RUNNING' }, $unset: { reservedUntil: 1 } },
+      )
+      .exec();
+    if (confirmed.matchedCount === 0) {
+      const holder = await this.claims.findById(claimId).lean().exec();
+      // Confirmed already (a redelivery), or settled by the run's end: nothing to do. Otherwise the
+      // reservation lapsed before the run was made and another run took the candidate.
+      if (holder && holder.runId !== ref.runId)
+        this.logger.warn(
+          `claim ${claimId}: the reservation of run ${ref.runId} lapsed before its confirmation; run ${holder.runId} holds it`,
+        );
+    }
+  }
+
+  /** Gives a claim back, if the run still holds it (sent by gateways of the previous release). */
   async releaseClaim(organizationId: string, request: ClaimsReleaseRequest): Promise<void> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
-    await this.claims.deleteOne({ _id: claimId, organizationId, runId: request.runId, status: 'RUNNING' }).exec();
+    await this.claims
+      .deleteOne({ _id: claimId, organizationId, runId: request.runId, status: { $in: ['RUNNING', 'RESERVED'] } })
+      .exec();
   }
 
   private contactFields(command: ContactsResolveCommand, profile: ResolvedProfile) {
@@ -272,6 +317,13 @@ export class ContactResolverService {
         if (!isDuplicateKeyError(error)) throw error;
       }
       const holder = await this.claims.findById(claimId).lean().exec();
+      if (holder && hasLapsed(holder)) {
+        // A retry's reservation that its run never confirmed: free, once it is removed as read.
+        await this.claims
+          .deleteOne({ _id: claimId, runId: holder.runId, status: 'RESERVED', reservedUntil: holder.reservedUntil })
+          .exec();
+        continue;
+      }
       if (holder) return { ...holder, created: false }; // our own claim on a redelivery, or another run's
       // released in between: try again
     }
@@ -403,4 +455,14 @@ export class ContactResolverService {
   private origin(envelope: MessageEnvelope) {
     return { organizationId: envelope.organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
   }
+}
+
+/** A reservation whose run was never confirmed in time. */
+function hasLapsed(claim: Pick<RunClaim, 'status' | 'reservedUntil'>, now = Date.now()): boolean {
+  return claim.status === 'RESERVED' && (!claim.reservedUntil || new Date(claim.reservedUntil).getTime() <= now);
+}
+
+/** The holder as the catalogue reports it: a reserved claim is a run being started. */
+function holderStatus(claim: Pick<RunClaim, 'status'>): 'RUNNING' | 'COMPLETED' {
+  return claim.status === 'COMPLETED' ? 'COMPLETED' : 'RUNNING';
 }

@@ -51,11 +51,13 @@ export class ProfileKey {
 }
 export const ProfileKeySchema = SchemaFactory.createForClass(ProfileKey);
 
-export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED'] as const;
+/** RESERVED: held for a retry run about to be created, until `reservedUntil` (ClaimsAcquireRequest). */
+export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED', 'RESERVED'] as const;
 
 /**
  * `_id` = `<workflowVersionId>:<candidateProfileId>`: at most one run per candidate and version
- * while it is RUNNING or COMPLETED. Failed and cancelled runs delete their claim. A claim made by
+ * while it is RUNNING or COMPLETED, or RESERVED for a retry run about to be made. Failed and
+ * cancelled runs delete their claim. A claim made by
  * resolution is also the record of that item (its messages are in `outbox`).
  */
 @Schema({ collection: 'run_claims', versionKey: false })
@@ -74,6 +76,10 @@ export class RunClaim {
 
   @Prop({ required: true })
   claimedAt!: Date;
+
+  /** A RESERVED claim lapses then unless its run's creation confirmed it (absent otherwise). */
+  @Prop({ type: Date })
+  reservedUntil?: Date | null;
 
   /** For the claim of a resolved item: its CONTACT_RESOLVED event and `runs.start`. */
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })

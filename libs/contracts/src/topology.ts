@@ -6,7 +6,12 @@ import { RunsResumeCommand } from './commands/runs-resume.command';
 import { RunsStartCommand } from './commands/runs-start.command';
 import { VersionsRegisterCommand } from './commands/versions-register.command';
 import { ConversationsOutcomeRequest, OpsRecentRunsQuery, RunsGetQuery, RunsListQuery } from './queries/run-queries';
-import { ClaimsAcquireRequest, ClaimsReleaseRequest, RunsRetryRequest } from './queries/run-retry';
+import {
+  ClaimsAcquireRequest,
+  ClaimsConfirmCommand,
+  ClaimsReleaseRequest,
+  RunsRetryRequest,
+} from './queries/run-retry';
 import {
   CallResultDeliveriesListRequest,
   CallResultSecretRevealRequest,
@@ -68,7 +73,11 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
   'contact-resolver': [
     {
       name: 'contact-resolver.commands',
-      bindings: [{ exchange: 'commands', routingKey: ContactsResolveCommand.type }],
+      bindings: [
+        { exchange: 'commands', routingKey: ContactsResolveCommand.type },
+        // A retry run's creation confirms the claim reserved for it.
+        { exchange: 'commands', routingKey: ClaimsConfirmCommand.type },
+      ],
     },
     {
       // Run-terminal events release (failed, cancelled) or settle (completed) a candidate's claim.

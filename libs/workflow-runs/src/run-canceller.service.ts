@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope, RunsCancelCommand } from '@wfp/contracts';
 import { isDuplicateKeyError } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
-import { DEFAULT_MAX_NODES_BYTES } from './run-events';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { applyTransition, planRunEnding } from './engine/run-transition';
 import { RunMetrics } from './run-metrics';
 import { RunStore } from './run-store';
@@ -24,6 +24,7 @@ export class RunCancellerService {
     @InjectModel(ArchivedWorkflow.name) private readonly archived: Model<ArchivedWorkflow>,
     private readonly store: RunStore,
     private readonly metrics: RunMetrics,
+    @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 
   /** Cancels one run, or every running run of an archived workflow. Returns how many it cancelled. */
@@ -83,7 +84,7 @@ export class RunCancellerService {
       const ending = planRunEnding(
         run,
         { outcome: 'cancelled', reason: reason ?? null },
-        { origin, now: new Date(), maxNodesBytes: DEFAULT_MAX_NODES_BYTES },
+        { origin, now: new Date(), maxNodesBytes: this.options.maxNodesBytes },
       );
       const messages = applyTransition(run, ending);
       if (await this.store.save(run, messages, envelope.id, wasWaiting)) {

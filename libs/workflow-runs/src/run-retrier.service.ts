@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ClaimsAcquireRequest,
+  ClaimsConfirmCommand,
   createEnvelope,
   RpcError,
   RunsResumeCommand,
   workflowEvent,
   WorkflowEventType,
+  type ClaimAnswer,
   type MessageEnvelope,
   type RunRetryAnswer,
   type RunsRetryRequest,
   type RunStartedData,
 } from '@wfp/contracts';
+import { RpcClient } from '@wfp/messaging';
 import type { RunMessage } from './engine/run-transition';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation } from './run-events';
@@ -17,11 +21,19 @@ import { RunMetrics } from './run-metrics';
 import { retryStartState } from './run-retry';
 import { RunStore } from './run-store';
 
+/** Shorter than the gateway's wait for the retry's answer, so a slow resolver is reported as such. */
+const CLAIM_TIMEOUT_MS = 3000;
+
 /**
  * Retries a FAILED run as a new run (`retryOfRunId`) on the same version, candidate and inputs,
  * starting at the node that failed with the context stored before it: nothing done before the
  * failure (a message sent, an HTTP call made) is done again. The retry's id is derived from the
  * failed run's, so repeated or concurrent retries make one run.
+ *
+ * The retry owns the candidate's claim on the version, as any run does: it reserves it first
+ * (request/reply to contact-resolver, so a refusal is the caller's 409), and the write that creates
+ * the run also confirms the reservation. Nothing has to be given back on a failure in between: a
+ * reservation no run confirms lapses (ContactResolverService.acquireClaim).
  */
 @Injectable()
 export class RunRetrierService {
@@ -29,6 +41,7 @@ export class RunRetrierService {
     private readonly store: RunStore,
     private readonly canceller: RunCancellerService,
     private readonly metrics: RunMetrics,
+    private readonly rpc: RpcClient,
   ) {}
 
   async retry(envelope: MessageEnvelope<RunsRetryRequest>): Promise<RunRetryAnswer> {
@@ -44,6 +57,23 @@ export class RunRetrierService {
       throw new RpcError('CONFLICT', 'The workflow is archived: its runs cannot be retried');
     const start = retryStartState(failed);
     if (!start) throw new RpcError('CONFLICT', 'The run failed before any node: start a new run instead');
+    const origin = { organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
+    const claim = failed.candidateProfileId
+      ? {
+          workflowVersionId: failed.workflowVersionId,
+          candidateProfileId: failed.candidateProfileId,
+          runId: retryRunId,
+        }
+      : null;
+    if (claim) {
+      const reserve: ClaimsAcquireRequest = { ...claim, replacesRunId: runId };
+      const answer = await this.rpc.request<ClaimAnswer>(ClaimsAcquireRequest.type, reserve, origin, CLAIM_TIMEOUT_MS);
+      if (!answer.acquired)
+        throw new RpcError(
+          'CONFLICT',
+          `The candidate already has a ${answer.holderStatus} run of this version (${answer.holderRunId}); it cannot run twice`,
+        );
+    }
 
     const startedAt = new Date();
     const run = {
@@ -77,12 +107,13 @@ export class RunRetrierService {
       version: 0,
       outbox: [],
     };
-    const origin = { organizationId, correlationId: envelope.correlationId, causationId: envelope.id };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [
       { kind: 'events', envelope: createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin) },
       // The retry runs from the queue, like any run: a crash after this insert cannot strand it.
       { kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: retryRunId }, origin) },
+      // The run exists from this write on: the candidate's claim is its own for its lifetime.
+      ...(claim ? [{ kind: 'commands' as const, envelope: createEnvelope(ClaimsConfirmCommand, claim, origin) }] : []),
     ];
     // A repeated request (the gateway tried again) is the same operation, whatever its message id.
     const operation = `retry:${retryRunId}`;

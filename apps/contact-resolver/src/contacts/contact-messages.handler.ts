@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ClaimsAcquireRequest,
+  ClaimsConfirmCommand,
   ClaimsReleaseRequest,
   ContactsResolveCommand,
   parsePayload,
@@ -47,6 +48,11 @@ export class ContactMessagesHandler {
       recordId,
       envelope.type === WorkflowEventType.RunCompleted,
     );
+  }
+
+  @EventPattern(ClaimsConfirmCommand.type)
+  async onClaimConfirm(@Payload() envelope: MessageEnvelope): Promise<void> {
+    await this.resolver.confirmClaim(envelope.organizationId, parsePayload(ClaimsConfirmCommand, envelope.payload));
   }
 
   @MessagePattern(ClaimsAcquireRequest.type)

@@ -1,9 +1,11 @@
 import { IsOptional, IsString, MinLength } from 'class-validator';
 
 /**
- * Retrying a failed run (DESIGN.md section 4, `POST /v1/workflow-runs/:runId/retry`): the gateway
- * moves the candidate's claim to the retry run (contact-resolver), then has the processor create
- * it. Both are request/reply so the caller learns at once why a retry is refused.
+ * Retrying a failed run (DESIGN.md section 4, `POST /v1/workflow-runs/:runId/retry`), the one
+ * request the gateway makes: the processor reserves the candidate's claim for the retry run
+ * (ClaimsAcquireRequest to contact-resolver), creates the run, and that same write confirms the
+ * reservation (ClaimsConfirmCommand). Request/reply, so the caller learns at once why a retry is
+ * refused; a reservation the run never confirms lapses by itself.
  */
 export class RunsRetryRequest {
   static readonly type = 'runs.retry';
@@ -41,7 +43,12 @@ export abstract class ClaimRef {
   runId!: string;
 }
 
-/** Holds (version, candidate) for a run, as contact resolution does for a new run. */
+/**
+ * Reserves (version, candidate) for a run that did not come through resolution (a retry), for a
+ * limited time: the run's creation confirms it (ClaimsConfirmCommand); a reservation nobody
+ * confirms (the processor stopped in between) lapses, so a claim never outlives a run that was
+ * never made.
+ */
 export class ClaimsAcquireRequest extends ClaimRef {
   static readonly type = 'claims.acquire';
   static readonly schemaVersion = 1;
@@ -60,7 +67,19 @@ export interface ClaimAnswer {
   holderStatus: 'RUNNING' | 'COMPLETED';
 }
 
-/** Gives the claim back if the given run still holds it (a retry that could not be started). */
+/**
+ * Makes a reservation a claim for the run's lifetime: published with the write that creates the
+ * run, so the claim holds exactly when the run exists.
+ */
+export class ClaimsConfirmCommand extends ClaimRef {
+  static readonly type = 'claims.confirm';
+  static readonly schemaVersion = 1;
+}
+
+/**
+ * Gives the claim back if the given run still holds it. Gateways of the previous release sent it
+ * when a retry could not be started; kept for them (a reservation now lapses by itself).
+ */
 export class ClaimsReleaseRequest extends ClaimRef {
   static readonly type = 'claims.release';
   static readonly schemaVersion = 1;
