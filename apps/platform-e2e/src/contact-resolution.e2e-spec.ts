@@ -221,9 +221,12 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
       .expect(202);
     await waitFor(() => platform.events.about('WORKFLOW_RUN_CANCELLED', first.runIds[0]));
     const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
-    await waitFor(async () => (await claims.countDocuments({ runId: first.runIds[0] })) === 0, {
-      what: 'the claim release',
-    });
+    await waitFor(
+      async () => (await claims.countDocuments({ runId: first.runIds[0], status: { $ne: 'ENDED' } })) === 0,
+      {
+        what: 'the claim release',
+      },
+    );
 
     const third = await requestRuns(workflowId, { contacts: [{ email: 'again+noreply@example.com' }] });
     const resolved = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLVED', third.runIds[0]));
@@ -236,9 +239,12 @@ describe('contact-resolver: inline contacts to candidate profiles and runs (real
     const failed = await waitFor(() => platform.events.about('WORKFLOW_RUN_FAILED', first.runIds[0]));
     expect(failed.data.errorCode).toBe('DOWNSTREAM_SERVICE_ERROR');
     const claims = mongo.db(platform.databases['contact-resolver']).collection('run_claims');
-    await waitFor(async () => (await claims.countDocuments({ runId: first.runIds[0] })) === 0, {
-      what: 'the claim release',
-    });
+    await waitFor(
+      async () => (await claims.countDocuments({ runId: first.runIds[0], status: { $ne: 'ENDED' } })) === 0,
+      {
+        what: 'the claim release',
+      },
+    );
     const second = await requestRuns(workflowId, { contacts: [{ externalId: 'fails_once' }] });
     const resolved = await waitFor(() => platform.events.about('WORKFLOW_CONTACT_RESOLVED', second.runIds[0]));
     expect(resolved.data.candidateProfileId).toBe(failed.data.candidateProfileId);

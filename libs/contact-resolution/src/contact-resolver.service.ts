@@ -210,8 +210,9 @@ export class ContactResolverService {
     completed: boolean,
   ): Promise<void> {
     const claimId = `${workflowVersionId}:${candidateProfileId}`;
-    if (completed) await this.claims.updateOne({ _id: claimId, runId }, { $set: { status: 'COMPLETED' } }).exec();
-    else await this.claims.deleteOne({ _id: claimId, runId }).exec();
+    // Kept, not deleted: it records the item that started the run (see CLAIM_STATUSES).
+    const status = completed ? 'COMPLETED' : 'ENDED';
+    await this.claims.updateOne({ _id: claimId, runId }, { $set: { status } }).exec();
   }
 
   /**
@@ -241,7 +242,7 @@ export class ContactResolverService {
       if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
       if (holder.runId === request.runId) return acquired; // a repeated request
       const replaceable =
-        (request.replacesRunId !== undefined && holder.runId === request.replacesRunId) || hasLapsed(holder);
+        (request.replacesRunId !== undefined && holder.runId === request.replacesRunId) || isFree(holder);
       if (!replaceable) return { acquired: false, holderRunId: holder.runId, holderStatus: holderStatus(holder) };
       // Moves only if the holder is still the one just read; the late release of a replaced run
       // (which names that run) then finds nothing to delete.
@@ -317,11 +318,16 @@ export class ContactResolverService {
         if (!isDuplicateKeyError(error)) throw error;
       }
       const holder = await this.claims.findById(claimId).lean().exec();
-      if (holder && hasLapsed(holder)) {
-        // A retry's reservation that its run never confirmed: free, once it is removed as read.
-        await this.claims
-          .deleteOne({ _id: claimId, runId: holder.runId, status: 'RESERVED', reservedUntil: holder.reservedUntil })
+      if (holder && holder.runId !== runId && isFree(holder)) {
+        // An ended run's claim, or a reservation no run confirmed: taken over if still as read.
+        const claim = { organizationId, runId, status: 'RUNNING' as const, claimedAt: new Date(), outbox };
+        const taken = await this.claims
+          .updateOne(
+            { _id: claimId, runId: holder.runId, status: holder.status },
+            { $set: claim, $unset: { reservedUntil: 1 } },
+          )
           .exec();
+        if (taken.modifiedCount === 1) return { _id: claimId, ...claim, created: true };
         continue;
       }
       if (holder) return { ...holder, created: false }; // our own claim on a redelivery, or another run's
@@ -457,8 +463,9 @@ export class ContactResolverService {
   }
 }
 
-/** A reservation whose run was never confirmed in time. */
-function hasLapsed(claim: Pick<RunClaim, 'status' | 'reservedUntil'>, now = Date.now()): boolean {
+/** Held by nobody: its run ended (failed, cancelled), or a reservation no run confirmed in time. */
+function isFree(claim: Pick<RunClaim, 'status' | 'reservedUntil'>, now = Date.now()): boolean {
+  if (claim.status === 'ENDED') return true;
   return claim.status === 'RESERVED' && (!claim.reservedUntil || new Date(claim.reservedUntil).getTime() <= now);
 }
 

@@ -51,13 +51,17 @@ export class ProfileKey {
 }
 export const ProfileKeySchema = SchemaFactory.createForClass(ProfileKey);
 
-/** RESERVED: held for a retry run about to be created, until `reservedUntil` (ClaimsAcquireRequest). */
-export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED', 'RESERVED'] as const;
+/**
+ * RESERVED: held for a retry run about to be created, until `reservedUntil` (ClaimsAcquireRequest).
+ * ENDED: its run failed or was cancelled; the candidate is free, and the document stays the record
+ * of the item that made it, so a late redelivery of that item finds it instead of claiming anew.
+ */
+export const CLAIM_STATUSES = ['RUNNING', 'COMPLETED', 'RESERVED', 'ENDED'] as const;
 
 /**
  * `_id` = `<workflowVersionId>:<candidateProfileId>`: at most one run per candidate and version
- * while it is RUNNING or COMPLETED, or RESERVED for a retry run about to be made. Failed and
- * cancelled runs delete their claim. A claim made by
+ * while it is RUNNING or COMPLETED, or RESERVED for a retry run about to be made. A failed or
+ * cancelled run's claim is ENDED: free for the next run, which takes the document over. A claim made by
  * resolution is also the record of that item (its messages are in `outbox`).
  */
 @Schema({ collection: 'run_claims', versionKey: false })
