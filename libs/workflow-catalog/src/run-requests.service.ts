@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ContactsResolveCommand, createEnvelope, newId, runIdFor, type InlineContact } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
 import { MessagePublisher } from '@wfp/messaging';
+import { inputProblems, type WorkflowDefinition } from '@wfp/workflow-graph';
 import { WorkflowsService, type Caller } from './workflows.service';
 
 export interface RunRequestInput {
@@ -53,6 +54,9 @@ export class RunRequestsService {
     if (target.status === 'ARCHIVED') throw ApiError.conflict('An archived workflow cannot be run');
     const version = target.version;
     if (!version) throw ApiError.conflict('The workflow has no published version: publish it first');
+    // The version's declared inputs hold for every run of it, started by request or by call.
+    const problems = inputProblems(version.inputs as WorkflowDefinition['inputs'], input.inputs ?? {});
+    if (problems.length > 0) throw ApiError.badRequest(problems.map((problem) => problem.message).join('; '), problems);
 
     const requestId = newId('req');
     const origin = {

@@ -10,7 +10,7 @@ export interface RunTarget {
   version: {
     id: string;
     number: number;
-    /** The version's declared inputs (`definition.inputs`), which a call checks its inputs against. */
+    /** The version's declared inputs (`definition.inputs`), which run requests and calls are checked against. */
     inputs: unknown;
   } | null;
 }
