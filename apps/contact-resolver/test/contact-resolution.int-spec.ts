@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { MongoClient, type Db } from 'mongodb';
 import {
+  createUncheckedEnvelope,
   contactDedupKey,
   ContactsResolveCommand,
   createEnvelope,
@@ -10,7 +11,6 @@ import {
   parsePayload,
   runIdFor,
   RunsStartCommand,
-  workflowEvent,
   WorkflowEventType,
   type ContactResolutionFailedData,
   type ContactResolutionSkippedData,
@@ -241,7 +241,10 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
           : ({ ...common, outcome: 'completed' } satisfies RunCompletedData);
     expect(ajv.validate(eventSchema(type), data)).toBe(true);
     const before = await acked('contact-resolver.run-events');
-    await publisher.publish('events', createEnvelope(workflowEvent(type), data, { organizationId: ORG }));
+    await publisher.publish(
+      'events',
+      createUncheckedEnvelope({ type, schemaVersion: 1 }, data, { organizationId: ORG }),
+    );
     await waitFor(async () => (await acked('contact-resolver.run-events')) > before, {
       what: `${type} of ${run.runId} handled`,
     });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
-import { createEnvelope } from '@wfp/contracts';
+import { createUncheckedEnvelope } from '@wfp/contracts';
 import { BrokerProbe, Platform, testInfra, waitFor } from '@wfp/testing';
 import { createOrganization, schemaErrors } from './support/fixtures';
 import { HttpReceiver, type ReceivedRequest } from './support/http-receiver';
@@ -393,7 +393,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     await createEndpoint('/fast', { eventTypes: events });
     const exchange = `${platform.namespace}.events`;
     for (let i = 0; i < 12; i += 1) {
-      const envelope = createEnvelope(
+      const envelope = createUncheckedEnvelope(
         { type: 'WORKFLOW_RUN_FAILED', schemaVersion: 1 },
         { recordId: `run_load_${i}`, organizationId },
         { organizationId },
@@ -428,7 +428,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
   it('delivers an event the broker delivers twice only once per endpoint', async () => {
     receiver.on('/once', () => ({ status: 200 }));
     const endpoint = await createEndpoint('/once', { eventTypes: ['WORKFLOW_PUBLISHED'] });
-    const envelope = createEnvelope(
+    const envelope = createUncheckedEnvelope(
       { type: 'WORKFLOW_PUBLISHED', schemaVersion: 1 },
       { recordId: 'wfv_dup', organizationId, workflowId: 'wf_dup', versionNumber: 1 },
       { organizationId },
@@ -450,7 +450,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     const exchange = `${platform.namespace}.events`;
     const eventIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {
-      const envelope = createEnvelope(
+      const envelope = createUncheckedEnvelope(
         { type: 'WORKFLOW_RUN_CANCELLED', schemaVersion: 1 },
         { recordId: `run_killed_${i}`, organizationId },
         { organizationId },

@@ -10,7 +10,7 @@ import type { GetMessage } from 'amqplib';
 import type { Model } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import {
-  createEnvelope,
+  createUncheckedEnvelope,
   eventSchema,
   WEBHOOK_ENVELOPE_SCHEMA,
   WebhookDeliveriesListRequest,
@@ -146,7 +146,9 @@ function catalogueEvent(type: WorkflowEventType, organizationId: string): Messag
   if (!example) throw new Error(`the catalogue has no example of ${type}`);
   const payload = { ...example, organizationId };
   expect(ajv.validate(eventSchema(type), payload) ? [] : ajv.errors).toEqual([]);
-  return createEnvelope({ type, schemaVersion: 1 }, payload, { organizationId });
+  return createUncheckedEnvelope({ type, schemaVersion: 1 }, payload, { organizationId }) as MessageEnvelope<
+    Record<string, unknown>
+  >;
 }
 
 /**
@@ -445,8 +447,8 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const organizationId = 'org_intake_invalid';
     await createEndpoint(organizationId, '/p-all');
     const type = { type: WorkflowEventType.RunFailed, schemaVersion: 1 };
-    const notAnObject = createEnvelope(type, 'not an object', { organizationId });
-    const missingFields = createEnvelope(type, { organizationId }, { organizationId });
+    const notAnObject = createUncheckedEnvelope(type, 'not an object', { organizationId });
+    const missingFields = createUncheckedEnvelope(type, { organizationId }, { organizationId });
     const good = catalogueEvent(WorkflowEventType.RunFailed, organizationId);
     const settled = async () =>
       (await acked()) + (await eventMessages('messages_handled_total', { outcome: 'dead-lettered' }));

@@ -131,16 +131,20 @@ describe('workflow-processor: the run engine end to end', () => {
   async function register(workflowId: string, definition: WorkflowDefinition): Promise<string> {
     expect(validateDefinitionForPublish(definition)).toEqual([]);
     const workflowVersionId = `${workflowId}_v1`;
-    await app
-      .get(MessagePublisher)
-      .publish(
-        'commands',
-        createEnvelope(
-          VersionsRegisterCommand,
-          { workflowId, workflowVersionId, versionNumber: 1, workflowExternalId: `ext_${workflowId}`, definition },
-          { organizationId: ORG },
-        ),
-      );
+    await app.get(MessagePublisher).publish(
+      'commands',
+      createEnvelope(
+        VersionsRegisterCommand,
+        {
+          workflowId,
+          workflowVersionId,
+          versionNumber: 1,
+          workflowExternalId: `ext_${workflowId}`,
+          definition: { ...definition },
+        },
+        { organizationId: ORG },
+      ),
+    );
     await waitFor(
       () =>
         db()

@@ -6,20 +6,21 @@ import type { Counter } from 'prom-client';
 import { MetricsRegistry } from '@wfp/observability';
 import {
   contactDedupKey,
+  ContactResolutionFailedEvent,
+  ContactResolutionSkippedEvent,
+  ContactResolvedEvent,
   createEnvelope,
   newId,
   RpcError,
   runIdFor,
   RunsStartCommand,
-  workflowEvent,
-  WorkflowEventType,
-  type ContactResolutionFailedData,
-  type ContactResolutionSkippedData,
-  type ContactResolvedData,
   type ClaimAnswer,
   type ClaimsAcquireRequest,
   type ClaimsConfirmCommand,
   type ClaimsReleaseRequest,
+  type ContactResolutionFailedData,
+  type ContactResolutionSkippedData,
+  type ContactResolvedData,
   type ContactsResolveCommand,
   type MessageEnvelope,
 } from '@wfp/contracts';
@@ -133,11 +134,7 @@ export class ContactResolverService {
     };
     // The claim is the record of a resolved item: it carries the item's messages.
     const outbox = [
-      toOutboxEntry(
-        'events',
-        createEnvelope(workflowEvent(WorkflowEventType.ContactResolved), resolved, this.origin(envelope)),
-        dedupKey,
-      ),
+      toOutboxEntry('events', createEnvelope(ContactResolvedEvent, resolved, this.origin(envelope)), dedupKey),
       toOutboxEntry('commands', createEnvelope(RunsStartCommand, start, this.origin(envelope)), dedupKey),
     ];
     const holder = await this.claim(organizationId, command.workflowVersionId, profile.id, runId, outbox);
@@ -161,11 +158,7 @@ export class ContactResolverService {
       rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
-      toOutboxEntry(
-        'events',
-        createEnvelope(workflowEvent(WorkflowEventType.ContactResolutionSkipped), skipped, this.origin(envelope)),
-        dedupKey,
-      ),
+      toOutboxEntry('events', createEnvelope(ContactResolutionSkippedEvent, skipped, this.origin(envelope)), dedupKey),
     ]);
   }
 
@@ -194,11 +187,7 @@ export class ContactResolverService {
       rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'failed', null, command.candidateProfileId ?? null, [
-      toOutboxEntry(
-        'events',
-        createEnvelope(workflowEvent(WorkflowEventType.ContactResolutionFailed), failed, this.origin(envelope)),
-        dedupKey,
-      ),
+      toOutboxEntry('events', createEnvelope(ContactResolutionFailedEvent, failed, this.origin(envelope)), dedupKey),
     ]);
   }
 

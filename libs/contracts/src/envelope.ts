@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MessageDefinition, MessageType, PayloadOf } from './message';
 
 /**
  * The internal envelope of every command and event on the broker (DESIGN.md section 2).
@@ -23,18 +24,32 @@ export interface EnvelopeOrigin {
   causationId?: string | null;
 }
 
-export interface MessageType {
-  readonly type: string;
-  readonly schemaVersion: number;
-}
-
-export function createEnvelope<TPayload>(
-  message: MessageType,
-  payload: TPayload,
+/**
+ * The envelope of one message: `payload` must be the payload its definition declares, so a
+ * mismatched pairing does not compile.
+ */
+export function createEnvelope<M extends MessageDefinition>(
+  message: M,
+  payload: PayloadOf<M>,
   origin: EnvelopeOrigin,
   id: string = newMessageId(message),
   occurredAt: Date = new Date(),
-): MessageEnvelope<TPayload> {
+): MessageEnvelope<PayloadOf<M>> {
+  return createUncheckedEnvelope(message, payload, origin, id, occurredAt) as MessageEnvelope<PayloadOf<M>>;
+}
+
+/**
+ * An envelope for a message known only by name: for transports and tools that forward what they do
+ * not define (request/reply by type, replays, tests of malformed input). Services publish their own
+ * messages with createEnvelope, which checks the payload's type against the definition.
+ */
+export function createUncheckedEnvelope(
+  message: MessageType,
+  payload: unknown,
+  origin: EnvelopeOrigin,
+  id: string = newMessageId(message),
+  occurredAt: Date = new Date(),
+): MessageEnvelope {
   return {
     id,
     type: message.type,

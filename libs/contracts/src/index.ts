@@ -13,7 +13,24 @@ export * from './queries/run-retry';
 export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/call-result';
-export * from './events/event-payloads';
+export * from './message';
+export * from './events/workflow-events';
+export {
+  CONTACT_FAILURE_REASONS,
+  EXISTING_RUN_STATUSES,
+  NODE_OUTCOME_SCHEMA,
+  RUN_ERROR_CLASSES,
+  RUN_ERROR_CODES,
+  RUN_OUTCOMES,
+  type ContactFields,
+  type ContactRejectedIdentifier,
+  type RecordFields,
+  type RunCorrelationFields,
+  type RunErrorClass,
+  type RunErrorCode,
+  type RunOutcome,
+  type RunTerminalFields,
+} from './events/event-fields';
 export * from './ids';
 export * from './broker-topology';
 export * from './events/event-schemas';

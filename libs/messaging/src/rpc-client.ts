@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, exchangeName, RpcError, type EnvelopeOrigin, type RpcReply } from '@wfp/contracts';
+import { createUncheckedEnvelope, exchangeName, RpcError, type EnvelopeOrigin, type RpcReply } from '@wfp/contracts';
 import { AmqpConnection } from './amqp-connection';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
@@ -47,7 +47,7 @@ export class RpcClient {
 
   async request<T>(type: string, payload: unknown, origin: EnvelopeOrigin, timeoutMs = 5000): Promise<T> {
     const correlationId = randomUUID();
-    const envelope = createEnvelope({ type, schemaVersion: 1 }, payload, origin);
+    const envelope = createUncheckedEnvelope({ type, schemaVersion: 1 }, payload, origin);
     const answer = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () =>

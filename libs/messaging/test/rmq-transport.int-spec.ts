@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type * as amqplib from 'amqplib';
 import {
-  createEnvelope,
+  createUncheckedEnvelope,
   InvalidMessageError,
   RpcError,
   RunsGetQuery,
@@ -72,7 +72,12 @@ describe('RmqTransport against RabbitMQ', () => {
   let probe: BrokerProbe;
 
   const command = (runId: string) =>
-    createEnvelope(RunsStartCommand, { runId }, { organizationId: 'org_test', correlationId: `corr-${runId}` });
+    // Only runId matters to these handlers: the payload is not a whole runs.start.
+    createUncheckedEnvelope(
+      RunsStartCommand,
+      { runId },
+      { organizationId: 'org_test', correlationId: `corr-${runId}` },
+    );
 
   async function nextDeadLetter(): Promise<amqplib.GetMessage> {
     return waitFor(() => probe.take(`${workQueue}.dlq`), { what: 'a dead-lettered message' });
@@ -159,14 +164,18 @@ describe('RmqTransport against RabbitMQ', () => {
 
   it('dead-letters a message type the service has no handler for', async () => {
     // versions.register is bound to this queue, but this test module registers no handler for it.
-    const message = createEnvelope(VersionsRegisterCommand, {}, { organizationId: 'org_test' });
+    const message = createUncheckedEnvelope(VersionsRegisterCommand, {}, { organizationId: 'org_test' });
     await publisher.publish('commands', message);
     const dead = await nextDeadLetter();
     expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('no-handler');
   });
 
   it('reports a message that no queue would receive instead of dropping it silently', async () => {
-    const orphan = createEnvelope({ type: 'nobody.listens', schemaVersion: 1 }, {}, { organizationId: 'org_test' });
+    const orphan = createUncheckedEnvelope(
+      { type: 'nobody.listens', schemaVersion: 1 },
+      {},
+      { organizationId: 'org_test' },
+    );
     await expect(publisher.publish('commands', orphan)).rejects.toBeInstanceOf(UnroutableMessageError);
   });
 

@@ -2,7 +2,7 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { getModelToken, InjectModel, MongooseModule, Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import { Schema as MongooseSchema, type Model } from 'mongoose';
-import { createEnvelope, workflowEvent, WorkflowEventType, type MessageEnvelope } from '@wfp/contracts';
+import { createUncheckedEnvelope, RunStartedEvent, type MessageEnvelope } from '@wfp/contracts';
 import { MessagingModule } from '@wfp/messaging';
 import {
   BrokerProbe,
@@ -46,7 +46,7 @@ describe('OutboxRelayService against RabbitMQ and FerretDB', () => {
   let probe: BrokerProbe;
 
   const event = (runId: string): MessageEnvelope =>
-    createEnvelope(workflowEvent(WorkflowEventType.RunStarted), { recordId: runId }, { organizationId: 'org_t' });
+    createUncheckedEnvelope(RunStartedEvent, { recordId: runId }, { organizationId: 'org_t' });
 
   async function received(count: number): Promise<MessageEnvelope[]> {
     const messages: MessageEnvelope[] = [];
@@ -112,7 +112,11 @@ describe('OutboxRelayService against RabbitMQ and FerretDB', () => {
   });
 
   it('keeps entries the broker would not route, so nothing is lost', async () => {
-    const command = createEnvelope({ type: 'nobody.consumes.this', schemaVersion: 1 }, {}, { organizationId: 'org_t' });
+    const command = createUncheckedEnvelope(
+      { type: 'nobody.consumes.this', schemaVersion: 1 },
+      {},
+      { organizationId: 'org_t' },
+    );
     await things.create({ _id: 'thing-3', outbox: [toOutboxEntry('commands', command)] });
     await relay.relay('things', 'thing-3');
     const stored = await things.findById('thing-3').lean();

@@ -8,10 +8,9 @@ import {
   newestFirstAfter,
   newestFirstCursor,
   newId,
+  PublishedEvent,
   RunsCancelCommand,
   VersionsRegisterCommand,
-  workflowEvent,
-  WorkflowEventType,
   type PublishedData,
 } from '@wfp/contracts';
 import { ApiError, decodeCursor, type Page } from '@wfp/http-kit';
@@ -312,7 +311,7 @@ export class WorkflowsService {
           // The processor's copy goes first: a run started right after this publish needs it.
           outbox: [
             toOutboxEntry('commands', createEnvelope(VersionsRegisterCommand, register, origin)),
-            toOutboxEntry('events', createEnvelope(workflowEvent(WorkflowEventType.Published), published, origin)),
+            toOutboxEntry('events', createEnvelope(PublishedEvent, published, origin)),
           ],
         });
       } catch (error) {

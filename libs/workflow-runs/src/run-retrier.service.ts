@@ -5,8 +5,7 @@ import {
   createEnvelope,
   RpcError,
   RunsResumeCommand,
-  workflowEvent,
-  WorkflowEventType,
+  RunStartedEvent,
   type ClaimAnswer,
   type MessageEnvelope,
   type RunRetryAnswer,
@@ -109,7 +108,7 @@ export class RunRetrierService {
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [
-      { kind: 'events', envelope: createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin) },
+      { kind: 'events', envelope: createEnvelope(RunStartedEvent, started, origin) },
       // The retry runs from the queue, like any run: a crash after this insert cannot strand it.
       { kind: 'commands', envelope: createEnvelope(RunsResumeCommand, { runId: retryRunId }, origin) },
       // The run exists from this write on: the candidate's claim is its own for its lifetime.

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
-  workflowEvent,
-  WorkflowEventType,
+  RunStartedEvent,
   type MessageEnvelope,
   type RunsStartCommand,
   type RunStartedData,
@@ -84,9 +83,7 @@ export class RunStarterService {
       outbox: [],
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
-    const messages: RunMessage[] = [
-      { kind: 'events', envelope: createEnvelope(workflowEvent(WorkflowEventType.RunStarted), started, origin) },
-    ];
+    const messages: RunMessage[] = [{ kind: 'events', envelope: createEnvelope(RunStartedEvent, started, origin) }];
     // A request accepted just before its workflow was archived: the run starts and is cancelled at once.
     const archivedReason = await this.canceller.archivedReason(envelope.organizationId, version.workflowId);
     if (archivedReason) {

@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
-import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import { createUncheckedEnvelope, type MessageEnvelope } from '@wfp/contracts';
 import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
 import { waitFor, type IsolatedInfra } from '@wfp/testing';
 import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
@@ -99,7 +99,8 @@ let runs = 0;
 /** A workflow event of the given type for the organization. */
 export function workflowEvent(type: string, organizationId: string): MessageEnvelope {
   runs += 1;
-  return createEnvelope(
+  // Only what delivery reads: the payload is not the catalogue's (the intake does not check it).
+  return createUncheckedEnvelope(
     { type, schemaVersion: 1 },
     { recordId: `run_${runs}`, organizationId, workflowId: 'wf_1', timestamp: new Date().toISOString() },
     { organizationId },

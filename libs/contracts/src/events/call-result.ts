@@ -1,4 +1,4 @@
-import type { RunErrorCode } from './event-payloads';
+import type { RunErrorCode } from './event-fields';
 
 /**
  * Callable workflows (seeds/callable-workflows-demo.txt): how a called run ended, as the caller

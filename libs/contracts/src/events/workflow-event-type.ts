@@ -1,30 +1,51 @@
-/** Every public workflow event (../shared/seeds/workflow-events.txt). The name is the routing key. */
+import type { PayloadOf } from '../message';
+import {
+  ContactResolutionFailedEvent,
+  ContactResolutionSkippedEvent,
+  ContactResolvedEvent,
+  NodeCompletedEvent,
+  PublishedEvent,
+  RunCancelledEvent,
+  RunCompletedEvent,
+  RunFailedEvent,
+  RunStartedEvent,
+  WORKFLOW_EVENTS,
+  type WorkflowEventDefinition,
+} from './workflow-events';
+
+/** The public event names (routing keys), taken from their definitions (workflow-events.ts). */
 export const WorkflowEventType = {
-  RunStarted: 'WORKFLOW_RUN_STARTED',
-  RunCompleted: 'WORKFLOW_RUN_COMPLETED',
-  RunFailed: 'WORKFLOW_RUN_FAILED',
-  RunCancelled: 'WORKFLOW_RUN_CANCELLED',
-  NodeCompleted: 'WORKFLOW_NODE_COMPLETED',
-  ContactResolved: 'WORKFLOW_CONTACT_RESOLVED',
-  ContactResolutionFailed: 'WORKFLOW_CONTACT_RESOLUTION_FAILED',
-  ContactResolutionSkipped: 'WORKFLOW_CONTACT_RESOLUTION_SKIPPED',
-  Published: 'WORKFLOW_PUBLISHED',
+  RunStarted: RunStartedEvent.type,
+  RunCompleted: RunCompletedEvent.type,
+  RunFailed: RunFailedEvent.type,
+  RunCancelled: RunCancelledEvent.type,
+  NodeCompleted: NodeCompletedEvent.type,
+  ContactResolved: ContactResolvedEvent.type,
+  ContactResolutionFailed: ContactResolutionFailedEvent.type,
+  ContactResolutionSkipped: ContactResolutionSkippedEvent.type,
+  Published: PublishedEvent.type,
 } as const;
 
-export type WorkflowEventType = (typeof WorkflowEventType)[keyof typeof WorkflowEventType];
+export type WorkflowEventType = WorkflowEventDefinition['type'];
 
-export const ALL_WORKFLOW_EVENT_TYPES: readonly WorkflowEventType[] = Object.values(WorkflowEventType);
+export const ALL_WORKFLOW_EVENT_TYPES: readonly WorkflowEventType[] = WORKFLOW_EVENTS.map((event) => event.type);
 
-/** Run-terminal events: the resolver binds these to release contact claims. */
-export const RUN_TERMINAL_EVENT_TYPES: readonly WorkflowEventType[] = [
-  WorkflowEventType.RunCompleted,
-  WorkflowEventType.RunFailed,
-  WorkflowEventType.RunCancelled,
-];
+/** Run-terminal events: the resolver consumes these to settle contact claims. */
+export const RUN_TERMINAL_EVENTS = [RunCompletedEvent, RunFailedEvent, RunCancelledEvent] as const;
+export const RUN_TERMINAL_EVENT_TYPES: readonly WorkflowEventType[] = RUN_TERMINAL_EVENTS.map((event) => event.type);
 
-/** Events are versioned together; a breaking payload change bumps this. */
-export const WORKFLOW_EVENT_SCHEMA_VERSION = 1;
-
-export function workflowEvent(type: WorkflowEventType) {
-  return { type, schemaVersion: WORKFLOW_EVENT_SCHEMA_VERSION } as const;
+/** The definition of a public event, by its name. */
+export function workflowEventDefinition<T extends WorkflowEventType>(
+  type: T,
+): Extract<WorkflowEventDefinition, { type: T }> {
+  const definition = WORKFLOW_EVENTS.find((event) => event.type === type);
+  if (!definition) throw new Error(`no workflow event ${type}`);
+  return definition as Extract<WorkflowEventDefinition, { type: T }>;
 }
+
+/** The payload of each public event, by name. */
+export type WorkflowEventDataMap = {
+  [D in WorkflowEventDefinition as D['type']]: PayloadOf<D>;
+};
+
+export type WorkflowEventData<T extends WorkflowEventType = WorkflowEventType> = WorkflowEventDataMap[T];

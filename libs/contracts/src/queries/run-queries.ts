@@ -22,7 +22,7 @@ import {
   type NodeOutcome,
 } from '../events/node-outcome';
 import type { CallResult } from '../events/call-result';
-import type { RunErrorClass, RunErrorCode, RunOutcome } from '../events/event-payloads';
+import type { RunErrorClass, RunErrorCode, RunOutcome } from '../events/event-fields';
 
 /**
  * Request/reply messages answered by workflow-processor (DESIGN.md section 2: the gateway reads

@@ -15,6 +15,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { ALL_WORKFLOW_EVENT_TYPES } from '../events/workflow-event-type';
+import { defineEvent } from '../message';
 
 /**
  * Request/reply messages answered by webhook-dispatcher, which owns endpoints and deliveries
@@ -24,6 +25,25 @@ import { ALL_WORKFLOW_EVENT_TYPES } from '../events/workflow-event-type';
 
 /** The test event `POST /v1/webhook-endpoints/:id/test` sends; it is not a workflow event. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'WEBHOOK_TEST';
+
+export interface WebhookTestData {
+  endpointId: string;
+  organizationId: string;
+  message: string;
+}
+
+export const WebhookTestEvent = defineEvent<WebhookTestData>()({
+  type: WEBHOOK_TEST_EVENT_TYPE,
+  schemaVersion: 1,
+  description: 'A test delivery to one endpoint, asked for with POST /v1/webhook-endpoints/:id/test',
+  recordId: 'none',
+  schema: {
+    type: 'object',
+    properties: { endpointId: { type: 'string' }, organizationId: { type: 'string' }, message: { type: 'string' } },
+    required: ['endpointId', 'organizationId', 'message'],
+    additionalProperties: false,
+  },
+});
 
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;

@@ -8,7 +8,7 @@ import {
   newestFirstCursor,
   parseCursor,
   RpcError,
-  WEBHOOK_TEST_EVENT_TYPE,
+  WebhookTestEvent,
   type DeliveryPageQuery,
   type WebhookDeliveriesListRequest,
   type WebhookDeliveryView,
@@ -149,7 +149,7 @@ export class WebhookDeliveriesService {
     await this.assertEnabled(organizationId, endpointId);
     const event = eventOf(
       createEnvelope(
-        { type: WEBHOOK_TEST_EVENT_TYPE, schemaVersion: 1 },
+        WebhookTestEvent,
         { endpointId, organizationId, message: 'This is a test event from the workflow platform.' },
         { organizationId },
       ),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { createEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import { createUncheckedEnvelope, type MessageEnvelope } from '@wfp/contracts';
 import { RunStore } from '../run-store';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { RunEngineService } from './run-engine.service';
@@ -45,7 +45,8 @@ export class RunTimersService implements OnApplicationBootstrap, OnApplicationSh
       for (;;) {
         const due = await this.store.claimDueTimer(new Date(), LEASE_MS);
         if (!due) return fired;
-        const cause: MessageEnvelope = createEnvelope(
+        // Never published: the cause the timeout's messages name (their causationId).
+        const cause: MessageEnvelope = createUncheckedEnvelope(
           { type: 'timer.fired', schemaVersion: 1 },
           { runId: due._id },
           { organizationId: due.organizationId },

@@ -1,8 +1,10 @@
 import {
   createEnvelope,
+  NodeCompletedEvent,
+  RunCancelledEvent,
+  RunCompletedEvent,
+  RunFailedEvent,
   RunsResumeCommand,
-  workflowEvent,
-  WorkflowEventType,
   type EnvelopeOrigin,
   type MessageEnvelope,
   type NodeCompletedData,
@@ -173,7 +175,7 @@ export function planNodeResult(
   const messages: RunMessage[] = [];
   if (routed) {
     const data: NodeCompletedData = { ...runCorrelation(run, now), ...nodeOutcome };
-    messages.push(event(createEnvelope(workflowEvent(WorkflowEventType.NodeCompleted), data, origin)));
+    messages.push(event(createEnvelope(NodeCompletedEvent, data, origin)));
     if (result.vars && Object.keys(result.vars).length > 0) update.vars = { ...run.vars, ...result.vars };
     if (result.output !== undefined) {
       update.output = result.output;
@@ -241,7 +243,7 @@ export function planRunEnding(run: PlannedRun, ending: RunEnding, context: Trans
         ...(ending.errorClass ? { errorClass: ending.errorClass } : {}),
         ...(lastFailedNodeId ? { lastFailedNodeId } : {}),
       };
-      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunFailed), data, origin);
+      envelope = createEnvelope(RunFailedEvent, data, origin);
       break;
     }
     case 'cancelled': {
@@ -255,7 +257,7 @@ export function planRunEnding(run: PlannedRun, ending: RunEnding, context: Trans
         outcome: 'cancelled',
         ...(ending.reason ? { cancellationReason: ending.reason } : {}),
       };
-      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunCancelled), data, origin);
+      envelope = createEnvelope(RunCancelledEvent, data, origin);
       break;
     }
     default: {
@@ -265,7 +267,7 @@ export function planRunEnding(run: PlannedRun, ending: RunEnding, context: Trans
         ...runTerminalFields(run, ending.outcome, now, context.maxNodesBytes),
         outcome: ending.outcome,
       };
-      envelope = createEnvelope(workflowEvent(WorkflowEventType.RunCompleted), data, origin);
+      envelope = createEnvelope(RunCompletedEvent, data, origin);
     }
   }
   const ended = { ...run, ...update };
