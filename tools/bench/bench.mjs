@@ -1307,11 +1307,15 @@ async function dispatcherThroughput(ctx, urls) {
         organizationId: ctx.organizationId,
         correlationId: id,
         causationId: null,
+        // A valid WORKFLOW_PUBLISHED (the dispatcher checks every payload against the catalogue).
         payload: {
-          recordId: `wfv_${index}`,
+          recordId: 'wf_bench',
           organizationId: ctx.organizationId,
-          workflowId: 'wf_bench',
+          workflowExternalId: null,
+          workflowVersionId: `wfv_${index}`,
           versionNumber: 1,
+          publishedByUserId: 'key_bench',
+          publishedAt: new Date().toISOString(),
         },
       };
       const ok = channel.publish(`${namespace}.events`, envelope.type, Buffer.from(JSON.stringify(envelope)), {

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
-import { createUncheckedEnvelope } from '@wfp/contracts';
-import { BrokerProbe, Platform, testInfra, waitFor } from '@wfp/testing';
+import { BrokerProbe, catalogueEvent, Platform, testInfra, waitFor } from '@wfp/testing';
 import { createOrganization, schemaErrors } from './support/fixtures';
 import { HttpReceiver, type ReceivedRequest } from './support/http-receiver';
 import { parsedWebhook, verifiedWebhook } from './support/webhook-sink';
@@ -393,11 +392,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     await createEndpoint('/fast', { eventTypes: events });
     const exchange = `${platform.namespace}.events`;
     for (let i = 0; i < 12; i += 1) {
-      const envelope = createUncheckedEnvelope(
-        { type: 'WORKFLOW_RUN_FAILED', schemaVersion: 1 },
-        { recordId: `run_load_${i}`, organizationId },
-        { organizationId },
-      );
+      const envelope = catalogueEvent('WORKFLOW_RUN_FAILED', organizationId, { recordId: `run_load_${i}` });
       await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
     }
     // The fast endpoint gets all twelve while the slow one still holds its first four (each takes 3 s).
@@ -428,11 +423,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
   it('delivers an event the broker delivers twice only once per endpoint', async () => {
     receiver.on('/once', () => ({ status: 200 }));
     const endpoint = await createEndpoint('/once', { eventTypes: ['WORKFLOW_PUBLISHED'] });
-    const envelope = createUncheckedEnvelope(
-      { type: 'WORKFLOW_PUBLISHED', schemaVersion: 1 },
-      { recordId: 'wfv_dup', organizationId, workflowId: 'wf_dup', versionNumber: 1 },
-      { organizationId },
-    );
+    const envelope = catalogueEvent('WORKFLOW_PUBLISHED', organizationId, { recordId: 'wf_dup' });
     const exchange = `${platform.namespace}.events`;
     await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
     await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
@@ -450,11 +441,7 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     const exchange = `${platform.namespace}.events`;
     const eventIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {
-      const envelope = createUncheckedEnvelope(
-        { type: 'WORKFLOW_RUN_CANCELLED', schemaVersion: 1 },
-        { recordId: `run_killed_${i}`, organizationId },
-        { organizationId },
-      );
+      const envelope = catalogueEvent('WORKFLOW_RUN_CANCELLED', organizationId, { recordId: `run_killed_${i}` });
       eventIds.push(envelope.id);
       await probe.publishRaw(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)));
     }

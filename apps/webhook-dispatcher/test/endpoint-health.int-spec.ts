@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { createUncheckedEnvelope } from '@wfp/contracts';
 import { MessagePublisher } from '@wfp/messaging';
-import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
 import { WebhookDeliveriesService, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
 
@@ -50,11 +49,7 @@ describe('webhook-dispatcher: an endpoint failing for the configured period is d
     const endpoints = app.get(WebhookEndpointsService);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const endpoint = await endpoints.create(organizationId, { url });
-    const event = createUncheckedEnvelope(
-      { type: 'WORKFLOW_PUBLISHED', schemaVersion: 1 },
-      { recordId: 'wfv_1', organizationId, workflowId: 'wf_1', versionNumber: 1 },
-      { organizationId },
-    );
+    const event = catalogueEvent('WORKFLOW_PUBLISHED', organizationId, { recordId: 'wf_1' });
     await app.get(MessagePublisher).publish('events', event);
 
     const disabled = await waitFor(

@@ -437,13 +437,8 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     expect(await deliveries().countDocuments({ organizationId }).exec()).toBe(1);
   });
 
-  // DEFECT, reported and not fixed here: WorkflowEventsHandler hands every well-formed envelope to
-  // EventIntakeService.take, which never checks the payload against the catalogue, so a payload
-  // that is not even an object is delivered (`"data":"not an object"`, against
-  // WEBHOOK_ENVELOPE_SCHEMA) and stored SUCCEEDED. `it.failing` passes while the defect is there;
-  // once payloads are checked (InvalidMessageError, which the transport dead-letters as
-  // `invalid-payload` without retries), make this an ordinary `it`.
-  it.failing('dead-letters an event whose payload breaks the catalogue instead of delivering it', async () => {
+  // Every payload is checked against its event's definition before intake (@HandlesMessage).
+  it('dead-letters an event whose payload breaks the catalogue instead of delivering it', async () => {
     const organizationId = 'org_intake_invalid';
     await createEndpoint(organizationId, '/p-all');
     const type = { type: WorkflowEventType.RunFailed, schemaVersion: 1 };

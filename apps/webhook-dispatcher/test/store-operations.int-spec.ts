@@ -1,3 +1,4 @@
+import type { WorkflowEventType } from '@wfp/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { MessagePublisher } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
@@ -44,7 +45,8 @@ describe('webhook-dispatcher: store operations per event', () => {
     await receiver?.stop();
   });
 
-  const publish = (type: string) => app.get(MessagePublisher).publish('events', workflowEvent(type, organizationId));
+  const publish = (type: WorkflowEventType) =>
+    app.get(MessagePublisher).publish('events', workflowEvent(type, organizationId));
 
   async function handled(count: number): Promise<void> {
     await waitFor(async () => (await acknowledgedEvents(app, isolated)) >= count, {

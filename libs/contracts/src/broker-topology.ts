@@ -3,6 +3,7 @@ import {
   SERVICE_QUEUES,
   SERVICE_RETIRED_BINDINGS,
   SERVICE_RPC,
+  type ConsumedQueue,
   type ExchangeKind,
   type ServiceName,
 } from './topology';
@@ -80,12 +81,19 @@ export function retryDelayFor(retryNumber: number, delaysMs: readonly number[]):
   return delaysMs[index];
 }
 
-export function buildServiceTopology(options: {
-  namespace: string;
-  service: ServiceName;
-  queueType: 'classic' | 'quorum';
-  retryDelaysMs: readonly number[];
-}): ServiceTopology {
+export function buildServiceTopology(
+  options: {
+    namespace: string;
+    service: ServiceName;
+    queueType: 'classic' | 'quorum';
+    retryDelaysMs: readonly number[];
+  },
+  /**
+   * The service's work queues and bindings: a running service passes what its handlers declared
+   * (consumedQueuesOf); tools that prepare a broker for a service use the published table.
+   */
+  consumedQueues: readonly ConsumedQueue[] = SERVICE_QUEUES[options.service],
+): ServiceTopology {
   const { namespace, queueType } = options;
   const typeArgument = { 'x-queue-type': queueType };
   const deadLetterExchange = exchangeName(namespace, 'dead-letter');
@@ -100,7 +108,7 @@ export function buildServiceTopology(options: {
   const workQueues: WorkQueueTopology[] = [];
   const delays = [...new Set(options.retryDelaysMs)];
 
-  for (const consumed of SERVICE_QUEUES[options.service]) {
+  for (const consumed of consumedQueues) {
     const queue = queueName(namespace, consumed.name);
     const deadLetterQueue = deadLetterQueueName(queue);
     // A message rejected without requeue (the broker's own dead-lettering) lands in the DLQ too.

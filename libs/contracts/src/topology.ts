@@ -31,9 +31,11 @@ import {
 } from './queries/webhook-requests';
 
 /**
- * Which service consumes what (DESIGN.md section 2). Each service declares its own queues from
- * this table at start-up; publishers only declare the exchanges. Names are prefixed with the
- * configured namespace, e.g. `wf.commands`, `wf.workflow-processor.commands`.
+ * Which service consumes what (DESIGN.md section 2), as published for tools that prepare a broker
+ * for a service they do not run (the tests' shared infrastructure, the chaos scenario) and for the
+ * operations views. A running service declares its queues from its handlers' own declarations
+ * (@HandlesMessage); each app's topology test checks they equal this table. Names are prefixed with
+ * the configured namespace, e.g. `wf.commands`, `wf.workflow-processor.commands`.
  */
 export type ExchangeKind = 'commands' | 'events' | 'rpc';
 
@@ -53,11 +55,20 @@ export interface ConsumedQueue {
 
 export type ServiceName = 'workflow-api' | 'workflow-processor' | 'webhook-dispatcher' | 'contact-resolver';
 
+/** The work queues (names without the namespace): handlers name theirs (@HandlesMessage). */
+export const WORK_QUEUES = {
+  processorCommands: 'workflow-processor.commands',
+  processorControl: 'workflow-processor.control',
+  resolverCommands: 'contact-resolver.commands',
+  resolverRunEvents: 'contact-resolver.run-events',
+  dispatcherEvents: 'webhook-dispatcher.events',
+} as const;
+
 export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
   'workflow-api': [],
   'workflow-processor': [
     {
-      name: 'workflow-processor.commands',
+      name: WORK_QUEUES.processorCommands,
       bindings: [
         { exchange: 'commands', routingKey: VersionsRegisterCommand.type },
         { exchange: 'commands', routingKey: RunsStartCommand.type },
@@ -66,13 +77,13 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
     },
     {
       // Cancels have their own queue and consumer (and prefetch): they never wait behind runs.
-      name: 'workflow-processor.control',
+      name: WORK_QUEUES.processorControl,
       bindings: [{ exchange: 'commands', routingKey: RunsCancelCommand.type }],
     },
   ],
   'contact-resolver': [
     {
-      name: 'contact-resolver.commands',
+      name: WORK_QUEUES.resolverCommands,
       bindings: [
         { exchange: 'commands', routingKey: ContactsResolveCommand.type },
         // A retry run's creation confirms the claim reserved for it.
@@ -81,13 +92,13 @@ export const SERVICE_QUEUES: Record<ServiceName, ConsumedQueue[]> = {
     },
     {
       // Run-terminal events release (failed, cancelled) or settle (completed) a candidate's claim.
-      name: 'contact-resolver.run-events',
+      name: WORK_QUEUES.resolverRunEvents,
       bindings: RUN_TERMINAL_EVENT_TYPES.map((routingKey) => ({ exchange: 'events' as const, routingKey })),
     },
   ],
   'webhook-dispatcher': [
     {
-      name: 'webhook-dispatcher.events',
+      name: WORK_QUEUES.dispatcherEvents,
       bindings: [...ALL_WORKFLOW_EVENT_TYPES, WorkflowCallResult.type].map((routingKey) => ({
         exchange: 'events' as const,
         routingKey,

@@ -13,3 +13,4 @@ export * from './publish-pending.error';
 export * from './change-notices';
 export * from './invalidations';
 export * from './defer-message.error';
+export * from './handles-message';

@@ -5,6 +5,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnection } from './amqp-connection';
 import { declareTopology } from './declare-topology';
+import { consumedQueuesOf } from './handles-message';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
 import { DeferMessage } from './defer-message.error';
@@ -73,7 +74,13 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   }
 
   listen(callback: (error?: unknown) => void): void {
-    const topology = buildServiceTopology(this.options);
+    // The work queues and their bindings come from the handlers' own declarations (@HandlesMessage).
+    let topology: ReturnType<typeof buildServiceTopology>;
+    try {
+      topology = buildServiceTopology(this.options, consumedQueuesOf(this.getHandlers()));
+    } catch (error) {
+      return callback(error);
+    }
     if (topology.workQueues.length === 0 && !topology.rpcQueue) return callback();
     const channel = this.connection.createChannel({
       name: 'consumer',

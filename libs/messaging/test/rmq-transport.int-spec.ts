@@ -1,15 +1,18 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type * as amqplib from 'amqplib';
 import {
+  createEnvelope,
   createUncheckedEnvelope,
   InvalidMessageError,
   RpcError,
   RunsGetQuery,
   RunsListQuery,
+  RunsResumeCommand,
   RunsStartCommand,
   VersionsRegisterCommand,
+  WORK_QUEUES,
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { BrokerProbe, deleteBrokerNamespace, testInfra, uniqueSuffix, waitFor } from '@wfp/testing';
@@ -17,6 +20,7 @@ import {
   ATTEMPT_HEADER,
   connectMessageConsumers,
   DEAD_LETTER_REASON_HEADER,
+  HandlesMessage,
   MessageHandlers,
   MessagePublisher,
   MessagingModule,
@@ -38,7 +42,7 @@ class Script {
 class ScriptedHandler {
   constructor(private readonly script: Script) {}
 
-  @EventPattern(RunsStartCommand.type)
+  @HandlesMessage(RunsResumeCommand, { queue: WORK_QUEUES.processorCommands })
   async handle(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     this.script.calls.push({ id: envelope.id, attempt: context.attempt, final: context.isFinalAttempt });
     await this.script.behaviour(envelope, context);
@@ -72,12 +76,7 @@ describe('RmqTransport against RabbitMQ', () => {
   let probe: BrokerProbe;
 
   const command = (runId: string) =>
-    // Only runId matters to these handlers: the payload is not a whole runs.start.
-    createUncheckedEnvelope(
-      RunsStartCommand,
-      { runId },
-      { organizationId: 'org_test', correlationId: `corr-${runId}` },
-    );
+    createEnvelope(RunsResumeCommand, { runId }, { organizationId: 'org_test', correlationId: `corr-${runId}` });
 
   async function nextDeadLetter(): Promise<amqplib.GetMessage> {
     return waitFor(() => probe.take(`${workQueue}.dlq`), { what: 'a dead-lettered message' });
@@ -147,7 +146,7 @@ describe('RmqTransport against RabbitMQ', () => {
 
   it('dead-letters an invalid payload at once instead of retrying it', async () => {
     script.behaviour = async () => {
-      throw new InvalidMessageError(RunsStartCommand.type, ['runId: must be a string']);
+      throw new InvalidMessageError(RunsResumeCommand.type, ['runId: must be a string']);
     };
     await publisher.publish('commands', command('run_invalid'));
     const dead = await nextDeadLetter();
@@ -155,17 +154,35 @@ describe('RmqTransport against RabbitMQ', () => {
     expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('invalid-payload');
   });
 
+  it('dead-letters a payload its definition refuses before the handler sees it, with the reason', async () => {
+    await publisher.publish(
+      'commands',
+      createUncheckedEnvelope(RunsResumeCommand, { runId: 7 }, { organizationId: 'org_test' }),
+    );
+    const dead = await nextDeadLetter();
+    expect(script.calls).toHaveLength(0);
+    expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('invalid-payload');
+    expect(String(dead.properties.headers?.['x-error'])).toContain('runId');
+  });
+
+  it('binds its work queue to exactly what its handlers declare', async () => {
+    // runs.start has no handler in this module: nothing binds it, so it is refused at publish.
+    await expect(
+      publisher.publish('commands', createUncheckedEnvelope(RunsStartCommand, {}, { organizationId: 'org_test' })),
+    ).rejects.toBeInstanceOf(UnroutableMessageError);
+  });
+
   it('dead-letters bytes that are not an envelope without calling any handler', async () => {
-    await probe.publishRaw(`${namespace}.commands`, RunsStartCommand.type, Buffer.from('{not json'));
+    await probe.publishRaw(`${namespace}.commands`, RunsResumeCommand.type, Buffer.from('{not json'));
     const dead = await nextDeadLetter();
     expect(script.calls).toHaveLength(0);
     expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('malformed');
   });
 
   it('dead-letters a message type the service has no handler for', async () => {
-    // versions.register is bound to this queue, but this test module registers no handler for it.
+    // Put straight into the work queue (as a binding left by an older release would route it).
     const message = createUncheckedEnvelope(VersionsRegisterCommand, {}, { organizationId: 'org_test' });
-    await publisher.publish('commands', message);
+    await probe.publishRaw('', workQueue, Buffer.from(JSON.stringify(message)));
     const dead = await nextDeadLetter();
     expect(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]).toBe('no-handler');
   });

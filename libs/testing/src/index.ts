@@ -8,3 +8,4 @@ export * from './isolated-infra';
 export * from './dedicated-infra';
 export * from './service-memory';
 export * from './event-tap';
+export * from './catalogue-events';

@@ -1,19 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ClaimsAcquireRequest,
   ClaimsConfirmCommand,
   ClaimsReleaseRequest,
   ContactsResolveCommand,
   parsePayload,
-  RUN_TERMINAL_EVENT_TYPES,
+  RUN_TERMINAL_EVENTS,
+  WORK_QUEUES,
   WorkflowEventType,
   type ClaimAnswer,
   type MessageEnvelope,
+  type RunCancelledData,
   type RunCompletedData,
+  type RunFailedData,
 } from '@wfp/contracts';
 import { ContactResolverService } from '@wfp/contact-resolution';
-import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 
 /** Message handlers of contact-resolver; the work lives in @wfp/contact-resolution. */
 @MessageHandlers()
@@ -22,10 +25,12 @@ export class ContactMessagesHandler {
 
   constructor(private readonly resolver: ContactResolverService) {}
 
-  @EventPattern(ContactsResolveCommand.type)
-  async onResolve(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
-    const payload = parsePayload(ContactsResolveCommand, envelope.payload);
-    const command = { ...envelope, payload };
+  @HandlesMessage(ContactsResolveCommand, { queue: WORK_QUEUES.resolverCommands })
+  async onResolve(
+    @Payload() command: MessageEnvelope<ContactsResolveCommand>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
+    const { payload } = command;
     try {
       const result = await this.resolver.resolve(command);
       this.logger.log(`item ${payload.contactIndex} of ${payload.requestId} ${result}`);
@@ -38,8 +43,10 @@ export class ContactMessagesHandler {
     }
   }
 
-  @EventPattern([...RUN_TERMINAL_EVENT_TYPES])
-  async onRunEnded(@Payload() envelope: MessageEnvelope<RunCompletedData>): Promise<void> {
+  @HandlesMessage(RUN_TERMINAL_EVENTS, { queue: WORK_QUEUES.resolverRunEvents })
+  async onRunEnded(
+    @Payload() envelope: MessageEnvelope<RunCompletedData | RunFailedData | RunCancelledData>,
+  ): Promise<void> {
     const { workflowVersionId, candidateProfileId, recordId } = envelope.payload;
     if (!workflowVersionId || !candidateProfileId) return;
     await this.resolver.settleClaim(
@@ -50,9 +57,9 @@ export class ContactMessagesHandler {
     );
   }
 
-  @EventPattern(ClaimsConfirmCommand.type)
-  async onClaimConfirm(@Payload() envelope: MessageEnvelope): Promise<void> {
-    await this.resolver.confirmClaim(envelope.organizationId, parsePayload(ClaimsConfirmCommand, envelope.payload));
+  @HandlesMessage(ClaimsConfirmCommand, { queue: WORK_QUEUES.resolverCommands })
+  async onClaimConfirm(@Payload() envelope: MessageEnvelope<ClaimsConfirmCommand>): Promise<void> {
+    await this.resolver.confirmClaim(envelope.organizationId, envelope.payload);
   }
 
   @MessagePattern(ClaimsAcquireRequest.type)

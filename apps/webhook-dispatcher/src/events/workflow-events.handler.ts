@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { ALL_WORKFLOW_EVENT_TYPES, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
-import { MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { WORK_QUEUES, WORKFLOW_EVENTS, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
+import { HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 import { EventIntakeService, type IntakeOptions } from '@wfp/webhook-delivery';
 
 /** Takes in every workflow event; the work lives in @wfp/webhook-delivery. */
@@ -11,7 +11,7 @@ export class WorkflowEventsHandler {
 
   constructor(private readonly intake: EventIntakeService) {}
 
-  @EventPattern(ALL_WORKFLOW_EVENT_TYPES)
+  @HandlesMessage(WORKFLOW_EVENTS, { queue: WORK_QUEUES.dispatcherEvents })
   async onWorkflowEvent(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
     const result = await this.intake.take(envelope, intakeOptions(context));
     // Per event at debug: the delivery log and the metrics are where deliveries are followed.
@@ -21,7 +21,8 @@ export class WorkflowEventsHandler {
       );
   }
 
-  @EventPattern(WorkflowCallResult.type)
+  // Published on the events exchange like the workflow events, though not one of the catalogue.
+  @HandlesMessage(WorkflowCallResult, { queue: WORK_QUEUES.dispatcherEvents, exchange: 'events' })
   async onCallResult(
     @Payload() envelope: MessageEnvelope<WorkflowCallResult>,
     @Ctx() context: MessageContext,

@@ -4,9 +4,9 @@ import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
-import { createUncheckedEnvelope, type MessageEnvelope } from '@wfp/contracts';
+import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
 import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
-import { waitFor, type IsolatedInfra } from '@wfp/testing';
+import { catalogueEvent, waitFor, type IsolatedInfra } from '@wfp/testing';
 import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
 
 /** A local receiver whose answer the test sets; it records every request. */
@@ -97,12 +97,8 @@ export async function acknowledgedEvents(app: INestApplication, isolated: Isolat
 let runs = 0;
 
 /** A workflow event of the given type for the organization. */
-export function workflowEvent(type: string, organizationId: string): MessageEnvelope {
+export function workflowEvent(type: WorkflowEventType, organizationId: string): MessageEnvelope {
   runs += 1;
-  // Only what delivery reads: the payload is not the catalogue's (the intake does not check it).
-  return createUncheckedEnvelope(
-    { type, schemaVersion: 1 },
-    { recordId: `run_${runs}`, organizationId, workflowId: 'wf_1', timestamp: new Date().toISOString() },
-    { organizationId },
-  );
+  // The catalogue's example of the type (the dispatcher checks every payload), as a run of its own.
+  return catalogueEvent(type, organizationId, { recordId: `run_${runs}` });
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ConversationsOutcomeRequest,
   parsePayload,
@@ -13,12 +13,13 @@ import {
   type RunRetryAnswer,
   RunsStartCommand,
   VersionsRegisterCommand,
+  WORK_QUEUES,
   type ConversationsOutcomeResult,
   type MessageEnvelope,
   type RunPage,
   type RunView,
 } from '@wfp/contracts';
-import { DeferMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { DeferMessage, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
   RunAdmission,
@@ -45,18 +46,20 @@ export class RunCommandsHandler {
     private readonly admission: RunAdmission,
   ) {}
 
-  @EventPattern(VersionsRegisterCommand.type)
-  async onVersionsRegister(@Payload() envelope: MessageEnvelope): Promise<void> {
-    const payload = parsePayload(VersionsRegisterCommand, envelope.payload);
-    await this.versions.register({ ...envelope, payload });
+  @HandlesMessage(VersionsRegisterCommand, { queue: WORK_QUEUES.processorCommands })
+  async onVersionsRegister(@Payload() envelope: MessageEnvelope<VersionsRegisterCommand>): Promise<void> {
+    await this.versions.register(envelope);
   }
 
-  @EventPattern(RunsStartCommand.type)
-  async onRunsStart(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
-    const payload = parsePayload(RunsStartCommand, envelope.payload);
+  @HandlesMessage(RunsStartCommand, { queue: WORK_QUEUES.processorCommands })
+  async onRunsStart(
+    @Payload() envelope: MessageEnvelope<RunsStartCommand>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
+    const { payload } = envelope;
     // Stored at once, whatever the organization's load: the run exists (and can be read or
     // cancelled) from now on; only its execution may wait its turn.
-    const { result, run } = await this.starter.start({ ...envelope, payload });
+    const { result, run } = await this.starter.start(envelope);
     this.logger.log(`run ${payload.runId} ${result}`);
     if (!run || run.status !== 'RUNNING') return;
     // Past its organization's share the start message itself waits (one message per run, so two
@@ -66,9 +69,12 @@ export class RunCommandsHandler {
     );
   }
 
-  @EventPattern(RunsResumeCommand.type)
-  async onRunsResume(@Payload() envelope: MessageEnvelope, @Ctx() context: MessageContext): Promise<void> {
-    const payload = parsePayload(RunsResumeCommand, envelope.payload);
+  @HandlesMessage(RunsResumeCommand, { queue: WORK_QUEUES.processorCommands })
+  async onRunsResume(
+    @Payload() envelope: MessageEnvelope<RunsResumeCommand>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
+    const { payload } = envelope;
     await this.admitted(envelope, () =>
       this.advanceOrFail(payload.runId, envelope, context, () =>
         this.engine.resume(envelope.organizationId, payload.runId, envelope),
@@ -76,10 +82,11 @@ export class RunCommandsHandler {
     );
   }
 
-  @EventPattern(RunsCancelCommand.type)
-  async onRunsCancel(@Payload() envelope: MessageEnvelope): Promise<void> {
-    const payload = parsePayload(RunsCancelCommand, envelope.payload);
-    const cancelled = await this.canceller.cancel({ ...envelope, payload });
+  // Cancels have their own queue and consumer: they never wait behind runs.
+  @HandlesMessage(RunsCancelCommand, { queue: WORK_QUEUES.processorControl })
+  async onRunsCancel(@Payload() envelope: MessageEnvelope<RunsCancelCommand>): Promise<void> {
+    const { payload } = envelope;
+    const cancelled = await this.canceller.cancel(envelope);
     this.logger.log(`${cancelled} run(s) cancelled (${payload.runId ?? `workflow ${payload.workflowId}`})`);
   }
 

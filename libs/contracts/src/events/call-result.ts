@@ -1,3 +1,4 @@
+import { IsObject, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
 import type { RunErrorCode } from './event-fields';
 
 /**
@@ -34,15 +35,33 @@ export class WorkflowCallResult {
   static readonly type = 'workflow.call.result';
   static readonly schemaVersion = 1;
 
+  @IsString()
+  @MinLength(1)
   runId!: string;
+
+  @IsString()
   workflowId!: string;
+
+  @IsString()
   workflowVersionId!: string;
+
+  @IsObject()
   result!: CallResult;
+
   /** The endpoint registered for `inputs.webhookUrl`, when the caller gave one. */
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
   webhookEndpointId!: string | null;
+
   /** The URL to send the result to when it is not that endpoint's own (RunCallDto.webhookUrl). */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
   webhookUrl?: string | null;
+
   /** Echoed unchanged to the webhook. */
+  @ValidateIf((_, value) => value !== null)
+  @IsObject()
   responseMeta!: Record<string, unknown> | null;
 }
 
