@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import Ajv2020 from 'ajv/dist/2020';
@@ -25,7 +23,7 @@ import {
 } from '@wfp/contracts';
 import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, MessagePublisher, RpcClient } from '@wfp/messaging';
 import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
-import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { catalogueEvent as catalogueEnvelope, IsolatedInfra, waitFor } from '@wfp/testing';
 import { DeliveryQueueEntry, WebhookDelivery } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
 
@@ -118,38 +116,9 @@ class VerifyingReceiver {
 
 const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
 
-/**
- * The example `data` of each event of the normative catalogue (../shared/seeds/workflow-events.txt),
- * by event name. The same reading as libs/contracts' catalogue-examples fixture, which the module
- * boundaries keep apps from importing.
- */
-function catalogueExamples(): Map<string, Record<string, unknown>> {
-  const text = readFileSync(path.resolve(__dirname, '../../../../shared/seeds/workflow-events.txt'), 'utf8');
-  const examples = new Map<string, Record<string, unknown>>();
-  for (let start = text.indexOf('{\n"event":'); start !== -1; start = text.indexOf('{\n"event":', start + 1)) {
-    for (let end = start, depth = 0; end < text.length; end += 1) {
-      depth += text[end] === '{' ? 1 : text[end] === '}' ? -1 : 0;
-      if (depth > 0) continue;
-      const example = JSON.parse(text.slice(start, end + 1)) as { event: string; data: Record<string, unknown> };
-      examples.set(example.event, example.data);
-      break;
-    }
-  }
-  return examples;
-}
-
-const examples = catalogueExamples();
-
-/** A workflow event whose payload is the catalogue's example of its type, for this organization. */
-function catalogueEvent(type: WorkflowEventType, organizationId: string): MessageEnvelope<Record<string, unknown>> {
-  const example = examples.get(type);
-  if (!example) throw new Error(`the catalogue has no example of ${type}`);
-  const payload = { ...example, organizationId };
-  expect(ajv.validate(eventSchema(type), payload) ? [] : ajv.errors).toEqual([]);
-  return createUncheckedEnvelope({ type, schemaVersion: 1 }, payload, { organizationId }) as MessageEnvelope<
-    Record<string, unknown>
-  >;
-}
+/** A workflow event whose payload is the catalogue's example of its type (checked), for this organization. */
+const catalogueEvent = (type: WorkflowEventType, organizationId: string): MessageEnvelope =>
+  catalogueEnvelope(type, organizationId);
 
 /**
  * webhook-dispatcher booted in process (its production bootstrap) against RabbitMQ and FerretDB:

@@ -4,7 +4,8 @@ import type { Run } from './run.schema';
 /** Largest serialized `nodes[]` a terminal event carries before it is truncated. */
 export const DEFAULT_MAX_NODES_BYTES = 200_000;
 
-type RunIdentity = Pick<
+/** Who a run is: what every run-lifecycle event names. */
+export type RunIdentity = Pick<
   Run,
   | '_id'
   | 'organizationId'

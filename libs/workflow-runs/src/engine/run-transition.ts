@@ -18,7 +18,7 @@ import {
 } from '@wfp/contracts';
 import { toEventNodeType, type WorkflowNode } from '@wfp/workflow-graph';
 import { callResultEvents, endOf } from '../call-results';
-import { runCorrelation, runTerminalFields } from '../run-events';
+import { runCorrelation, runTerminalFields, type RunIdentity } from '../run-events';
 import type { Run } from '../run.schema';
 import type { NodeResult } from './node-result';
 import { nextStep } from './routing';
@@ -101,21 +101,7 @@ export type RunEnding =
   | { outcome: 'cancelled'; reason: string | null };
 
 /** What the planners read of a run: identity, what it has done, and where it stands. */
-export type PlannedRun = Readonly<
-  Pick<
-    Run,
-    | '_id'
-    | 'organizationId'
-    | 'workflowId'
-    | 'workflowVersionId'
-    | 'workflowExternalId'
-    | 'candidateProfileId'
-    | 'candidateProfileExternalId'
-    | 'startedAt'
-    | 'call'
-  > &
-    RunState
->;
+export type PlannedRun = Readonly<RunIdentity & Pick<Run, 'startedAt' | 'call'> & RunState>;
 
 const event = (envelope: MessageEnvelope): RunMessage => ({ kind: 'events', envelope });
 
