@@ -53,7 +53,7 @@ describe('Nx module boundaries', () => {
   it('stop pure libs from depending on I/O libs', async () => {
     const errors = await boundaryErrors(
       'libs/workflow-graph/src/boundary-probe.ts',
-      "import { MessagePublisher } from '@wfp/messaging';\nexport const probe = MessagePublisher;\n",
+      "import { MessagePublisherService } from '@wfp/messaging';\nexport const probe = MessagePublisherService;\n",
     );
     expect(errors).toEqual(['A project tagged with "type:util" can only depend on libs tagged with "type:util"']);
   });
@@ -61,7 +61,7 @@ describe('Nx module boundaries', () => {
   it('let an app use its own feature libs and the shared ones', async () => {
     const errors = await boundaryErrors(
       'apps/workflow-processor/src/boundary-probe.ts',
-      "import { RunStarterService } from '@wfp/workflow-runs';\nimport { MessagePublisher } from '@wfp/messaging';\nexport const probe = [RunStarterService, MessagePublisher];\n",
+      "import { RunStarterService } from '@wfp/workflow-runs';\nimport { MessagePublisherService } from '@wfp/messaging';\nexport const probe = [RunStarterService, MessagePublisherService];\n",
     );
     expect(errors).toEqual([]);
   });

@@ -9,7 +9,7 @@ import {
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { ContactResolverService, RunClaim } from '@wfp/contact-resolution';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
@@ -44,7 +44,7 @@ describe('contact-resolver: claim reservations for retries', () => {
 
   /** Resolves the contact for a version and returns its one contact event. */
   async function resolveOn(requestId: string, workflowVersionId: string): Promise<MessageEnvelope> {
-    await app.get(MessagePublisher).publish('commands', resolveCommand(requestId, workflowVersionId));
+    await app.get(MessagePublisherService).publish('commands', resolveCommand(requestId, workflowVersionId));
     return waitFor(async () => {
       const events = await isolated.takeEvents();
       return events.find((event) => event.type.startsWith('WORKFLOW_CONTACT_'));
@@ -95,7 +95,9 @@ describe('contact-resolver: claim reservations for retries', () => {
   it('becomes the run’s claim when the run’s creation confirms it', async () => {
     const ref = { workflowVersionId: 'wfv_confirmed', candidateProfileId, runId: 'run_retry_2' };
     await resolver.acquireClaim(organizationId, ref);
-    await app.get(MessagePublisher).publish('commands', createEnvelope(ClaimsConfirmCommand, ref, { organizationId }));
+    await app
+      .get(MessagePublisherService)
+      .publish('commands', createEnvelope(ClaimsConfirmCommand, ref, { organizationId }));
     await waitFor(async () => (await claimOf('wfv_confirmed'))?.status === 'RUNNING', { what: 'the confirmed claim' });
     const confirmed = await claimOf('wfv_confirmed');
     expect(confirmed).toMatchObject({ runId: 'run_retry_2', status: 'RUNNING' });

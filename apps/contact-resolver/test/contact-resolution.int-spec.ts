@@ -21,8 +21,8 @@ import {
   type RunCompletedData,
   type RunFailedData,
 } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
-import { MetricsRegistry } from '@wfp/observability';
+import { MessagePublisherService } from '@wfp/messaging';
+import { MetricsRegistryService } from '@wfp/observability';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
@@ -53,7 +53,7 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
 
   let isolated: IsolatedInfra;
   let app: INestApplication;
-  let publisher: MessagePublisher;
+  let publisher: MessagePublisherService;
   let mongo: MongoClient;
   let db: Db;
   let commandsQueue: string;
@@ -152,7 +152,7 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
   /** Messages of this queue the resolver acknowledged (handled to the end) so far. */
   async function acked(queue: 'contact-resolver.commands' | 'contact-resolver.run-events'): Promise<number> {
     const counter = app
-      .get(MetricsRegistry)
+      .get(MetricsRegistryService)
       .counter({ name: 'messages_handled_total', help: '', labelNames: ['queue', 'outcome'] });
     const { values } = await counter.get();
     return values
@@ -258,7 +258,7 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
     app = await bootstrap(isolated.serviceEnv({ CONTACT_RESOLVER_PORT: '0' }));
     await isolated.consuming('contact-resolver.commands');
     await isolated.consuming('contact-resolver.run-events');
-    publisher = app.get(MessagePublisher);
+    publisher = app.get(MessagePublisherService);
     mongo = await MongoClient.connect(isolated.infra.mongoUrl, { serverSelectionTimeoutMS: 5000 });
     db = mongo.db(isolated.database);
   });

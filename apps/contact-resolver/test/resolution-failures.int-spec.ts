@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createEnvelope, ContactsResolveCommand, type MessageEnvelope } from '@wfp/contracts';
 import { ContactResolverService } from '@wfp/contact-resolution';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
@@ -52,7 +52,7 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
       .spyOn(ContactResolverService.prototype, 'resolve')
       .mockRejectedValue(new Error('database unavailable'));
     await app
-      .get(MessagePublisher)
+      .get(MessagePublisherService)
       .publish('commands', command('req_exhaust', { email: 'ok@example.com', externalId: 'x1' }));
     const failed = await waitFor(async () => {
       const events = await drainEvents();
@@ -78,7 +78,7 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
   });
 
   it('never emits a second event for a redelivered command', async () => {
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     const once = command('req_twice', { email: 'twice@example.com' });
     await publisher.publish('commands', once);
     await publisher.publish('commands', once);

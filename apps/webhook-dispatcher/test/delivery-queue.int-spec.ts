@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import {
   DeliveryQueueEntry,
@@ -56,7 +56,7 @@ describe('webhook-dispatcher: retries come from the delivery queue', () => {
     const commands = await recordStoreCommands(app);
     const event = workflowEvent('WORKFLOW_RUN_FAILED', organizationId);
     const deliveryId = `${event.id}:${endpoint.id}`;
-    await app.get(MessagePublisher).publish('events', event);
+    await app.get(MessagePublisherService).publish('events', event);
 
     // The first attempt failed in the message handler, which stored the delivery PENDING and queued it.
     await waitFor(async () => (await acknowledgedEvents(app, isolated)) === 1, { what: 'the event handled' });

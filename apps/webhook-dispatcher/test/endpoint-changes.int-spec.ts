@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
-import { EndpointCache, EndpointChangeNotices, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { EndpointCacheService, EndpointChangeNoticesService, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
 import { acknowledgedEvents, Receiver, recordStoreCommands, workflowEvent } from './support/dispatcher-rig';
 
@@ -34,8 +34,8 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
     first = await bootstrap(env);
     second = await bootstrap(env);
     // Listening before anything is cached (the cache is dropped when an instance starts listening).
-    await first.get(EndpointChangeNotices).listening();
-    await second.get(EndpointChangeNotices).listening();
+    await first.get(EndpointChangeNoticesService).listening();
+    await second.get(EndpointChangeNoticesService).listening();
     await waitFor(
       async () => (await isolated.probe.stats(`${isolated.namespace}.webhook-dispatcher.events`))?.consumerCount === 2,
       { what: 'both instances consuming' },
@@ -51,7 +51,7 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
 
   it('delivers through the other instance to an endpoint created, changed or deleted through the first', async () => {
     // The second instance has the organization cached, with no endpoint.
-    expect(await second.get(EndpointCache).ofOrganization(organizationId)).toEqual([]);
+    expect(await second.get(EndpointCacheService).ofOrganization(organizationId)).toEqual([]);
     const secondCommands = await recordStoreCommands(second);
 
     const endpoints = first.get(WebhookEndpointsService);
@@ -62,7 +62,7 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
 
     // Only the second instance consumes from here on.
     await close(first);
-    const publisher = second.get(MessagePublisher);
+    const publisher = second.get(MessagePublisherService);
     const completed = workflowEvent('WORKFLOW_RUN_COMPLETED', organizationId);
     await publisher.publish('events', completed);
     await waitFor(() => receiver.to('/created').length === 1, { what: 'the delivery through the second instance' });
@@ -88,7 +88,7 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
       }),
     );
     try {
-      await third.get(EndpointChangeNotices).listening();
+      await third.get(EndpointChangeNoticesService).listening();
       const organization = 'org_deleted_elsewhere';
       const kept = await second
         .get(WebhookEndpointsService)
@@ -97,14 +97,14 @@ describe('webhook-dispatcher: endpoint changes reach every instance at once', ()
         .get(WebhookEndpointsService)
         .create(organization, { url: receiver.url('/doomed'), eventTypes: ['WORKFLOW_RUN_FAILED'] });
       // The third instance caches both endpoints, then the second deletes one.
-      expect((await third.get(EndpointCache).ofOrganization(organization)).map(({ _id }) => _id).sort()).toEqual(
+      expect((await third.get(EndpointCacheService).ofOrganization(organization)).map(({ _id }) => _id).sort()).toEqual(
         [kept.id, doomed.id].sort(),
       );
       await second.get(WebhookEndpointsService).delete(organization, doomed.id);
       await close(second);
 
       const failed = workflowEvent('WORKFLOW_RUN_FAILED', organization);
-      await third.get(MessagePublisher).publish('events', failed);
+      await third.get(MessagePublisherService).publish('events', failed);
       // Acknowledged once every subscribed endpoint was tried.
       await waitFor(async () => (await acknowledgedEvents(third, isolated)) === 1, { what: 'the event handled' });
       expect(receiver.to('/kept').map(({ webhookId }) => webhookId)).toEqual([failed.id]);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
 import { WebhookDeliveriesService, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
@@ -50,7 +50,7 @@ describe('webhook-dispatcher: an endpoint failing for the configured period is d
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const endpoint = await endpoints.create(organizationId, { url });
     const event = catalogueEvent('WORKFLOW_PUBLISHED', organizationId, { recordId: 'wf_1' });
-    await app.get(MessagePublisher).publish('events', event);
+    await app.get(MessagePublisherService).publish('events', event);
 
     const disabled = await waitFor(
       async () => {

@@ -21,8 +21,8 @@ import {
   type WebhookEndpointView,
   type WebhookPage,
 } from '@wfp/contracts';
-import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, MessagePublisher, RpcClient } from '@wfp/messaging';
-import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
+import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, MessagePublisherService, RpcClient } from '@wfp/messaging';
+import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { catalogueEvent as catalogueEnvelope, IsolatedInfra, waitFor } from '@wfp/testing';
 import { DeliveryQueueEntry, WebhookDelivery } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
@@ -181,7 +181,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
 
   /** Sum of this instance's `messages_*` counter samples for the events queue matching `labels`. */
   async function eventMessages(name: string, labels: Record<string, string>): Promise<number> {
-    return parsePrometheusText(await app.get(MetricsRegistry).metrics())
+    return parsePrometheusText(await app.get(MetricsRegistryService).metrics())
       .filter(
         (sample) =>
           sample.name === name &&
@@ -261,7 +261,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const elsewhere = catalogueEvent(WorkflowEventType.RunCompleted, otherOrganizationId);
     const before = await acked();
     const sentFrom = Math.floor(Date.now() / 1000);
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     for (const event of [completed, failed, elsewhere]) await publisher.publish('events', event);
     // An event message is acknowledged once each subscribed endpoint was tried and its delivery stored.
     await ackedBeyond(before, 3);
@@ -341,7 +341,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const organizationId = 'org_intake_twice';
     const endpoint = await createEndpoint(organizationId, '/twice', [WorkflowEventType.RunCancelled]);
     const event = catalogueEvent(WorkflowEventType.RunCancelled, organizationId);
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     const consumed = () => eventMessages('messages_consumed_total', { type: WorkflowEventType.RunCancelled });
     const consumedBefore = await consumed();
     const ackedBefore = await acked();
@@ -385,7 +385,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     // A good event of the organization after them: the dispatcher goes on delivering.
     const good = catalogueEvent(WorkflowEventType.RunFailed, organizationId);
     const before = await acked();
-    await app.get(MessagePublisher).publish('events', good);
+    await app.get(MessagePublisherService).publish('events', good);
     await ackedBeyond(before, 1);
 
     await waitFor(async () => (await isolated.probe.stats(deadLetterQueue()))?.messageCount === 2, {
@@ -417,7 +417,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const settled = async () =>
       (await acked()) + (await eventMessages('messages_handled_total', { outcome: 'dead-lettered' }));
     const before = await settled();
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     for (const event of [notAnObject, missingFields, good]) await publisher.publish('events', event);
     await waitFor(async () => (await settled()) >= before + 3, { what: 'the three events settled' });
 
@@ -454,7 +454,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const first = await createEndpoint(organizationId, '/c-first', [WorkflowEventType.NodeCompleted]);
     const event = catalogueEvent(WorkflowEventType.NodeCompleted, organizationId);
     const before = await acked();
-    await app.get(MessagePublisher).publish('events', event);
+    await app.get(MessagePublisherService).publish('events', event);
     await ackedBeyond(before, 1);
     const second = await createEndpoint(organizationId, '/c-second', [WorkflowEventType.NodeCompleted]);
 
@@ -486,7 +486,7 @@ describe('webhook-dispatcher: event intake and delivery', () => {
     const first = await createEndpoint(organizationId, '/r-first', [WorkflowEventType.NodeCompleted]);
     const event = catalogueEvent(WorkflowEventType.NodeCompleted, organizationId);
     const before = await acked();
-    await app.get(MessagePublisher).publish('events', event);
+    await app.get(MessagePublisherService).publish('events', event);
     await ackedBeyond(before, 1);
     expect(idsAt('/r-first')).toEqual([event.id]);
     const late = await createEndpoint(organizationId, '/r-late', [WorkflowEventType.NodeCompleted]);

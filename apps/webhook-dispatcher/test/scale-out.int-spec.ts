@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
-import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
+import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
 import { Receiver, workflowEvent } from './support/dispatcher-rig';
@@ -61,7 +61,7 @@ describe('webhook-dispatcher scale-out: leases hold across two instances', () =>
       return left > 0 ? 503 : answer(path);
     };
 
-    const publisher = apps[0].get(MessagePublisher);
+    const publisher = apps[0].get(MessagePublisherService);
     const events = Array.from({ length: EVENTS }, () => workflowEvent('WORKFLOW_RUN_FAILED', organizationId));
     for (const event of events) await publisher.publish('events', event);
 
@@ -106,7 +106,7 @@ describe('webhook-dispatcher scale-out: leases hold across two instances', () =>
 
 /** Attempts this instance made (its own metrics). */
 async function attemptsMade(app: INestApplication): Promise<number> {
-  return parsePrometheusText(await app.get(MetricsRegistry).metrics())
+  return parsePrometheusText(await app.get(MetricsRegistryService).metrics())
     .filter((sample) => sample.name === 'webhook_delivery_attempts_total')
     .reduce((sum, sample) => sum + sample.value, 0);
 }

@@ -1,6 +1,6 @@
 import type { WorkflowEventType } from '@wfp/contracts';
 import type { INestApplication } from '@nestjs/common';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { WebhookDeliveriesService, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
@@ -46,7 +46,7 @@ describe('webhook-dispatcher: store operations per event', () => {
   });
 
   const publish = (type: WorkflowEventType) =>
-    app.get(MessagePublisher).publish('events', workflowEvent(type, organizationId));
+    app.get(MessagePublisherService).publish('events', workflowEvent(type, organizationId));
 
   async function handled(count: number): Promise<void> {
     await waitFor(async () => (await acknowledgedEvents(app, isolated)) >= count, {

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { CallbackReceipts } from '@wfp/api-access';
+import { CallbackReceiptsService } from '@wfp/api-access';
 import { IsolatedInfra, TEST_ADMIN_TOKEN, TEST_MESSAGING_SECRET } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
@@ -23,7 +23,7 @@ describe('workflow-api: callback receipts', () => {
     await isolated?.cleanup();
   });
 
-  const receipts = (instance: number) => gateways[instance].get(CallbackReceipts);
+  const receipts = (instance: number) => gateways[instance].get(CallbackReceiptsService);
 
   it('runs the work of one of several concurrent callbacks with the same id, on any instance', async () => {
     let runs = 0;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
 import { createEnvelope, RunsCancelCommand, RunsStartCommand, VersionsRegisterCommand } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { bootstrap } from '../src/bootstrap';
 
@@ -89,7 +89,7 @@ describe('workflow-processor: one organization cannot stall the others', () => {
       definition,
     };
     await app
-      .get(MessagePublisher)
+      .get(MessagePublisherService)
       .publish('commands', createEnvelope(VersionsRegisterCommand, version, { organizationId }));
     await waitFor(
       () =>
@@ -102,7 +102,7 @@ describe('workflow-processor: one organization cannot stall the others', () => {
   }
 
   const start = (organizationId: string, workflowId: string, runId: string) =>
-    app.get(MessagePublisher).publish(
+    app.get(MessagePublisherService).publish(
       'commands',
       createEnvelope(
         RunsStartCommand,
@@ -138,7 +138,7 @@ describe('workflow-processor: one organization cannot stall the others', () => {
 
     // A cancel does not wait behind the busy runs either.
     await app
-      .get(MessagePublisher)
+      .get(MessagePublisherService)
       .publish(
         'commands',
         createEnvelope(RunsCancelCommand, { runId: busy[7], reason: 'test' }, { organizationId: 'org_busy' }),

@@ -18,7 +18,7 @@ import {
   type MessageEnvelope,
   type RunView,
 } from '@wfp/contracts';
-import { MessagePublisher, RpcClient } from '@wfp/messaging';
+import { MessagePublisherService, RpcClient } from '@wfp/messaging';
 import { IsolatedInfra, MessagingSimulator, TEST_MESSAGING_SECRET, waitFor } from '@wfp/testing';
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 import { RunCancellerService, RunStarterService } from '@wfp/workflow-runs';
@@ -131,7 +131,7 @@ describe('workflow-processor: the run engine end to end', () => {
   async function register(workflowId: string, definition: WorkflowDefinition): Promise<string> {
     expect(validateDefinitionForPublish(definition)).toEqual([]);
     const workflowVersionId = `${workflowId}_v1`;
-    await app.get(MessagePublisher).publish(
+    await app.get(MessagePublisherService).publish(
       'commands',
       createEnvelope(
         VersionsRegisterCommand,
@@ -179,7 +179,7 @@ describe('workflow-processor: the run engine end to end', () => {
     );
   }
 
-  const publishCommand = (envelope: MessageEnvelope) => app.get(MessagePublisher).publish('commands', envelope);
+  const publishCommand = (envelope: MessageEnvelope) => app.get(MessagePublisherService).publish('commands', envelope);
 
   const getRun = (runId: string) =>
     app.get(RpcClient).request<RunView>(RunsGetQuery.type, { runId }, { organizationId: ORG }, 5000);

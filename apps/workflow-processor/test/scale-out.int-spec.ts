@@ -9,7 +9,7 @@ import {
   VersionsRegisterCommand,
   type MessageEnvelope,
 } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { RunEngineService } from '@wfp/workflow-runs';
 import { bootstrap } from '../src/bootstrap';
@@ -81,7 +81,7 @@ describe('workflow-processor scale-out: version guards and timer leases hold acr
 
   it('gives each run one result for its waiting node and one ending, whichever instance gets there first', async () => {
     const db = mongo.db(isolated.database);
-    const publisher = apps[0].get(MessagePublisher);
+    const publisher = apps[0].get(MessagePublisherService);
     await publisher.publish(
       'commands',
       createEnvelope(

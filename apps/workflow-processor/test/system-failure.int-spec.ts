@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { createEnvelope, RunsStartCommand, VersionsRegisterCommand } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { IsolatedInfra, waitFor } from '@wfp/testing';
 import { RunEngineService } from '@wfp/workflow-runs';
 import { bootstrap } from '../src/bootstrap';
@@ -34,7 +34,7 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
     const advance = jest
       .spyOn(RunEngineService.prototype, 'advance')
       .mockRejectedValue(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' }));
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     const origin = { organizationId: 'org_sys', correlationId: 'corr-sys' };
     await publisher.publish(
       'commands',
@@ -111,7 +111,7 @@ describe('workflow-processor: retry budget spent → SYSTEM_FAILURE', () => {
       errmsg: `invalid key: "$schema" (key must not start with '$' sign)`,
     });
     const advance = jest.spyOn(RunEngineService.prototype, 'advance').mockRejectedValue(refused);
-    const publisher = app.get(MessagePublisher);
+    const publisher = app.get(MessagePublisherService);
     await publisher.publish(
       'commands',
       createEnvelope(

@@ -6,10 +6,10 @@ import { ApiErrorResponses } from '@wfp/http-kit';
 import { ADMIN_TOKEN, AdminTokenGuard, ApiKeyGuard } from './guards';
 import { AdminSessions } from './admin-session';
 import { CallbackReceipt, CallbackReceiptSchema } from './callback-receipt.schema';
-import { CallbackReceipts } from './callback-receipts';
+import { CallbackReceiptsService } from './callback-receipts.service';
 import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency-record.schema';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IdempotencyStore } from './idempotency.store';
+import { IdempotencyRepository } from './idempotency.repository';
 import { ApiKey, ApiKeySchema, Organization, OrganizationSchema } from './organization.schema';
 import { OrganizationsService } from './organizations.service';
 import { HitWindowStorage } from './hit-window.storage';
@@ -47,18 +47,18 @@ export class ApiAccessModule {
         ApiKeyGuard,
         AdminTokenGuard,
         ApiKeyRateLimitGuard,
-        IdempotencyStore,
+        IdempotencyRepository,
         IdempotencyInterceptor,
-        CallbackReceipts,
+        CallbackReceiptsService,
       ],
       exports: [
         OrganizationsService,
         ApiKeyGuard,
         AdminTokenGuard,
         ApiKeyRateLimitGuard,
-        IdempotencyStore,
+        IdempotencyRepository,
         IdempotencyInterceptor,
-        CallbackReceipts,
+        CallbackReceiptsService,
         ADMIN_TOKEN,
         AdminSessions,
       ],

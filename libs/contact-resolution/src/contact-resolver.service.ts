@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Model } from 'mongoose';
 import type { Counter } from 'prom-client';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 import {
   contactDedupKey,
   ContactResolutionFailedEvent,
@@ -80,7 +80,7 @@ export class ContactResolverService {
     @InjectModel(ContactResolution.name) private readonly resolutions: Model<ContactResolution>,
     private readonly outbox: OutboxRelayService,
     @Inject(RESOLVER_OPTIONS) private readonly options: ResolverOptions,
-    @Optional() registry: MetricsRegistry = new MetricsRegistry(),
+    @Optional() registry: MetricsRegistryService = new MetricsRegistryService(),
   ) {
     this.resolutionsRecorded = registry.counter({
       name: 'contact_resolutions_total',

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnectionService } from './amqp-connection.service';
 
 @Injectable()
 export class AmqpHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
   ) {}
 
   check(key = 'broker') {

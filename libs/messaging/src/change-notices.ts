@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { exchangeName } from '@wfp/contracts';
-import type { AmqpConnection } from './amqp-connection';
+import type { AmqpConnectionService } from './amqp-connection.service';
 
 export interface ChangeNoticesOptions {
   /** Broker namespace (the events exchange is `<namespace>.events`). */
@@ -43,7 +43,7 @@ export class ChangeNotices {
   private readonly channel: ChannelWrapper;
 
   constructor(
-    connection: AmqpConnection,
+    connection: AmqpConnectionService,
     private readonly options: ChangeNoticesOptions,
   ) {
     this.logger = new Logger(`ChangeNotices ${options.routingKey}`);

@@ -2,14 +2,14 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { TerminusModule } from '@nestjs/terminus';
 import type { ServiceName } from '@wfp/contracts';
 import type { BaseServiceConfig } from '@wfp/config';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnectionService } from './amqp-connection.service';
 import { AmqpHealthIndicator } from './amqp.health';
-import { MessagePublisher } from './message-publisher';
+import { MessagePublisherService } from './message-publisher.service';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { RmqTransport } from './rmq-transport';
 import { RpcClient } from './rpc-client';
-import { MessagingMetrics } from './messaging-metrics';
-import { LogContext } from '@wfp/observability';
+import { MessagingMetricsService } from './messaging-metrics.service';
+import { LogContextService } from '@wfp/observability';
 
 export function messagingOptionsFromConfig(config: BaseServiceConfig, service: ServiceName): MessagingOptions {
   return {
@@ -32,13 +32,20 @@ export class MessagingModule {
       imports: [TerminusModule],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: options },
-        AmqpConnection,
-        MessagePublisher,
+        AmqpConnectionService,
+        MessagePublisherService,
         RpcClient,
         AmqpHealthIndicator,
-        MessagingMetrics,
+        MessagingMetricsService,
       ],
-      exports: [MESSAGING_OPTIONS, AmqpConnection, MessagePublisher, RpcClient, AmqpHealthIndicator, MessagingMetrics],
+      exports: [
+        MESSAGING_OPTIONS,
+        AmqpConnectionService,
+        MessagePublisherService,
+        RpcClient,
+        AmqpHealthIndicator,
+        MessagingMetricsService,
+      ],
     };
   }
 }
@@ -46,19 +53,19 @@ export class MessagingModule {
 /** Attaches this service's message consumers; call before `app.startAllMicroservices()`. */
 export function connectMessageConsumers(app: INestApplication): void {
   const transport = new RmqTransport(
-    app.get(AmqpConnection),
+    app.get(AmqpConnectionService),
     app.get<MessagingOptions>(MESSAGING_OPTIONS),
-    app.get(MessagingMetrics),
+    app.get(MessagingMetricsService),
     logContextOf(app),
   );
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
 }
 
-/** The application's LogContext (createLoggerModule provides it); without one, handlers log without bindings. */
+/** The application's LogContextService (createLoggerModule provides it); without one, handlers log without bindings. */
 function logContextOf(app: INestApplication): (<T>(bindings: Record<string, unknown>, fn: () => T) => T) | undefined {
-  let logContext: LogContext;
+  let logContext: LogContextService;
   try {
-    logContext = app.get(LogContext, { strict: false });
+    logContext = app.get(LogContextService, { strict: false });
   } catch {
     return undefined;
   }

@@ -3,14 +3,14 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnectionService } from './amqp-connection.service';
 import { declareTopology } from './declare-topology';
 import { consumedQueuesOf } from './handles-message';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
 import { DeferMessage } from './defer-message.error';
 import { PublishPendingError } from './publish-pending.error';
-import type { HandlingOutcome, MessagingMetrics } from './messaging-metrics';
+import type { HandlingOutcome, MessagingMetricsService } from './messaging-metrics.service';
 import {
   buildServiceTopology,
   exchangeName,
@@ -64,10 +64,10 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   private closing = false;
 
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     private readonly options: MessagingOptions,
-    private readonly metrics?: MessagingMetrics,
-    /** Runs a handler with the message's correlation id on every log line (LogContext.run). */
+    private readonly metrics?: MessagingMetricsService,
+    /** Runs a handler with the message's correlation id on every log line (LogContextService.run). */
     private readonly logContext: <T>(bindings: Record<string, unknown>, fn: () => T) => T = (_bindings, fn) => fn(),
   ) {
     super();

@@ -3,7 +3,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { createUncheckedEnvelope, exchangeName, RpcError, type EnvelopeOrigin, type RpcReply } from '@wfp/contracts';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnectionService } from './amqp-connection.service';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /** RabbitMQ's direct reply-to pseudo-queue: replies need no queue of their own. */
@@ -26,7 +26,7 @@ export class RpcClient {
   private readonly pending = new Map<string, Pending>();
 
   constructor(
-    connection: AmqpConnection,
+    connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {
     this.channel = connection.createChannel({

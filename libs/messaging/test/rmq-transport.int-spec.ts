@@ -22,7 +22,7 @@ import {
   DEAD_LETTER_REASON_HEADER,
   HandlesMessage,
   MessageHandlers,
-  MessagePublisher,
+  MessagePublisherService,
   MessagingModule,
   RpcClient,
   UnroutableMessageError,
@@ -72,7 +72,7 @@ describe('RmqTransport against RabbitMQ', () => {
   const workQueue = `${namespace}.workflow-processor.commands`;
   let app: INestApplication;
   let script: Script;
-  let publisher: MessagePublisher;
+  let publisher: MessagePublisherService;
   let probe: BrokerProbe;
 
   const command = (runId: string) =>
@@ -93,7 +93,7 @@ describe('RmqTransport against RabbitMQ', () => {
     await app.startAllMicroservices();
     await app.init();
     script = app.get(Script);
-    publisher = app.get(MessagePublisher);
+    publisher = app.get(MessagePublisherService);
     probe = await BrokerProbe.connect(infra.amqpUrl);
     await waitFor(async () => (await probe.stats(workQueue))?.consumerCount === 1, { what: 'the consumer' });
   });

@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
-import { MetricsRegistry } from './metrics';
+import { MetricsRegistryService } from './metrics-registry.service';
 
 /**
  * One observation per HTTP request, by method, route pattern (not the raw path, which would make
@@ -12,7 +12,7 @@ import { MetricsRegistry } from './metrics';
 export class HttpMetricsMiddleware implements NestMiddleware {
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(registry: MetricsRegistry) {
+  constructor(registry: MetricsRegistryService) {
     this.duration = registry.histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP requests served, by method, route pattern and status code.',

@@ -2,11 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { LogContext } from './log-context';
+import { LogContextService } from './log-context.service';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
 
-/** The service's name as given to createLoggerModule; MetricsRegistry uses it as the `service` label. */
+/** The service's name as given to createLoggerModule; MetricsRegistryService uses it as the `service` label. */
 export const SERVICE_NAME_TOKEN = Symbol('SERVICE_NAME_TOKEN');
 
 /** Frequent operational requests (probes, scrapes) that would drown the request log. */
@@ -47,7 +47,7 @@ export function createLoggerModule(options: { service: string; level: string }):
     module: ObservabilityLoggerModule,
     global: true,
     imports: [pino],
-    providers: [{ provide: SERVICE_NAME_TOKEN, useValue: options.service }, LogContext],
-    exports: [SERVICE_NAME_TOKEN, LogContext],
+    providers: [{ provide: SERVICE_NAME_TOKEN, useValue: options.service }, LogContextService],
+    exports: [SERVICE_NAME_TOKEN, LogContextService],
   };
 }

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Inject, Optional, Req, Res } from '@nestjs
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiError } from '@wfp/http-kit';
-import { MetricsRegistry } from './metrics';
+import { MetricsRegistryService } from './metrics-registry.service';
 
 /**
  * Who may read `GET /metrics`, when provided (the gateway, whose port is public, lets only the
@@ -19,7 +19,7 @@ export type MetricsAccess = (request: Request) => boolean;
 @Controller('metrics')
 export class MetricsController {
   constructor(
-    private readonly registry: MetricsRegistry,
+    private readonly registry: MetricsRegistryService,
     @Optional() @Inject(METRICS_ACCESS) private readonly mayRead?: MetricsAccess,
   ) {}
 

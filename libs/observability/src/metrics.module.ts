@@ -9,17 +9,17 @@ import {
 } from '@nestjs/common';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { METRICS_ACCESS, MetricsController, type MetricsAccess } from './metrics.controller';
-import { MetricsRegistry } from './metrics';
+import { MetricsRegistryService } from './metrics-registry.service';
 
 /**
- * `GET /metrics`, a MetricsRegistry that any module can inject (global) to define its own metrics,
+ * `GET /metrics`, a MetricsRegistryService that any module can inject (global) to define its own metrics,
  * and a histogram of every HTTP request the application serves.
  */
 @Global()
 @Module({
-  providers: [MetricsRegistry],
+  providers: [MetricsRegistryService],
   controllers: [MetricsController],
-  exports: [MetricsRegistry],
+  exports: [MetricsRegistryService],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -6,7 +6,7 @@ import {
   type QueueDescription,
   type ServiceName,
 } from '@wfp/contracts';
-import { AmqpConnection, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
 
 export const SERVICE_NAMES = Object.keys(SERVICE_QUEUES) as ServiceName[];
 
@@ -18,11 +18,11 @@ export interface QueueState extends QueueDescription {
   consumerCount: number;
 }
 
-/** The queues of every service as the broker sees them (AmqpConnection.queueCounts). */
+/** The queues of every service as the broker sees them (AmqpConnectionService.queueCounts). */
 @Injectable()
 export class BrokerQueuesService {
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 

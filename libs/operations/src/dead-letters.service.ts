@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
 import { WebhookDeliveryDeadLettered, type QueueDescription, type ServiceName } from '@wfp/contracts';
-import { AmqpConnection } from '@wfp/messaging';
+import { AmqpConnectionService } from '@wfp/messaging';
 import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { BrokerQueuesService, SERVICE_NAMES } from './broker-queues.service';
 import { describeDeadLetter, replayHeaders, type DeadLetterView } from './dead-letters';
@@ -43,7 +43,7 @@ export class DeadLettersService {
   private readonly log = new Logger(DeadLettersService.name);
 
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     private readonly queues: BrokerQueuesService,
     private readonly webhooks: WebhookEndpointsClient,
   ) {}

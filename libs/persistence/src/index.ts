@@ -4,5 +4,5 @@ export * from './outbox-relay.service';
 export * from './mongo.health';
 export * from './persistence.module';
 export * from './mongo-errors';
-export * from './store-command-metrics';
+export * from './store-command-metrics.service';
 export * from './group-commit';

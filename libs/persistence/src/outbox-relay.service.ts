@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope } from '@wfp/contracts';
-import { MessagePublisher, PublishPendingError } from '@wfp/messaging';
+import { MessagePublisherService, PublishPendingError } from '@wfp/messaging';
 import { carriedOutbox, ownEntries, type OutboxDocument, type OutboxEntry } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -42,7 +42,7 @@ export class OutboxRelayService implements OnApplicationShutdown {
   /** Ids of entries being published by this process now. */
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly publisher: MessagePublisher) {}
+  constructor(private readonly publisher: MessagePublisherService) {}
 
   /**
    * Publishes entries a write has just stored, in order on one confirm channel, and resolves once

@@ -5,7 +5,7 @@ import { databaseNameFor } from './database-name';
 import { logServerStateChanges } from './database-state-log';
 import { MongoHealthIndicator } from './mongo.health';
 import { OutboxRelayService } from './outbox-relay.service';
-import { StoreCommandMetrics } from './store-command-metrics';
+import { StoreCommandMetricsService } from './store-command-metrics.service';
 import { installSocketWriteGuard } from './socket-write-guard';
 
 export interface PersistenceOptions {
@@ -35,11 +35,11 @@ export class PersistenceModule {
           ignoreUndefined: true,
           // One log line per outage and recovery of the database server.
           connectionFactory: logServerStateChanges,
-          // Command events feed store_commands_total (StoreCommandMetrics).
+          // Command events feed store_commands_total (StoreCommandMetricsService).
           monitorCommands: true,
         }),
       ],
-      providers: [OutboxRelayService, MongoHealthIndicator, StoreCommandMetrics],
+      providers: [OutboxRelayService, MongoHealthIndicator, StoreCommandMetricsService],
       exports: [MongooseModule, OutboxRelayService, MongoHealthIndicator],
     };
   }

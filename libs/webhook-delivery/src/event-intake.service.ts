@@ -4,10 +4,10 @@ import type { Model } from 'mongoose';
 import { GroupCommit } from '@wfp/persistence';
 import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from './delivery-options';
-import { DeadLetterNotices } from './delivery/dead-letter-notices';
+import { DeadLetterNoticesService } from './delivery/dead-letter-notices.service';
 import { NO_PROGRESS, postponed, type Settlement } from './delivery/delivery-outcome';
-import { DeliveryQueue, type QueuedDelivery } from './delivery/delivery-queue';
-import { deliveryUpdate, DeliveryWorker } from './delivery/delivery-worker.service';
+import { DeliveryQueueService, type QueuedDelivery } from './delivery/delivery-queue.service';
+import { deliveryUpdate, DeliveryWorkerService } from './delivery/delivery-worker.service';
 import { onlyDuplicateKeys } from './delivery/duplicate-keys';
 import type { DeliverableEvent } from './delivery/webhook-envelope';
 import { WebhookDelivery } from './delivery/webhook-delivery.schema';
@@ -63,9 +63,9 @@ export class EventIntakeService {
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
-    private readonly worker: DeliveryWorker,
-    private readonly queue: DeliveryQueue,
-    private readonly deadLetters: DeadLetterNotices,
+    private readonly worker: DeliveryWorkerService,
+    private readonly queue: DeliveryQueueService,
+    private readonly deadLetters: DeadLetterNoticesService,
   ) {
     // Lean: the records are built complete by this code, so mongoose's per-document casting and
     // validation (most of an insert's CPU) is skipped; the timestamps are set here instead.

@@ -1,21 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from './delivery-options';
-import { DeadLetterNotices } from './delivery/dead-letter-notices';
-import { DeliveryMetrics } from './delivery/delivery-metrics';
-import { DeliveryQueue } from './delivery/delivery-queue';
+import { DeadLetterNoticesService } from './delivery/dead-letter-notices.service';
+import { DeliveryMetricsService } from './delivery/delivery-metrics.service';
+import { DeliveryQueueService } from './delivery/delivery-queue.service';
 import { DeliveryQueueEntry, DeliveryQueueEntrySchema } from './delivery/delivery-queue-entry.schema';
-import { DeliverySender } from './delivery/delivery-sender';
-import { DeliveryWorker } from './delivery/delivery-worker.service';
-import { EndpointCircuitBreakers } from './delivery/endpoint-circuit-breakers';
+import { DeliverySenderService } from './delivery/delivery-sender.service';
+import { DeliveryWorkerService } from './delivery/delivery-worker.service';
+import { EndpointCircuitBreakersService } from './delivery/endpoint-circuit-breakers.service';
 import { WebhookDeliveriesService } from './delivery/webhook-deliveries.service';
 import { WebhookDelivery, WebhookDeliverySchema } from './delivery/webhook-delivery.schema';
-import { EndpointCache } from './endpoints/endpoint-cache';
-import { EndpointChangeNotices } from './endpoints/endpoint-change-notices';
+import { EndpointCacheService } from './endpoints/endpoint-cache.service';
+import { EndpointChangeNoticesService } from './endpoints/endpoint-change-notices.service';
 import { WebhookEndpoint, WebhookEndpointSchema } from './endpoints/webhook-endpoint.schema';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { EventIntakeService } from './event-intake.service';
-import { Migration, MigrationSchema, PendingDeliveriesMigration } from './migrations/pending-deliveries-migration';
+import {
+  Migration,
+  MigrationSchema,
+  PendingDeliveriesMigrationService,
+} from './migrations/pending-deliveries-migration.service';
 
 /** The dispatcher's work: endpoints (cached), event intake with delivery at once, retries from the delivery queue. */
 @Module({})
@@ -33,26 +37,26 @@ export class WebhookDeliveryModule {
       ],
       providers: [
         { provide: DELIVERY_OPTIONS, useValue: options },
-        EndpointCache,
-        EndpointChangeNotices,
+        EndpointCacheService,
+        EndpointChangeNoticesService,
         EventIntakeService,
         WebhookEndpointsService,
         WebhookDeliveriesService,
-        DeliveryQueue,
-        DeliveryWorker,
-        DeliverySender,
-        DeadLetterNotices,
-        EndpointCircuitBreakers,
-        DeliveryMetrics,
-        PendingDeliveriesMigration,
+        DeliveryQueueService,
+        DeliveryWorkerService,
+        DeliverySenderService,
+        DeadLetterNoticesService,
+        EndpointCircuitBreakersService,
+        DeliveryMetricsService,
+        PendingDeliveriesMigrationService,
       ],
       exports: [
         EventIntakeService,
         WebhookEndpointsService,
         WebhookDeliveriesService,
-        EndpointCircuitBreakers,
-        EndpointCache,
-        DeliveryQueue,
+        EndpointCircuitBreakersService,
+        EndpointCacheService,
+        DeliveryQueueService,
       ],
     };
   }

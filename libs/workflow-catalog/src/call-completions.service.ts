@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { exchangeName, WorkflowCallResult, type CallResult, type MessageEnvelope } from '@wfp/contracts';
-import { AmqpConnection, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
 
 /**
  * Lets `POST /v1/workflows/:id/call?wait=` wait for its run without polling: each gateway
@@ -15,7 +15,7 @@ export class CallCompletionsService implements OnModuleInit {
   private readonly waiting = new Map<string, (result: CallResult) => void>();
 
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 

@@ -4,5 +4,5 @@ export * from './run-requests.service';
 export * from './workflow-catalog.module';
 export * from './workflow-runs.service';
 export * from './workflow-calls.service';
-export * from './run-targets';
+export * from './run-targets.service';
 export * from './run-target-cache';

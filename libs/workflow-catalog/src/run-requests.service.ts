@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ContactsResolveCommand, createEnvelope, newId, runIdFor, type InlineContact } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { inputProblems, type WorkflowDefinition } from '@wfp/workflow-graph';
 import { WorkflowsService, type Caller } from './workflows.service';
 
@@ -25,7 +25,7 @@ export interface AcceptedRunRequest {
 export class RunRequestsService {
   constructor(
     private readonly workflows: WorkflowsService,
-    private readonly publisher: MessagePublisher,
+    private readonly publisher: MessagePublisherService,
   ) {}
 
   /**

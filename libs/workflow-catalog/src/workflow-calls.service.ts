@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createEnvelope, newId, RunsStartCommand, type CallResult } from '@wfp/contracts';
 import { ApiError } from '@wfp/http-kit';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { inputProblems, type WorkflowDefinition } from '@wfp/workflow-graph';
 import { CallCompletionsService } from './call-completions.service';
@@ -28,7 +28,7 @@ export class WorkflowCallsService {
   constructor(
     private readonly workflows: WorkflowsService,
     private readonly endpoints: WebhookEndpointsClient,
-    private readonly publisher: MessagePublisher,
+    private readonly publisher: MessagePublisherService,
     private readonly completions: CallCompletionsService,
   ) {}
 

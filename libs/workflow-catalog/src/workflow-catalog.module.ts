@@ -6,7 +6,7 @@ import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { CallCompletionsService } from './call-completions.service';
 import { WorkflowCallsService } from './workflow-calls.service';
 import { RunRequestsService } from './run-requests.service';
-import { RunTargets } from './run-targets';
+import { RunTargetsService } from './run-targets.service';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
 import { WorkflowRunsService } from './workflow-runs.service';
 import { WorkflowsService } from './workflows.service';
@@ -25,7 +25,7 @@ import { WorkflowsService } from './workflows.service';
     WorkflowRunsService,
     WorkflowCallsService,
     CallCompletionsService,
-    RunTargets,
+    RunTargetsService,
   ],
   exports: [WorkflowsService, RunRequestsService, WorkflowRunsService, WorkflowCallsService],
 })

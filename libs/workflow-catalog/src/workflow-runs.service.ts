@@ -13,7 +13,7 @@ import {
   type RunView,
 } from '@wfp/contracts';
 import { ApiError, rethrowRpcErrorAsHttp, type RpcTarget } from '@wfp/http-kit';
-import { MessagePublisher, RpcClient } from '@wfp/messaging';
+import { MessagePublisherService, RpcClient } from '@wfp/messaging';
 import type { Caller } from './workflows.service';
 
 /** How long the gateway waits for the processor before answering 503. */
@@ -29,7 +29,7 @@ const toHttp = rethrowRpcErrorAsHttp(PROCESSOR);
 export class WorkflowRunsService {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly publisher: MessagePublisher,
+    private readonly publisher: MessagePublisherService,
   ) {}
 
   get(caller: Caller, runId: string): Promise<RunView> {

@@ -18,7 +18,7 @@ import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry } from '@wfp/per
 import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/workflow-graph';
 
 import type { RunTarget } from './run-target-cache';
-import { RunTargets } from './run-targets';
+import { RunTargetsService } from './run-targets.service';
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
 
 export interface Caller {
@@ -86,7 +86,7 @@ export class WorkflowsService {
     @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
     @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
     private readonly outbox: OutboxRelayService,
-    private readonly targets: RunTargets,
+    private readonly targets: RunTargetsService,
   ) {}
 
   /**

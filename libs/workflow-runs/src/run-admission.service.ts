@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { OrganizationSlots } from './organization-slots';
-import { RunMetrics } from './run-metrics';
+import { RunMetricsService } from './run-metrics.service';
 
 /**
  * Which run messages this instance executes now: `organizationConcurrency` of one organization at
@@ -10,12 +10,12 @@ import { RunMetrics } from './run-metrics';
  * runs hold a bounded share of the consumer's prefetch and the other organizations' runs keep moving.
  */
 @Injectable()
-export class RunAdmission {
+export class RunAdmissionService {
   private readonly slots: OrganizationSlots;
 
   constructor(
     @Inject(ENGINE_OPTIONS) options: EngineOptions,
-    private readonly metrics: RunMetrics,
+    private readonly metrics: RunMetricsService,
   ) {
     this.slots = new OrganizationSlots(options.organizationConcurrency, options.spareCapacityBelow);
   }

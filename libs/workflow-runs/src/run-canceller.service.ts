@@ -6,8 +6,8 @@ import { isDuplicateKeyError } from '@wfp/persistence';
 import { ArchivedWorkflow } from './archived-workflow.schema';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { applyTransition, planRunEnding } from './engine/run-transition';
-import { RunMetrics } from './run-metrics';
-import { RunStore } from './run-store';
+import { RunMetricsService } from './run-metrics.service';
+import { RunRepository } from './run.repository';
 import { Run } from './run.schema';
 
 /** How long this instance trusts an answer of "not archived" for a workflow. */
@@ -22,8 +22,8 @@ export class RunCancellerService {
   constructor(
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     @InjectModel(ArchivedWorkflow.name) private readonly archived: Model<ArchivedWorkflow>,
-    private readonly store: RunStore,
-    private readonly metrics: RunMetrics,
+    private readonly store: RunRepository,
+    private readonly metrics: RunMetricsService,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 

@@ -16,9 +16,9 @@ import { RpcClient } from '@wfp/messaging';
 import type { RunMessage } from './engine/run-transition';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation } from './run-events';
-import { RunMetrics } from './run-metrics';
+import { RunMetricsService } from './run-metrics.service';
 import { retryStartState } from './run-retry';
-import { RunStore } from './run-store';
+import { RunRepository } from './run.repository';
 
 /** Shorter than the gateway's wait for the retry's answer, so a slow resolver is reported as such. */
 const CLAIM_TIMEOUT_MS = 3000;
@@ -37,9 +37,9 @@ const CLAIM_TIMEOUT_MS = 3000;
 @Injectable()
 export class RunRetrierService {
   constructor(
-    private readonly store: RunStore,
+    private readonly store: RunRepository,
     private readonly canceller: RunCancellerService,
-    private readonly metrics: RunMetrics,
+    private readonly metrics: RunMetricsService,
     private readonly rpc: RpcClient,
   ) {}
 

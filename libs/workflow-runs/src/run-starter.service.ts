@@ -10,8 +10,8 @@ import { applyTransition, planRunEnding, type RunMessage } from './engine/run-tr
 import { VersionNotRegisteredError } from './errors';
 import { RunCancellerService } from './run-canceller.service';
 import { runCorrelation } from './run-events';
-import { RunMetrics } from './run-metrics';
-import { RunStore } from './run-store';
+import { RunMetricsService } from './run-metrics.service';
+import { RunRepository } from './run.repository';
 import type { Run, RunContext } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
 
@@ -20,10 +20,10 @@ export type StartRunResult = 'started' | 'already-started' | 'cancelled-on-arriv
 @Injectable()
 export class RunStarterService {
   constructor(
-    private readonly store: RunStore,
+    private readonly store: RunRepository,
     private readonly versions: VersionRegistryService,
     private readonly canceller: RunCancellerService,
-    private readonly metrics: RunMetrics,
+    private readonly metrics: RunMetricsService,
   ) {}
 
   /**

@@ -17,7 +17,7 @@ export type { RunContext, RunStatus } from '@wfp/contracts';
 /**
  * One workflow run, pinned to the version it started on. Every write is one atomic operation on
  * this document by `_id` that stores the new state with the messages it causes (`outbox`) and bumps
- * `version` (RunStore).
+ * `version` (RunRepository).
  */
 @Schema({ collection: 'runs', versionKey: false, minimize: false, timestamps: true })
 export class Run {

@@ -2,17 +2,17 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
-import { RunAdmission } from './run-admission.service';
-import { OutreachExecutor } from './engine/outreach.executor';
+import { RunAdmissionService } from './run-admission.service';
+import { OutreachExecutorService } from './engine/outreach-executor.service';
 import { RunEngineService } from './engine/run-engine.service';
 import { RunTimersService } from './engine/run-timers.service';
-import { WebhookExecutor } from './engine/webhook.executor';
+import { WebhookExecutorService } from './engine/webhook-executor.service';
 import { RunQueriesService } from './run-queries.service';
-import { RunMetrics } from './run-metrics';
+import { RunMetricsService } from './run-metrics.service';
 import { RunCancellerService } from './run-canceller.service';
 import { RunRetrierService } from './run-retrier.service';
 import { RunStarterService } from './run-starter.service';
-import { RunStore } from './run-store';
+import { RunRepository } from './run.repository';
 import { RunConversation, RunConversationSchema, RunTimer, RunTimerSchema } from './run-timer.schema';
 import { Run, RunSchema } from './run.schema';
 import { VersionRegistryService } from './version-registry.service';
@@ -32,7 +32,7 @@ import { WorkflowVersionCopy, WorkflowVersionCopySchema } from './workflow-versi
 export class WorkflowRunsModule {
   static register(options: EngineOptions): DynamicModule {
     const services = [
-      RunStore,
+      RunRepository,
       RunStarterService,
       RunCancellerService,
       RunRetrierService,
@@ -40,10 +40,10 @@ export class WorkflowRunsModule {
       RunEngineService,
       RunTimersService,
       RunQueriesService,
-      OutreachExecutor,
-      WebhookExecutor,
-      RunMetrics,
-      RunAdmission,
+      OutreachExecutorService,
+      WebhookExecutorService,
+      RunMetricsService,
+      RunAdmissionService,
     ];
     return {
       module: WorkflowRunsModule,

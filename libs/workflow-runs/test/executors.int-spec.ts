@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfiguredNodeOf, RunScope, WebhookConfig } from '@wfp/workflow-graph';
 import type { EngineOptions } from '../src/engine/engine.options';
-import { OutreachExecutor } from '../src/engine/outreach.executor';
-import { WebhookExecutor } from '../src/engine/webhook.executor';
+import { OutreachExecutorService } from '../src/engine/outreach-executor.service';
+import { WebhookExecutorService } from '../src/engine/webhook-executor.service';
 import type { Run } from '../src/run.schema';
 
 interface Seen {
@@ -68,9 +68,9 @@ const hook = (
   config: { method: 'POST', ...config },
 });
 
-describe('WebhookExecutor against a real HTTP server', () => {
+describe('WebhookExecutorService against a real HTTP server', () => {
   let target: Awaited<ReturnType<typeof server>>;
-  let executor: WebhookExecutor;
+  let executor: WebhookExecutorService;
   let attempts = 0;
 
   beforeAll(async () => {
@@ -86,7 +86,7 @@ describe('WebhookExecutor against a real HTTP server', () => {
         body: JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', id: 7, defs: { $ref: '#/a' } }),
       }),
     });
-    executor = new WebhookExecutor(options());
+    executor = new WebhookExecutorService(options());
   });
 
   afterAll(async () => {
@@ -172,7 +172,7 @@ describe('WebhookExecutor against a real HTTP server', () => {
   });
 
   it('refuses loopback targets unless the configuration allows them', async () => {
-    const strict = new WebhookExecutor(options({ addressPolicy: { allowLoopback: false } }));
+    const strict = new WebhookExecutorService(options({ addressPolicy: { allowLoopback: false } }));
     const before = target.seen.length;
     expect(await strict.execute(hook({ url: `${target.url}/ok` }), scope, 'k')).toMatchObject({
       failureCode: 'EXECUTOR_FAILED',
@@ -266,7 +266,7 @@ describe('WebhookExecutor against a real HTTP server', () => {
   });
 });
 
-describe('OutreachExecutor against a real HTTP server', () => {
+describe('OutreachExecutorService against a real HTTP server', () => {
   const run = {
     _id: 'run_9',
     organizationId: 'org_1',
@@ -295,7 +295,7 @@ describe('OutreachExecutor against a real HTTP server', () => {
 
   it('starts the conversation with the documented request and waits with a timer at the reply window', async () => {
     const before = Date.now();
-    const result = await new OutreachExecutor(options({ messagingUrl: messaging.url })).execute(
+    const result = await new OutreachExecutorService(options({ messagingUrl: messaging.url })).execute(
       node,
       run,
       'run_9:screen:1',
@@ -324,9 +324,9 @@ describe('OutreachExecutor against a real HTTP server', () => {
   });
 
   it('retries a failing messaging service, then fails the node with DOWNSTREAM_SERVICE_ERROR', async () => {
-    const executor = new OutreachExecutor(options({ messagingUrl: messaging.url }));
+    const executor = new OutreachExecutorService(options({ messagingUrl: messaging.url }));
     expect(await executor.execute(node, run, 'flaky')).toMatchObject({ type: 'waiting' });
-    const unreachable = new OutreachExecutor(options({ messagingUrl: 'http://127.0.0.1:9' }));
+    const unreachable = new OutreachExecutorService(options({ messagingUrl: 'http://127.0.0.1:9' }));
     expect(await unreachable.execute(node, run, 'k')).toMatchObject({
       type: 'failed',
       errorCode: 'DOWNSTREAM_SERVICE_ERROR',

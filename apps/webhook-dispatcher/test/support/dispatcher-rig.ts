@@ -5,7 +5,7 @@ import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
 import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
-import { MetricsRegistry, parsePrometheusText } from '@wfp/observability';
+import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { catalogueEvent, waitFor, type IsolatedInfra } from '@wfp/testing';
 import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
 
@@ -83,7 +83,7 @@ export async function recordStoreCommands(app: INestApplication): Promise<StoreC
 
 /** Event messages the app's dispatcher has acknowledged (from its own metrics). */
 export async function acknowledgedEvents(app: INestApplication, isolated: IsolatedInfra): Promise<number> {
-  const samples = parsePrometheusText(await app.get(MetricsRegistry).metrics());
+  const samples = parsePrometheusText(await app.get(MetricsRegistryService).metrics());
   return samples
     .filter(
       (sample) =>

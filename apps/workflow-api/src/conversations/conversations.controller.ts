@@ -26,7 +26,7 @@ import {
 } from 'class-validator';
 import type { Request } from 'express';
 import { ConversationAnswerDto, WORKFLOW_OUTREACH_OUTCOMES } from '@wfp/contracts';
-import { CallbackReceipts } from '@wfp/api-access';
+import { CallbackReceiptsService } from '@wfp/api-access';
 import { ApiError, ApiErrorResponses, CorrelationId } from '@wfp/http-kit';
 import { verifySignature } from '@wfp/webhook-signature';
 import { WorkflowRunsService } from '@wfp/workflow-catalog';
@@ -96,7 +96,7 @@ class OutcomeAcceptedDto {
 export class ConversationsController {
   constructor(
     private readonly runs: WorkflowRunsService,
-    private readonly receipts: CallbackReceipts,
+    private readonly receipts: CallbackReceiptsService,
   ) {}
 
   @Post(':conversationId/outcome')

@@ -22,7 +22,7 @@ import {
 import { DeferMessage, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
-  RunAdmission,
+  RunAdmissionService,
   RunCancellerService,
   RunEngineService,
   RunQueriesService,
@@ -43,7 +43,7 @@ export class RunCommandsHandler {
     private readonly engine: RunEngineService,
     private readonly queries: RunQueriesService,
     private readonly retrier: RunRetrierService,
-    private readonly admission: RunAdmission,
+    private readonly admission: RunAdmissionService,
   ) {}
 
   @HandlesMessage(VersionsRegisterCommand, { queue: WORK_QUEUES.processorCommands })

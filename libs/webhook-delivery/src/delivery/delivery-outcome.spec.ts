@@ -1,5 +1,5 @@
 import { NO_PROGRESS, settleAttempt, withAttempt } from './delivery-outcome';
-import type { AttemptOutcome } from './delivery-sender';
+import type { AttemptOutcome } from './delivery-sender.service';
 import { MAX_STORED_ATTEMPTS } from './webhook-delivery.schema';
 
 const finishedAt = new Date('2026-01-01T00:00:10.000Z');

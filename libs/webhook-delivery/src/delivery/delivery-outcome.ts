@@ -1,5 +1,5 @@
 import type { WebhookDisabledReason } from '@wfp/contracts';
-import type { AttemptOutcome } from './delivery-sender';
+import type { AttemptOutcome } from './delivery-sender.service';
 import { nextAttemptDelay } from './retry-schedule';
 import { MAX_STORED_ATTEMPTS, type DeliveryAttempt, type DeliveryFailureReason } from './webhook-delivery.schema';
 

@@ -9,13 +9,13 @@ import {
   WebhookEndpointsService,
 } from '../endpoints/webhook-endpoints.service';
 import type { WebhookEndpoint } from '../endpoints/webhook-endpoint.schema';
-import { DeadLetterNotices } from './dead-letter-notices';
+import { DeadLetterNoticesService } from './dead-letter-notices.service';
 import { postponed, progressOf, settleAttempt, type DeliveryProgress, type Settlement } from './delivery-outcome';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueueService } from './delivery-queue.service';
 import type { DeliveryQueueEntry } from './delivery-queue-entry.schema';
-import { DeliverySender } from './delivery-sender';
-import { DeliveryMetrics } from './delivery-metrics';
-import { EndpointCircuitBreakers } from './endpoint-circuit-breakers';
+import { DeliverySenderService } from './delivery-sender.service';
+import { DeliveryMetricsService } from './delivery-metrics.service';
+import { EndpointCircuitBreakersService } from './endpoint-circuit-breakers.service';
 import { EndpointSlots } from './endpoint-slots';
 import { webhookBody, type DeliverableEvent } from './webhook-envelope';
 import { WebhookDelivery } from './webhook-delivery.schema';
@@ -28,8 +28,8 @@ import { WebhookDelivery } from './webhook-delivery.schema';
  * through the endpoint's circuit breaker and slots.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DeliveryWorker.name);
+export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorkerService.name);
   private readonly slots: EndpointSlots;
   /** Queue entries this instance holds and works on, by delivery id. */
   private readonly held = new Set<string>();
@@ -44,11 +44,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
-    private readonly queue: DeliveryQueue,
-    private readonly breakers: EndpointCircuitBreakers,
-    private readonly sender: DeliverySender,
-    private readonly deadLetters: DeadLetterNotices,
-    private readonly metrics: DeliveryMetrics,
+    private readonly queue: DeliveryQueueService,
+    private readonly breakers: EndpointCircuitBreakersService,
+    private readonly sender: DeliverySenderService,
+    private readonly deadLetters: DeadLetterNoticesService,
+    private readonly metrics: DeliveryMetricsService,
   ) {
     this.slots = new EndpointSlots(options.endpointConcurrency);
     // Per endpoint; a call-results sender's circuits (one per origin callers name) are not metrics.

@@ -17,10 +17,10 @@ import {
 import { callResultsSenderId, WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
 import { deliveryIdFor, eventOf } from '../event-intake.service';
 import { NO_PROGRESS } from './delivery-outcome';
-import { DeliveryQueue, NO_LEASE } from './delivery-queue';
-import { deliveryUpdate, DeliveryWorker } from './delivery-worker.service';
-import { DeliveryMetrics } from './delivery-metrics';
-import { EndpointCircuitBreakers } from './endpoint-circuit-breakers';
+import { DeliveryQueueService, NO_LEASE } from './delivery-queue.service';
+import { deliveryUpdate, DeliveryWorkerService } from './delivery-worker.service';
+import { DeliveryMetricsService } from './delivery-metrics.service';
+import { EndpointCircuitBreakersService } from './endpoint-circuit-breakers.service';
 import { WebhookDelivery } from './webhook-delivery.schema';
 
 export function toDeliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
@@ -57,10 +57,10 @@ export class WebhookDeliveriesService {
   constructor(
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
     private readonly endpoints: WebhookEndpointsService,
-    private readonly worker: DeliveryWorker,
-    private readonly queue: DeliveryQueue,
-    private readonly breakers: EndpointCircuitBreakers,
-    private readonly metrics: DeliveryMetrics,
+    private readonly worker: DeliveryWorkerService,
+    private readonly queue: DeliveryQueueService,
+    private readonly breakers: EndpointCircuitBreakersService,
+    private readonly metrics: DeliveryMetricsService,
   ) {}
 
   /** Deletes the endpoint with its delivery log; deliveries in flight are dropped when they finish. */

@@ -22,8 +22,8 @@ import {
 } from '@wfp/contracts';
 import { generateWebhookSecret } from '@wfp/webhook-signature';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
-import { EndpointCache } from './endpoint-cache';
-import { EndpointChangeNotices } from './endpoint-change-notices';
+import { EndpointCacheService } from './endpoint-cache.service';
+import { EndpointChangeNoticesService } from './endpoint-change-notices.service';
 import { assertEndpointUrlAllowed } from './endpoint-url-policy';
 import { WebhookEndpoint } from './webhook-endpoint.schema';
 
@@ -93,15 +93,15 @@ const ROTATION_ATTEMPTS = 5;
 /**
  * Endpoint management, scoped by organization: another organization's endpoint reads as absent.
  * Every change is applied to this instance's endpoint cache at once and announced to the other
- * instances (EndpointChangeNotices); deliveries read endpoints from the cache only.
+ * instances (EndpointChangeNoticesService); deliveries read endpoints from the cache only.
  */
 @Injectable()
 export class WebhookEndpointsService {
   constructor(
     @InjectModel(WebhookEndpoint.name) private readonly endpoints: Model<WebhookEndpoint>,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
-    private readonly cache: EndpointCache,
-    private readonly notices: EndpointChangeNotices,
+    private readonly cache: EndpointCacheService,
+    private readonly notices: EndpointChangeNoticesService,
   ) {}
 
   async create(organizationId: string, request: WebhookEndpointsCreateRequest): Promise<CreatedWebhookEndpointView> {

@@ -8,15 +8,15 @@ import type {
   RunErrorCode,
 } from '@wfp/contracts';
 import { configuredNode, type ConfiguredNode, type WorkflowDefinition, type WorkflowNode } from '@wfp/workflow-graph';
-import { RunMetrics } from '../run-metrics';
-import { RunStore } from '../run-store';
+import { RunMetricsService } from '../run-metrics.service';
+import { RunRepository } from '../run.repository';
 import type { Run } from '../run.schema';
 import { VersionRegistryService } from '../version-registry.service';
 import { executeCondition } from './condition.executor';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import type { ExecutionResult, NodeResult } from './node-result';
 import { executeOutput } from './output.executor';
-import { OutreachExecutor } from './outreach.executor';
+import { OutreachExecutorService } from './outreach-executor.service';
 import { conversationRoutingEvent } from './routing';
 import { runScope } from './run-scope';
 import {
@@ -27,7 +27,7 @@ import {
   type RunMessage,
   type TransitionContext,
 } from './run-transition';
-import { WebhookExecutor } from './webhook.executor';
+import { WebhookExecutorService } from './webhook-executor.service';
 
 /** Synchronous nodes one message may execute; publish validation rules out loops without a wait. */
 const MAX_SYNC_STEPS = 500;
@@ -58,12 +58,12 @@ export class RunEngineService {
   private readonly advancing = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: RunRepository,
     private readonly versions: VersionRegistryService,
-    private readonly outreach: OutreachExecutor,
-    private readonly webhook: WebhookExecutor,
+    private readonly outreach: OutreachExecutorService,
+    private readonly webhook: WebhookExecutorService,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
-    private readonly metrics: RunMetrics,
+    private readonly metrics: RunMetricsService,
   ) {}
 
   /**

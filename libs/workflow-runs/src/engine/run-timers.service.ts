@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createUncheckedEnvelope, type MessageEnvelope } from '@wfp/contracts';
-import { RunStore } from '../run-store';
+import { RunRepository } from '../run.repository';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { RunEngineService } from './run-engine.service';
 
@@ -19,7 +19,7 @@ export class RunTimersService implements OnApplicationBootstrap, OnApplicationSh
   private polling: Promise<void> | null = null;
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: RunRepository,
     private readonly engine: RunEngineService,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}

@@ -16,7 +16,7 @@ const NO_LEASE = new Date(0);
  * (the message id): when it is repeated, `recover` publishes what it stored the first time.
  */
 @Injectable()
-export class RunStore {
+export class RunRepository {
   constructor(
     @InjectModel(Run.name) private readonly runs: Model<Run>,
     @InjectModel(RunTimer.name) private readonly timers: Model<RunTimer>,

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 import type { RunStatus } from './run.schema';
 
 /**
@@ -10,14 +10,14 @@ import type { RunStatus } from './run.schema';
  * would read the whole history of runs.
  */
 @Injectable()
-export class RunMetrics {
+export class RunMetricsService {
   private readonly executions: Counter<'type' | 'result'>;
   private readonly executionTime: Histogram<'type'>;
   private readonly started: Counter;
   private readonly ended: Counter<'status'>;
   private readonly deferred: Counter;
 
-  constructor(@Optional() registry: MetricsRegistry = new MetricsRegistry()) {
+  constructor(@Optional() registry: MetricsRegistryService = new MetricsRegistryService()) {
     this.executions = registry.counter({
       name: 'workflow_node_executions_total',
       help: 'Node executions, by node type and result (routed, waiting, failed).',

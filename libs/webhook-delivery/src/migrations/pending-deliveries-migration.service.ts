@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectModel, Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { DeliveryQueue, type QueuedDelivery } from '../delivery/delivery-queue';
+import { DeliveryQueueService, type QueuedDelivery } from '../delivery/delivery-queue.service';
 import { WebhookDelivery } from '../delivery/webhook-delivery.schema';
 
 /** One finished data migration of this service's database (`_id` = its name). */
@@ -28,15 +28,15 @@ const BATCH = 500;
  * together, or a run cut short and done again, queue nothing twice and disturb no entry in use.
  */
 @Injectable()
-export class PendingDeliveriesMigration implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(PendingDeliveriesMigration.name);
+export class PendingDeliveriesMigrationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PendingDeliveriesMigrationService.name);
   private running: Promise<unknown> | null = null;
   private stopping = false;
 
   constructor(
     @InjectModel(Migration.name) private readonly migrations: Model<Migration>,
     @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: DeliveryQueueService,
   ) {}
 
   onApplicationBootstrap(): void {

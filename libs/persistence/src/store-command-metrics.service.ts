@@ -1,7 +1,7 @@
 import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 
 /** Driver commands that are connection upkeep rather than work the service asked of the store. */
 const UPKEEP = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'saslStart', 'saslContinue']);
@@ -17,10 +17,10 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  * messages wait for.
  */
 @Injectable()
-export class StoreCommandMetrics implements OnModuleInit {
+export class StoreCommandMetricsService implements OnModuleInit {
   constructor(
     @InjectConnection() private readonly connection: Connection,
-    @Optional() private readonly registry: MetricsRegistry = new MetricsRegistry(),
+    @Optional() private readonly registry: MetricsRegistryService = new MetricsRegistryService(),
   ) {}
 
   onModuleInit(): void {

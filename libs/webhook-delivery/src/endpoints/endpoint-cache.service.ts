@@ -17,11 +17,11 @@ const PRUNE_ABOVE = 1000;
  * Each organization's endpoints in memory, so that deliveries read no endpoint from the store.
  * An organization is loaded with one query on first use and read again once its entry is older
  * than `endpointCacheMs`. Changes made here are applied at once (`put`, `remove`); changes made
- * by another instance arrive as a broadcast (`invalidate`, see EndpointChangeNotices), and the
+ * by another instance arrive as a broadcast (`invalidate`, see EndpointChangeNoticesService), and the
  * expiry is only the safety net for a broadcast that was lost.
  */
 @Injectable()
-export class EndpointCache {
+export class EndpointCacheService {
   private readonly organizations = new Map<string, CachedOrganization>();
   private readonly loading = new Map<string, Promise<CachedOrganization>>();
   /** So that a load that started before an invalidation of its organization is not kept. */

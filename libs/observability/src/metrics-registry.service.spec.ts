@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { Counter, register as globalRegistry } from 'prom-client';
 import request from 'supertest';
 import { createLoggerModule } from './logger.module';
-import { MetricsRegistry } from './metrics';
+import { MetricsRegistryService } from './metrics-registry.service';
 import { MetricsModule } from './metrics.module';
 
 // MetricsModule alone: HealthModule would also need the broker and database health indicators.
@@ -20,7 +20,7 @@ async function startApp(options: { service?: string } = {}): Promise<INestApplic
   return app;
 }
 
-describe('MetricsRegistry', () => {
+describe('MetricsRegistryService', () => {
   const apps: INestApplication[] = [];
   const start = async (options?: { service?: string }) => {
     const app = await startApp(options);
@@ -33,7 +33,7 @@ describe('MetricsRegistry', () => {
   });
 
   it('returns the same metric when one is registered twice under the same name', async () => {
-    const metrics = (await start()).get(MetricsRegistry);
+    const metrics = (await start()).get(MetricsRegistryService);
 
     const first = metrics.counter({ name: 'jobs_done_total', help: 'Jobs done', labelNames: ['kind'] });
     const second = metrics.counter({ name: 'jobs_done_total', help: 'Jobs done', labelNames: ['kind'] });
@@ -49,7 +49,7 @@ describe('MetricsRegistry', () => {
   });
 
   it('refuses a name that is already registered as another type of metric', async () => {
-    const metrics = (await start()).get(MetricsRegistry);
+    const metrics = (await start()).get(MetricsRegistryService);
     metrics.counter({ name: 'jobs_done_total', help: 'Jobs done' });
 
     expect(() => metrics.gauge({ name: 'jobs_done_total', help: 'Jobs done' })).toThrow(
@@ -58,8 +58,8 @@ describe('MetricsRegistry', () => {
   });
 
   it('keeps each application’s metrics apart, and out of the global registry', async () => {
-    const one = (await start()).get(MetricsRegistry);
-    const other = (await start()).get(MetricsRegistry);
+    const one = (await start()).get(MetricsRegistryService);
+    const other = (await start()).get(MetricsRegistryService);
 
     const counterOfOne = one.counter({ name: 'jobs_done_total', help: 'Jobs done' });
     const counterOfOther = other.counter({ name: 'jobs_done_total', help: 'Jobs done' });
@@ -73,7 +73,7 @@ describe('MetricsRegistry', () => {
 
   it('serves GET /metrics as Prometheus text, with custom and default metrics labelled by service', async () => {
     const app = await start({ service: 'test-service' });
-    const metrics = app.get(MetricsRegistry);
+    const metrics = app.get(MetricsRegistryService);
     metrics.counter({ name: 'jobs_done_total', help: 'Jobs done', labelNames: ['kind'] }).inc({ kind: 'email' }, 3);
 
     const response = await request(app.getHttpServer()).get('/metrics').expect(200);

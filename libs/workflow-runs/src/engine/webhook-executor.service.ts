@@ -104,7 +104,7 @@ function storedBody(body: unknown): unknown {
  * and before the run is stored repeats it, with the same Idempotency-Key header.
  */
 @Injectable()
-export class WebhookExecutor implements OnApplicationShutdown {
+export class WebhookExecutorService implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {

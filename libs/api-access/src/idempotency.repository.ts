@@ -16,8 +16,8 @@ const LOCK_MS = 60_000;
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 @Injectable()
-export class IdempotencyStore implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(IdempotencyStore.name);
+export class IdempotencyRepository implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyRepository.name);
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(@InjectModel(IdempotencyRecord.name) private readonly records: Model<IdempotencyRecord>) {}

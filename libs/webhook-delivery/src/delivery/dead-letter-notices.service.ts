@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { createEnvelope, WebhookDeliveryDeadLettered } from '@wfp/contracts';
-import { MessagePublisher } from '@wfp/messaging';
+import { MessagePublisherService } from '@wfp/messaging';
 import type { DeliveryProgress } from './delivery-outcome';
 import type { DeliveryFailureReason } from './webhook-delivery.schema';
 
@@ -29,8 +29,8 @@ export function deadLetterNoticeId(deliveryId: string, attemptCount: number, rea
  * repeats the notice, never loses it.
  */
 @Injectable()
-export class DeadLetterNotices {
-  constructor(private readonly publisher: MessagePublisher) {}
+export class DeadLetterNoticesService {
+  constructor(private readonly publisher: MessagePublisherService) {}
 
   async publish(
     delivery: DeadLetteredDelivery,

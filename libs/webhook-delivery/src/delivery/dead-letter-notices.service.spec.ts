@@ -1,4 +1,4 @@
-import { deadLetterNoticeId } from './dead-letter-notices';
+import { deadLetterNoticeId } from './dead-letter-notices.service';
 
 describe('deadLetterNoticeId', () => {
   it('is the same for the same failure, so a notice sent again after a crash is a duplicate by id', () => {

@@ -20,7 +20,7 @@ export interface QueuedDelivery {
  * worker whose lease ran out changes nothing another worker has taken since.
  */
 @Injectable()
-export class DeliveryQueue {
+export class DeliveryQueueService {
   constructor(@InjectModel(DeliveryQueueEntry.name) private readonly entries: Model<DeliveryQueueEntry>) {}
 
   /**

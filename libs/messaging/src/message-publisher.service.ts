@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { AmqpConnection } from './amqp-connection';
+import { AmqpConnectionService } from './amqp-connection.service';
 import { declareExchanges } from './declare-topology';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { exchangeName, type MessageEnvelope, type PublishTarget } from '@wfp/contracts';
@@ -28,16 +28,16 @@ const PUBLISH_ID_HEADER = 'x-publish-id';
  * as UnroutableMessageError instead of silently vanishing (RabbitMQ returns it before it confirms).
  */
 @Injectable()
-export class MessagePublisher {
+export class MessagePublisherService {
   private readonly channel: ChannelWrapper;
   private readonly returned = new Set<string>();
   private readonly published: Counter<'exchange' | 'type'>;
   private readonly confirmWait: Histogram<'exchange'>;
 
   constructor(
-    connection: AmqpConnection,
+    connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-    @Optional() registry: MetricsRegistry = new MetricsRegistry(),
+    @Optional() registry: MetricsRegistryService = new MetricsRegistryService(),
   ) {
     this.published = registry.counter({
       name: 'messages_published_total',

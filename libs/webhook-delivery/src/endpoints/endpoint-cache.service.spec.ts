@@ -1,6 +1,6 @@
 import type { Model } from 'mongoose';
 import type { DeliveryOptions } from '../delivery-options';
-import { EndpointCache } from './endpoint-cache';
+import { EndpointCacheService } from './endpoint-cache.service';
 import type { WebhookEndpoint } from './webhook-endpoint.schema';
 
 function endpoint(id: string, organizationId = 'org_1'): WebhookEndpoint {
@@ -33,10 +33,10 @@ function fakeModel(stored: WebhookEndpoint[]) {
 
 const options = { endpointCacheMs: 30_000 } as DeliveryOptions;
 
-describe('EndpointCache', () => {
+describe('EndpointCacheService', () => {
   it('reads an organization once and then answers from memory', async () => {
     const model = fakeModel([endpoint('we_1'), endpoint('we_2'), endpoint('we_3', 'org_2')]);
-    const cache = new EndpointCache(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
     expect((await cache.ofOrganization('org_1')).map(({ _id }) => _id)).toEqual(['we_1', 'we_2']);
     expect(await cache.find('org_1', 'we_2')).toMatchObject({ _id: 'we_2' });
     await Promise.all([cache.ofOrganization('org_1'), cache.ofOrganization('org_1')]);
@@ -46,7 +46,7 @@ describe('EndpointCache', () => {
   it('applies its own changes at once and reads again after an invalidation', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCache(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
     await cache.ofOrganization('org_1');
     cache.put({ ...endpoint('we_1'), url: 'https://example.com/moved' });
     cache.put(endpoint('we_9'));
@@ -63,7 +63,7 @@ describe('EndpointCache', () => {
   it('does not keep a read that started before an invalidation', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCache(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
     const release = model.hold();
     const stale = cache.ofOrganization('org_1');
     stored.push(endpoint('we_2'));
@@ -76,7 +76,7 @@ describe('EndpointCache', () => {
   it('reads again an organization whose endpoint it misses, when asked to', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCache(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
     await cache.ofOrganization('org_1');
     stored.push(endpoint('we_2'));
     expect(await cache.find('org_1', 'we_2')).toBeNull();
@@ -86,7 +86,7 @@ describe('EndpointCache', () => {
 
   it('forgets everything when it may have missed notices, and entries expire', async () => {
     const model = fakeModel([endpoint('we_1'), endpoint('we_2', 'org_2')]);
-    const cache = new EndpointCache(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
     await cache.ofOrganization('org_1');
     await cache.ofOrganization('org_2');
     cache.invalidateAll();

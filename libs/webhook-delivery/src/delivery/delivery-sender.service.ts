@@ -33,7 +33,7 @@ const USER_AGENT = 'workflow-platform-webhooks/1';
  * (a 3xx is a failed attempt), so a redirect cannot lead to a private address either.
  */
 @Injectable()
-export class DeliverySender implements OnApplicationShutdown {
+export class DeliverySenderService implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(@Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions) {

@@ -7,7 +7,7 @@ import { PinoLogger } from 'nestjs-pino';
  * the message, so one request can be followed through every service it reaches.
  */
 @Injectable()
-export class LogContext {
+export class LogContextService {
   constructor(private readonly logger: PinoLogger) {}
 
   run<T>(bindings: Record<string, unknown>, fn: () => T): T {

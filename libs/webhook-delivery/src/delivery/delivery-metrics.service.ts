@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 import type { DeliveryFailureReason } from './webhook-delivery.schema';
-import type { AttemptOutcome } from './delivery-sender';
-import type { CircuitState } from './endpoint-circuit-breakers';
+import type { AttemptOutcome } from './delivery-sender.service';
+import type { CircuitState } from './endpoint-circuit-breakers.service';
 
 const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** What SREs watch of the dispatcher (on its /metrics). */
 @Injectable()
-export class DeliveryMetrics {
+export class DeliveryMetricsService {
   private readonly attempts: Counter<'endpoint_id' | 'result'>;
   private readonly duration: Histogram;
   private readonly deferred: Counter;
@@ -18,7 +18,7 @@ export class DeliveryMetrics {
   private readonly circuitState: Gauge<'endpoint_id'>;
   readonly inFlight: Gauge;
 
-  constructor(registry: MetricsRegistry) {
+  constructor(registry: MetricsRegistryService) {
     this.attempts = registry.counter({
       name: 'webhook_delivery_attempts_total',
       help: 'HTTP delivery attempts by endpoint and result: 2xx, 3xx, 4xx, 5xx, TIMEOUT, CONNECTION_ERROR, FORBIDDEN_TARGET',

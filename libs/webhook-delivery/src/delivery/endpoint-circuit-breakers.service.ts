@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
-import type { AttemptOutcome } from './delivery-sender';
+import type { AttemptOutcome } from './delivery-sender.service';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -35,8 +35,8 @@ const PROBE_WAIT_MS = 1000;
  * probe closes it again. Other endpoints have their own circuits and are never held up.
  */
 @Injectable()
-export class EndpointCircuitBreakers implements OnApplicationShutdown {
-  private readonly logger = new Logger(EndpointCircuitBreakers.name);
+export class EndpointCircuitBreakersService implements OnApplicationShutdown {
+  private readonly logger = new Logger(EndpointCircuitBreakersService.name);
   private readonly circuits = new Map<string, EndpointCircuit>();
   private readonly listeners: Array<(endpointId: string, state: CircuitState) => void> = [];
 

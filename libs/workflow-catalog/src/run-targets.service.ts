@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { AmqpConnection, ChangeNotices, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+import { AmqpConnectionService, ChangeNotices, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
 import { RunTargetCache, type RunTarget } from './run-target-cache';
 
 /** Routing key of the notice on the events exchange (no durable queue binds it). */
@@ -14,12 +14,12 @@ const RUN_TARGET_TTL_MS = 30_000;
  * here at once and on the other instances as soon as the notice reaches them.
  */
 @Injectable()
-export class RunTargets implements OnModuleInit {
+export class RunTargetsService implements OnModuleInit {
   private readonly cache = new RunTargetCache(RUN_TARGET_TTL_MS);
   private notices: ChangeNotices | null = null;
 
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 

@@ -15,8 +15,8 @@ export interface QueueCounts {
  * re-runs each channel's setup (topology, consumers), so callers never hold a dead channel.
  */
 @Injectable()
-export class AmqpConnection implements OnApplicationShutdown {
-  private readonly logger = new Logger(AmqpConnection.name);
+export class AmqpConnectionService implements OnApplicationShutdown {
+  private readonly logger = new Logger(AmqpConnectionService.name);
   private readonly manager: AmqpConnectionManager;
   private readonly channels = new Set<ChannelWrapper>();
   private closing: Promise<void> | undefined;

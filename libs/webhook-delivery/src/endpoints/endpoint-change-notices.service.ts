@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { AmqpConnection, ChangeNotices, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
-import { EndpointCache } from './endpoint-cache';
+import { AmqpConnectionService, ChangeNotices, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+import { EndpointCacheService } from './endpoint-cache.service';
 
 /** Routing key of the notice on the events exchange (no durable queue binds it). */
 export const ENDPOINTS_CHANGED_ROUTING_KEY = 'webhook-endpoints.changed';
@@ -10,13 +10,13 @@ export const ENDPOINTS_CHANGED_ROUTING_KEY = 'webhook-endpoints.changed';
  * reads them again before its next delivery (ChangeNotices, keyed by organization).
  */
 @Injectable()
-export class EndpointChangeNotices implements OnModuleInit {
+export class EndpointChangeNoticesService implements OnModuleInit {
   private notices: ChangeNotices | null = null;
 
   constructor(
-    private readonly connection: AmqpConnection,
+    private readonly connection: AmqpConnectionService,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-    private readonly cache: EndpointCache,
+    private readonly cache: EndpointCacheService,
   ) {}
 
   onModuleInit(): void {

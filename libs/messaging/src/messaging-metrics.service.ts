@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { MetricsRegistry } from '@wfp/observability';
+import { MetricsRegistryService } from '@wfp/observability';
 import { buildServiceTopology, describeServiceQueues, type QueueDescription } from '@wfp/contracts';
-import { AmqpConnection, type QueueCounts } from './amqp-connection';
+import { AmqpConnectionService, type QueueCounts } from './amqp-connection.service';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
 /** requeued: the retry or DLQ copy could not be published, so the message goes back to its queue. */
@@ -17,8 +17,8 @@ const QUEUE_STATS_TIMEOUT_MS = 2_000;
  * depth and consumer count of each of its own queues as the broker reports them at scrape time.
  */
 @Injectable()
-export class MessagingMetrics {
-  private readonly log = new Logger(MessagingMetrics.name);
+export class MessagingMetricsService {
+  private readonly log = new Logger(MessagingMetricsService.name);
   private readonly consumed: Counter<'queue' | 'type'>;
   private readonly outcomes: Counter<'queue' | 'outcome'>;
   private readonly deadLettered: Counter<'queue' | 'reason'>;
@@ -27,8 +27,8 @@ export class MessagingMetrics {
 
   constructor(
     @Inject(MESSAGING_OPTIONS) options: MessagingOptions,
-    private readonly connection: AmqpConnection,
-    @Optional() registry: MetricsRegistry = new MetricsRegistry(),
+    private readonly connection: AmqpConnectionService,
+    @Optional() registry: MetricsRegistryService = new MetricsRegistryService(),
   ) {
     this.queues = describeServiceQueues(buildServiceTopology(options));
     this.consumed = registry.counter({

@@ -12,7 +12,7 @@ import type { NodeResult } from './node-result';
  * key is stable per visit of the node, so a repeated start after a crash is the same conversation.
  */
 @Injectable()
-export class OutreachExecutor {
+export class OutreachExecutorService {
   constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {}
 
   async execute(

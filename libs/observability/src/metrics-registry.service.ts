@@ -21,7 +21,7 @@ export type MetricOptions<Config> = Omit<Config, 'registers'>;
  * process (as in tests) each keep their own metrics instead of clashing on metric names.
  */
 @Injectable()
-export class MetricsRegistry {
+export class MetricsRegistryService {
   private readonly registry = new Registry();
 
   // The service name comes from createLoggerModule (same name as in the logs); without it, no `service` label.

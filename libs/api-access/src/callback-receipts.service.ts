@@ -19,8 +19,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  * callback whose work fails gives its claim back, so the sender's retry (same id) is not refused.
  */
 @Injectable()
-export class CallbackReceipts implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(CallbackReceipts.name);
+export class CallbackReceiptsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CallbackReceiptsService.name);
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(@InjectModel(CallbackReceipt.name) private readonly receipts: Model<CallbackReceipt>) {}
