@@ -6,3 +6,4 @@ export * from './persistence.module';
 export * from './mongo-errors';
 export * from './store-command-metrics.service';
 export * from './group-commit';
+export * from './tenant-repository';

@@ -1,6 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { InjectModel, MongooseModule } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import { MongooseModule } from '@nestjs/mongoose';
 import { OutboxRelayService } from '@wfp/persistence';
 import { WebhookSubscriptionsModule } from '@wfp/webhook-subscriptions';
 import { CallCompletionsService } from './call-completions.service';
@@ -9,6 +8,7 @@ import { RunRequestsService } from './run-requests.service';
 import { RunTargetsService } from './run-targets.service';
 import { Workflow, WorkflowSchema, WorkflowVersion, WorkflowVersionSchema } from './workflow.schema';
 import { WorkflowRunsService } from './workflow-runs.service';
+import { WorkflowRepository, WorkflowVersionRepository } from './workflow.repository';
 import { WorkflowsService } from './workflows.service';
 
 @Module({
@@ -20,6 +20,8 @@ import { WorkflowsService } from './workflows.service';
     WebhookSubscriptionsModule,
   ],
   providers: [
+    WorkflowRepository,
+    WorkflowVersionRepository,
     WorkflowsService,
     RunRequestsService,
     WorkflowRunsService,
@@ -32,12 +34,12 @@ import { WorkflowsService } from './workflows.service';
 export class WorkflowCatalogModule implements OnModuleInit {
   constructor(
     private readonly outbox: OutboxRelayService,
-    @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
-    @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
+    private readonly versions: WorkflowVersionRepository,
+    private readonly workflows: WorkflowRepository,
   ) {}
 
   onModuleInit(): void {
-    this.outbox.watch(this.workflows);
-    this.outbox.watch(this.versions);
+    this.workflows.watchOutbox(this.outbox);
+    this.versions.watchOutbox(this.outbox);
   }
 }

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import {
   createEnvelope,
   encodeCursor,
@@ -19,6 +17,7 @@ import { validateDefinitionForPublish, type WorkflowDefinition } from '@wfp/work
 
 import type { RunTarget } from './run-target-cache';
 import { RunTargetsService } from './run-targets.service';
+import { WorkflowRepository, WorkflowVersionRepository } from './workflow.repository';
 import { Workflow, WorkflowVersion, type WorkflowStatus } from './workflow.schema';
 
 export interface Caller {
@@ -83,8 +82,8 @@ const PUBLISH_ATTEMPTS = 5;
 @Injectable()
 export class WorkflowsService {
   constructor(
-    @InjectModel(Workflow.name) private readonly workflows: Model<Workflow>,
-    @InjectModel(WorkflowVersion.name) private readonly versions: Model<WorkflowVersion>,
+    private readonly workflows: WorkflowRepository,
+    private readonly versions: WorkflowVersionRepository,
     private readonly outbox: OutboxRelayService,
     private readonly targets: RunTargetsService,
   ) {}
@@ -97,7 +96,7 @@ export class WorkflowsService {
   async runTarget(organizationId: string, workflowId: string): Promise<RunTarget> {
     const target = await this.targets.get(organizationId, workflowId, async () => {
       const workflow = (await this.workflows
-        .findOne({ _id: workflowId, organizationId }, { outbox: 0, draft: 0 })
+        .findOne(organizationId, { _id: workflowId }, { outbox: 0, draft: 0 })
         .lean()
         .exec()) as WorkflowRecord | null;
       if (!workflow) return null;
@@ -140,11 +139,11 @@ export class WorkflowsService {
 
   /** Newest first; the cursor is the last item's (createdAt, id), so pages never skip or repeat. */
   async list(organizationId: string, query: ListQuery): Promise<Page<WorkflowView>> {
-    const filter: Record<string, unknown> = { organizationId };
+    const filter: Record<string, unknown> = {};
     if (query.status) filter['status'] = query.status;
     if (query.cursor) Object.assign(filter, newestFirstAfter(decodeCursor(query.cursor, isNewestFirstPosition)));
     const workflows = await this.workflows
-      .find(filter, { outbox: 0 })
+      .find(organizationId, filter, { outbox: 0 })
       .sort({ createdAt: -1, _id: -1 })
       .limit(query.limit + 1)
       .lean()
@@ -169,7 +168,8 @@ export class WorkflowsService {
   ): Promise<WorkflowView> {
     const updated = await this.workflows
       .findOneAndUpdate(
-        { _id: workflowId, organizationId, status: 'ACTIVE' },
+        organizationId,
+        { _id: workflowId, status: 'ACTIVE' },
         { $set: { draft: definition } },
         // No projection here: FerretDB v1's findAndModify does not support one.
         { returnDocument: 'after' },
@@ -192,7 +192,8 @@ export class WorkflowsService {
     const cancel: RunsCancelCommand = { workflowId, reason };
     const archived = await this.workflows
       .findOneAndUpdate(
-        { _id: workflowId, organizationId: caller.organizationId, status: 'ACTIVE' },
+        caller.organizationId,
+        { _id: workflowId, status: 'ACTIVE' },
         {
           $set: { status: 'ARCHIVED', archivedAt: new Date() },
           $push: {
@@ -210,7 +211,7 @@ export class WorkflowsService {
       .lean()
       .exec();
     if (archived) {
-      await this.outbox.relay(this.workflows.collection.collectionName, workflowId);
+      await this.outbox.relay(this.workflows.collectionName, workflowId);
       await this.targets.changed(workflowId);
     }
     return this.get(caller.organizationId, workflowId);
@@ -219,10 +220,10 @@ export class WorkflowsService {
   /** Published versions, newest first. */
   async listVersions(organizationId: string, workflowId: string, query: ListQuery): Promise<Page<VersionView>> {
     await this.findOwned(organizationId, workflowId);
-    const filter: Record<string, unknown> = { organizationId, workflowId };
+    const filter: Record<string, unknown> = { workflowId };
     if (query.cursor) filter['versionNumber'] = { $lt: decodeCursor(query.cursor, isVersionPosition).versionNumber };
     const versions = await this.versions
-      .find(filter, { outbox: 0 })
+      .find(organizationId, filter, { outbox: 0 })
       .sort({ versionNumber: -1 })
       .limit(query.limit + 1)
       .lean()
@@ -245,7 +246,7 @@ export class WorkflowsService {
     if (workflowIds.length === 0) return new Map();
     // No $group/$lookup needed: newest first, keep the first seen per workflow.
     const versions = await this.versions
-      .find({ organizationId, workflowId: { $in: workflowIds } }, { outbox: 0, definition: 0 })
+      .find(organizationId, { workflowId: { $in: workflowIds } }, { outbox: 0, definition: 0 })
       .sort({ workflowId: 1, versionNumber: -1 })
       .lean()
       .exec();
@@ -256,7 +257,7 @@ export class WorkflowsService {
 
   async latestVersion(organizationId: string, workflowId: string): Promise<VersionRecord | null> {
     return this.versions
-      .findOne({ organizationId, workflowId }, { outbox: 0 })
+      .findOne(organizationId, { workflowId }, { outbox: 0 })
       .sort({ versionNumber: -1 })
       .lean()
       .exec();
@@ -319,7 +320,7 @@ export class WorkflowsService {
         if (isDuplicateKeyError(error)) throw ApiError.conflict('The workflow is being published concurrently; retry');
         throw error;
       }
-      await this.outbox.relay(this.versions.collection.collectionName, workflowVersionId);
+      await this.outbox.relay(this.versions.collectionName, workflowVersionId);
       await this.targets.changed(workflowId);
       return { workflowVersionId, versionNumber, publishedAt: publishedAt.toISOString() };
     }
@@ -328,7 +329,7 @@ export class WorkflowsService {
   /** Reads a workflow of the caller's organization; another organization's id is a plain 404. */
   async findOwned(organizationId: string, workflowId: string): Promise<WorkflowRecord> {
     const workflow = (await this.workflows
-      .findOne({ _id: workflowId, organizationId }, { outbox: 0 })
+      .findOne(organizationId, { _id: workflowId }, { outbox: 0 })
       .lean()
       .exec()) as WorkflowRecord | null;
     if (!workflow) throw ApiError.notFound('Workflow');

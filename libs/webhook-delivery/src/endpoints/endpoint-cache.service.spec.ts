@@ -1,13 +1,13 @@
-import type { Model } from 'mongoose';
 import type { DeliveryOptions } from '../delivery-options';
 import { EndpointCacheService } from './endpoint-cache.service';
+import type { WebhookEndpointRepository } from './webhook-endpoint.repository';
 import type { WebhookEndpoint } from './webhook-endpoint.schema';
 
 function endpoint(id: string, organizationId = 'org_1'): WebhookEndpoint {
   return { _id: id, organizationId, url: `https://example.com/${id}`, eventTypes: [], enabled: true } as never;
 }
 
-/** A model whose `find` answers from `stored` (as it is at the call) and counts its calls. */
+/** A repository whose `find` answers from `stored` (as it is at the call) and counts its calls. */
 function fakeModel(stored: WebhookEndpoint[]) {
   let gate: Promise<void> | null = null;
   const model = {
@@ -21,9 +21,9 @@ function fakeModel(stored: WebhookEndpoint[]) {
         release();
       };
     },
-    find(filter: { organizationId: string }) {
+    find(organizationId: string) {
       model.reads += 1;
-      const answer = stored.filter((candidate) => candidate.organizationId === filter.organizationId);
+      const answer = stored.filter((candidate) => candidate.organizationId === organizationId);
       const held = gate;
       return { lean: () => ({ exec: async () => (await held, answer) }) };
     },
@@ -36,7 +36,7 @@ const options = { endpointCacheMs: 30_000 } as DeliveryOptions;
 describe('EndpointCacheService', () => {
   it('reads an organization once and then answers from memory', async () => {
     const model = fakeModel([endpoint('we_1'), endpoint('we_2'), endpoint('we_3', 'org_2')]);
-    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as WebhookEndpointRepository, options);
     expect((await cache.ofOrganization('org_1')).map(({ _id }) => _id)).toEqual(['we_1', 'we_2']);
     expect(await cache.find('org_1', 'we_2')).toMatchObject({ _id: 'we_2' });
     await Promise.all([cache.ofOrganization('org_1'), cache.ofOrganization('org_1')]);
@@ -46,7 +46,7 @@ describe('EndpointCacheService', () => {
   it('applies its own changes at once and reads again after an invalidation', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as WebhookEndpointRepository, options);
     await cache.ofOrganization('org_1');
     cache.put({ ...endpoint('we_1'), url: 'https://example.com/moved' });
     cache.put(endpoint('we_9'));
@@ -63,7 +63,7 @@ describe('EndpointCacheService', () => {
   it('does not keep a read that started before an invalidation', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as WebhookEndpointRepository, options);
     const release = model.hold();
     const stale = cache.ofOrganization('org_1');
     stored.push(endpoint('we_2'));
@@ -76,7 +76,7 @@ describe('EndpointCacheService', () => {
   it('reads again an organization whose endpoint it misses, when asked to', async () => {
     const stored = [endpoint('we_1')];
     const model = fakeModel(stored);
-    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as WebhookEndpointRepository, options);
     await cache.ofOrganization('org_1');
     stored.push(endpoint('we_2'));
     expect(await cache.find('org_1', 'we_2')).toBeNull();
@@ -86,7 +86,7 @@ describe('EndpointCacheService', () => {
 
   it('forgets everything when it may have missed notices, and entries expire', async () => {
     const model = fakeModel([endpoint('we_1'), endpoint('we_2', 'org_2')]);
-    const cache = new EndpointCacheService(model as unknown as Model<WebhookEndpoint>, options);
+    const cache = new EndpointCacheService(model as unknown as WebhookEndpointRepository, options);
     await cache.ofOrganization('org_1');
     await cache.ofOrganization('org_2');
     cache.invalidateAll();

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { Invalidations } from '@wfp/messaging';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
+import { WebhookEndpointRepository } from './webhook-endpoint.repository';
 import { WebhookEndpoint } from './webhook-endpoint.schema';
 
 interface CachedOrganization {
@@ -28,7 +27,7 @@ export class EndpointCacheService {
   private readonly invalidations = new Invalidations();
 
   constructor(
-    @InjectModel(WebhookEndpoint.name) private readonly endpoints: Model<WebhookEndpoint>,
+    private readonly endpoints: WebhookEndpointRepository,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
   ) {}
 
@@ -104,7 +103,7 @@ export class EndpointCacheService {
     const ticket = this.invalidations.ticket(organizationId);
     const loadedAt = Date.now();
     // A handful per organization: every one is read, and filtered in memory.
-    const found = (await this.endpoints.find({ organizationId }).lean().exec()) as WebhookEndpoint[];
+    const found = (await this.endpoints.find(organizationId, {}).lean().exec()) as WebhookEndpoint[];
     const loaded = { endpoints: new Map(found.map((endpoint) => [endpoint._id, endpoint])), loadedAt };
     if (this.invalidations.isCurrent(ticket)) {
       this.prune(loadedAt);

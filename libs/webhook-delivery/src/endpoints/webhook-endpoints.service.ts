@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import {
   isNewestFirstPosition,
   newestFirstAfter,
@@ -22,6 +20,7 @@ import {
 } from '@wfp/contracts';
 import { generateWebhookSecret } from '@wfp/webhook-signature';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
+import { WebhookEndpointRepository } from './webhook-endpoint.repository';
 import { EndpointCacheService } from './endpoint-cache.service';
 import { EndpointChangeNoticesService } from './endpoint-change-notices.service';
 import { assertEndpointUrlAllowed } from './endpoint-url-policy';
@@ -98,7 +97,7 @@ const ROTATION_ATTEMPTS = 5;
 @Injectable()
 export class WebhookEndpointsService {
   constructor(
-    @InjectModel(WebhookEndpoint.name) private readonly endpoints: Model<WebhookEndpoint>,
+    private readonly endpoints: WebhookEndpointRepository,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly cache: EndpointCacheService,
     private readonly notices: EndpointChangeNoticesService,
@@ -129,7 +128,7 @@ export class WebhookEndpointsService {
     const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
     if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
     const items = await this.endpoints
-      .find({ organizationId, ...SUBSCRIBERS, ...(position ? newestFirstAfter(position) : {}) })
+      .find(organizationId, { ...SUBSCRIBERS, ...(position ? newestFirstAfter(position) : {}) })
       .sort({ createdAt: -1, _id: -1 })
       .limit(request.limit + 1)
       .lean()
@@ -150,7 +149,7 @@ export class WebhookEndpointsService {
 
   /** Any endpoint of the organization, a call-results sender too, read from the store. */
   async stored(organizationId: string, endpointId: string): Promise<WebhookEndpoint | null> {
-    return (await this.endpoints.findOne({ _id: endpointId, organizationId }).lean().exec()) as WebhookEndpoint | null;
+    return (await this.endpoints.findOne(organizationId, { _id: endpointId }).lean().exec()) as WebhookEndpoint | null;
   }
 
   /**
@@ -176,7 +175,8 @@ export class WebhookEndpointsService {
     const sender = await this.callResultsSender(organizationId);
     const shown = (await this.endpoints
       .findOneAndUpdate(
-        { _id: sender._id, organizationId, secretShownAt: null },
+        organizationId,
+        { _id: sender._id, secretShownAt: null },
         { $set: { secretShownAt: new Date() } },
         { returnDocument: 'after' },
       )
@@ -205,7 +205,8 @@ export class WebhookEndpointsService {
     if (cached) return cached;
     const sender = (await this.endpoints
       .findOneAndUpdate(
-        { _id, organizationId },
+        organizationId,
+        { _id },
         {
           $setOnInsert: {
             kind: 'CALL_RESULTS',
@@ -249,7 +250,8 @@ export class WebhookEndpointsService {
       Object.assign(set, { enabled: false, disabledReason: 'MANUAL', disabledAt: new Date() });
     const updated = (await this.endpoints
       .findOneAndUpdate(
-        { _id: request.endpointId, organizationId, ...SUBSCRIBERS },
+        organizationId,
+        { _id: request.endpointId, ...SUBSCRIBERS },
         { $set: set },
         { returnDocument: 'after' },
       )
@@ -261,7 +263,7 @@ export class WebhookEndpointsService {
   }
 
   async delete(organizationId: string, endpointId: string): Promise<void> {
-    const { deletedCount } = await this.endpoints.deleteOne({ _id: endpointId, organizationId, ...SUBSCRIBERS }).exec();
+    const { deletedCount } = await this.endpoints.deleteOne(organizationId, { _id: endpointId, ...SUBSCRIBERS }).exec();
     if (deletedCount === 0) throw new RpcError('NOT_FOUND', 'Webhook endpoint not found');
     this.cache.remove(organizationId, endpointId);
     await this.notices.changed(organizationId);
@@ -295,7 +297,8 @@ export class WebhookEndpointsService {
       // Written only if no other rotation came in between (its current secret is still the first).
       const rotated = (await this.endpoints
         .findOneAndUpdate(
-          { _id: endpointId, organizationId, 'secrets.0.value': endpoint.secrets[0]?.value },
+          organizationId,
+          { _id: endpointId, 'secrets.0.value': endpoint.secrets[0]?.value },
           { $set: { secrets: [{ value: secret, createdAt: now, expiresAt: null }, ...kept], ...alsoSet } },
           { returnDocument: 'after' },
         )
@@ -319,7 +322,9 @@ export class WebhookEndpointsService {
     const current = this.current(endpoint);
     if (current.failingSince === null) return;
     this.cache.put({ ...current, failingSince: null });
-    await this.endpoints.updateOne({ _id: current._id }, { $set: { failingSince: null } }).exec();
+    await this.endpoints
+      .updateOne(current.organizationId, { _id: current._id }, { $set: { failingSince: null } })
+      .exec();
     await this.notices.changed(current.organizationId);
   }
 
@@ -344,13 +349,15 @@ export class WebhookEndpointsService {
     if (reason) {
       const disabled = { enabled: false, disabledReason: reason, disabledAt: now, failingSince };
       this.cache.put({ ...current, ...disabled });
-      await this.endpoints.updateOne({ _id: current._id, enabled: true }, { $set: disabled }).exec();
+      await this.endpoints
+        .updateOne(current.organizationId, { _id: current._id, enabled: true }, { $set: disabled })
+        .exec();
       await this.notices.changed(current.organizationId);
     } else if (current.failingSince === null) {
       this.cache.put({ ...current, failingSince });
       // The first failure of the period is kept: another instance may have noted it already.
       const { matchedCount } = await this.endpoints
-        .updateOne({ _id: current._id, failingSince: null }, { $set: { failingSince } })
+        .updateOne(current.organizationId, { _id: current._id, failingSince: null }, { $set: { failingSince } })
         .exec();
       if (matchedCount === 0) this.cache.invalidate(current.organizationId);
       else await this.notices.changed(current.organizationId);
