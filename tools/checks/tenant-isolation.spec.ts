@@ -18,13 +18,7 @@ const NOT_YET_REPOSITORIES = [
   'libs/api-access/src/organizations.service.ts',
   'libs/contact-resolution/src/contact-resolver.service.ts',
   'libs/webhook-delivery/src/delivery/delivery-queue.service.ts',
-  'libs/webhook-delivery/src/delivery/delivery-worker.service.ts',
-  'libs/webhook-delivery/src/delivery/webhook-deliveries.service.ts',
-  'libs/webhook-delivery/src/event-intake.service.ts',
   'libs/webhook-delivery/src/migrations/pending-deliveries-migration.service.ts',
-  'libs/workflow-runs/src/run-canceller.service.ts',
-  'libs/workflow-runs/src/run-queries.service.ts',
-  'libs/workflow-runs/src/version-registry.service.ts',
 ];
 
 /**

@@ -49,6 +49,21 @@ export abstract class TenantRepository<T extends { organizationId: string }> {
     return this.model.deleteOne(scoped<T>(organizationId, filter));
   }
 
+  deleteMany(organizationId: string, filter: TenantFilter<T>) {
+    return this.model.deleteMany(scoped<T>(organizationId, filter));
+  }
+
+  /**
+   * Inserts documents in one command. Each names its own organization (a batch may gather
+   * several organizations' documents, as the dispatcher's group commit does).
+   */
+  insertMany(
+    documents: (AnyKeys<T> & { organizationId: string })[],
+    options: { ordered?: boolean; lean?: boolean } = {},
+  ) {
+    return this.model.insertMany(documents as never[], options);
+  }
+
   /** Inserts one document; its type requires the organization it belongs to. */
   create(document: AnyKeys<T> & { organizationId: string }) {
     return this.model.create(document);

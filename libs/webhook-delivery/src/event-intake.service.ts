@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { GroupCommit } from '@wfp/persistence';
 import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
+import { WebhookDeliveryRepository } from './delivery/webhook-delivery.repository';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from './delivery-options';
 import { DeadLetterNoticesService } from './delivery/dead-letter-notices.service';
 import { NO_PROGRESS, postponed, type Settlement } from './delivery/delivery-outcome';
@@ -60,7 +59,7 @@ export class EventIntakeService {
   private readonly records: GroupCommit<Omit<WebhookDelivery, 'createdAt' | 'updatedAt'>>;
 
   constructor(
-    @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
+    private readonly deliveries: WebhookDeliveryRepository,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
     private readonly worker: DeliveryWorkerService,
@@ -142,7 +141,7 @@ export class EventIntakeService {
     endpoints: WebhookEndpoint[],
     { seenBefore = false }: IntakeOptions,
   ): Promise<IntakeResult> {
-    const targets = seenBefore ? await this.withoutDelivery(event, endpoints) : endpoints;
+    const targets = seenBefore ? await this.withoutDelivery(event, organizationId, endpoints) : endpoints;
     if (targets.length === 0) return { deliveries: 0, succeeded: 0 };
     const settled = await Promise.all(targets.map((endpoint) => this.settle(event, endpoint)));
     const made = targets.map((endpoint, index) => ({
@@ -185,10 +184,14 @@ export class EventIntakeService {
   }
 
   /** The endpoints that have no delivery of this event yet (one read by `_id`, on redelivery only). */
-  private async withoutDelivery(event: DeliverableEvent, endpoints: WebhookEndpoint[]): Promise<WebhookEndpoint[]> {
+  private async withoutDelivery(
+    event: DeliverableEvent,
+    organizationId: string,
+    endpoints: WebhookEndpoint[],
+  ): Promise<WebhookEndpoint[]> {
     const ids = endpoints.map((endpoint) => deliveryIdFor(event.eventId, endpoint._id));
     const existing = (await this.deliveries
-      .find({ _id: { $in: ids } }, { _id: 1 })
+      .find(organizationId, { _id: { $in: ids } }, { _id: 1 })
       .lean()
       .exec()) as Array<{ _id: string }>;
     const made = new Set(existing.map(({ _id }) => _id));

@@ -13,6 +13,7 @@ import { WebhookDelivery, WebhookDeliverySchema } from './delivery/webhook-deliv
 import { EndpointCacheService } from './endpoints/endpoint-cache.service';
 import { EndpointChangeNoticesService } from './endpoints/endpoint-change-notices.service';
 import { WebhookEndpoint, WebhookEndpointSchema } from './endpoints/webhook-endpoint.schema';
+import { WebhookDeliveryRepository } from './delivery/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './endpoints/webhook-endpoint.repository';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
 import { EventIntakeService } from './event-intake.service';
@@ -38,6 +39,7 @@ export class WebhookDeliveryModule {
       ],
       providers: [
         WebhookEndpointRepository,
+        WebhookDeliveryRepository,
         { provide: DELIVERY_OPTIONS, useValue: options },
         EndpointCacheService,
         EndpointChangeNoticesService,

@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import type { MessageEnvelope, RunsCancelCommand } from '@wfp/contracts';
 import { isDuplicateKeyError } from '@wfp/persistence';
-import { ArchivedWorkflow } from './archived-workflow.schema';
+import { ArchivedWorkflowRepository } from './archived-workflow.repository';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { applyTransition, planRunEnding } from './engine/run-transition';
 import { RunMetricsService } from './run-metrics.service';
 import { RunRepository } from './run.repository';
-import { Run } from './run.schema';
 
 /** How long this instance trusts an answer of "not archived" for a workflow. */
 const NOT_ARCHIVED_TTL_MS = 2_000;
@@ -20,8 +17,7 @@ export class RunCancellerService {
   private readonly notArchivedUntil = new Map<string, number>();
 
   constructor(
-    @InjectModel(Run.name) private readonly runs: Model<Run>,
-    @InjectModel(ArchivedWorkflow.name) private readonly archived: Model<ArchivedWorkflow>,
+    private readonly archived: ArchivedWorkflowRepository,
     private readonly store: RunRepository,
     private readonly metrics: RunMetricsService,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
@@ -34,10 +30,10 @@ export class RunCancellerService {
     if (workflowId) await this.rememberArchived(organizationId, workflowId, reason ?? 'Workflow archived');
     if (runId) return (await this.cancelRun(envelope, organizationId, runId, reason)) ? 1 : 0;
     // Archiving is rare: this is the one place that looks for runs by workflow.
-    const running = await this.runs.find({ organizationId, workflowId, status: 'RUNNING' }, { _id: 1 }).lean().exec();
+    const running = await this.store.runningOfWorkflow(organizationId, workflowId as string);
     let cancelled = 0;
-    for (const { _id } of running) {
-      if (await this.cancelRun(envelope, organizationId, _id, reason)) cancelled += 1;
+    for (const runningId of running) {
+      if (await this.cancelRun(envelope, organizationId, runningId, reason)) cancelled += 1;
     }
     return cancelled;
   }
@@ -50,7 +46,7 @@ export class RunCancellerService {
     const known = this.archivedReasons.get(workflowId);
     if (known !== undefined) return known;
     if ((this.notArchivedUntil.get(workflowId) ?? 0) > Date.now()) return null;
-    const archived = await this.archived.findOne({ _id: workflowId, organizationId }).lean().exec();
+    const archived = await this.archived.findOne(organizationId, { _id: workflowId }).lean().exec();
     if (archived) {
       this.archivedReasons.set(workflowId, archived.reason);
       this.notArchivedUntil.delete(workflowId);

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import {
   callResultOf,
   isNewestFirstPosition,
@@ -15,28 +13,21 @@ import {
 } from '@wfp/contracts';
 import { endOf } from './call-results';
 import { Run } from './run.schema';
-import { WorkflowVersionCopy } from './workflow-version-copy.schema';
+import { RunRepository } from './run.repository';
+import { WorkflowVersionCopyRepository } from './version-copy.repository';
 
 @Injectable()
 export class RunQueriesService {
   constructor(
-    @InjectModel(Run.name) private readonly runs: Model<Run>,
-    @InjectModel(WorkflowVersionCopy.name) private readonly versions: Model<WorkflowVersionCopy>,
+    private readonly runs: RunRepository,
+    private readonly versions: WorkflowVersionCopyRepository,
   ) {}
 
   /** The newest runs of every organization, each with its version's graph (operations page). */
   async recent(limit: number): Promise<RecentRunView[]> {
-    const runs = await this.runs
-      .find({}, { outbox: 0, context: 0 })
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit)
-      .lean()
-      .exec();
+    const runs = await this.runs.recentAcrossOrganizations(limit);
     const versionIds = [...new Set(runs.map((run) => run.workflowVersionId))];
-    const versions = await this.versions
-      .find({ _id: { $in: versionIds } }, { definition: 1 })
-      .lean()
-      .exec();
+    const versions = await this.versions.definitionsAcrossOrganizations(versionIds);
     const definitions = new Map(versions.map((version) => [version._id, version.definition]));
     return runs.map((run) => ({
       runId: run._id,
@@ -58,14 +49,14 @@ export class RunQueriesService {
   }
 
   async get(organizationId: string, runId: string): Promise<RunView> {
-    const run = await this.runs.findOne({ _id: runId, organizationId }, { outbox: 0 }).lean().exec();
+    const run = await this.runs.read(organizationId, runId);
     if (!run) throw new RpcError('NOT_FOUND', 'Workflow run not found');
     return toView(run);
   }
 
   /** Newest first, with an opaque (createdAt, id) cursor. */
   async list(organizationId: string, query: RunsListQuery): Promise<RunPage> {
-    const filter: Record<string, unknown> = { organizationId };
+    const filter: Record<string, unknown> = {};
     if (query.workflowId) filter['workflowId'] = query.workflowId;
     if (query.status) filter['status'] = query.status;
     if (query.cursor) {
@@ -73,12 +64,7 @@ export class RunQueriesService {
       if (!after) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
       Object.assign(filter, newestFirstAfter(after));
     }
-    const runs = await this.runs
-      .find(filter, { outbox: 0 })
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(query.limit + 1)
-      .lean()
-      .exec();
+    const runs = await this.runs.page(organizationId, filter, query.limit + 1);
     const page = runs.slice(0, query.limit);
     const last = page.at(-1);
     return { data: page.map(toView), nextCursor: runs.length > query.limit && last ? newestFirstCursor(last) : null };

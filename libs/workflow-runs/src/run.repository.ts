@@ -29,6 +29,40 @@ export class RunRepository {
     return (await this.runs.findOne({ _id: runId, organizationId }).lean().exec()) as Run | null;
   }
 
+  /** The run without its outbox (what reads show), if it belongs to the organization. */
+  async read(organizationId: string, runId: string): Promise<Omit<Run, 'outbox'> | null> {
+    return (await this.runs.findOne({ _id: runId, organizationId }, { outbox: 0 }).lean().exec()) as Omit<
+      Run,
+      'outbox'
+    > | null;
+  }
+
+  /** A page of the organization's runs, newest first (`filter` narrows it: workflow, status, cursor). */
+  async page(organizationId: string, filter: Record<string, unknown>, limit: number): Promise<Omit<Run, 'outbox'>[]> {
+    return (await this.runs
+      .find({ ...filter, organizationId }, { outbox: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()
+      .exec()) as Omit<Run, 'outbox'>[];
+  }
+
+  /** The ids of the workflow's running runs (archiving cancels them; the one search by workflow). */
+  async runningOfWorkflow(organizationId: string, workflowId: string): Promise<string[]> {
+    const running = await this.runs.find({ organizationId, workflowId, status: 'RUNNING' }, { _id: 1 }).lean().exec();
+    return running.map(({ _id }) => _id);
+  }
+
+  /** The newest runs of every organization (the operations page, admin only). */
+  async recentAcrossOrganizations(limit: number): Promise<Omit<Run, 'outbox' | 'context'>[]> {
+    return (await this.runs
+      .find({}, { outbox: 0, context: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()
+      .exec()) as Omit<Run, 'outbox' | 'context'>[];
+  }
+
   /** The run that started this conversation (outcome callbacks carry only the conversation id). */
   async findByConversation(conversationId: string): Promise<Run | null> {
     const started = await this.conversations.findById(conversationId).lean().exec();

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import type { MessageEnvelope, VersionsRegisterCommand } from '@wfp/contracts';
 import { isDuplicateKeyError } from '@wfp/persistence';
-import { WorkflowVersionCopy } from './workflow-version-copy.schema';
+import { WorkflowVersionCopyRepository } from './version-copy.repository';
+import type { WorkflowVersionCopy } from './workflow-version-copy.schema';
 
 /** Versions kept in memory; they are immutable, so a cached copy is never stale. */
 const CACHED_VERSIONS = 1_000;
@@ -12,7 +11,7 @@ const CACHED_VERSIONS = 1_000;
 export class VersionRegistryService {
   private readonly cache = new Map<string, WorkflowVersionCopy>();
 
-  constructor(@InjectModel(WorkflowVersionCopy.name) private readonly versions: Model<WorkflowVersionCopy>) {}
+  constructor(private readonly versions: WorkflowVersionCopyRepository) {}
 
   /** Stores the copy once; versions are immutable, so a redelivered command changes nothing. */
   async register(envelope: MessageEnvelope<VersionsRegisterCommand>): Promise<void> {
@@ -36,7 +35,7 @@ export class VersionRegistryService {
     const cached = this.cache.get(workflowVersionId);
     if (cached) return cached.organizationId === organizationId ? cached : null;
     const version = (await this.versions
-      .findOne({ _id: workflowVersionId, organizationId })
+      .findOne(organizationId, { _id: workflowVersionId })
       .lean()
       .exec()) as WorkflowVersionCopy | null;
     if (version) {

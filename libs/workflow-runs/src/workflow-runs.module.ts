@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ArchivedWorkflowRepository } from './archived-workflow.repository';
 import { ArchivedWorkflow, ArchivedWorkflowSchema } from './archived-workflow.schema';
+import { WorkflowVersionCopyRepository } from './version-copy.repository';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine/engine.options';
 import { RunAdmissionService } from './run-admission.service';
 import { OutreachExecutorService } from './engine/outreach-executor.service';
@@ -33,6 +35,8 @@ export class WorkflowRunsModule {
   static register(options: EngineOptions): DynamicModule {
     const services = [
       RunRepository,
+      WorkflowVersionCopyRepository,
+      ArchivedWorkflowRepository,
       RunStarterService,
       RunCancellerService,
       RunRetrierService,

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from '../delivery-options';
 import {
   attemptKeyOf,
@@ -41,7 +40,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
   private closing = false;
 
   constructor(
-    @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
+    private readonly deliveries: WebhookDeliveryRepository,
     @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
     private readonly endpoints: WebhookEndpointsService,
     private readonly queue: DeliveryQueueService,
@@ -134,7 +133,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     const endpoint = await this.endpoints.forDelivery(entry.organizationId, entry.endpointId);
     if (!endpoint) {
       // Deleted since: its deliveries go with it.
-      await this.deliveries.deleteOne({ _id: entry._id }).exec();
+      await this.deliveries.deleteOne(entry.organizationId, { _id: entry._id }).exec();
       return this.queue.remove(entry);
     }
     // An open circuit puts the delivery off without reading it (a call-results sender's circuits
@@ -144,7 +143,10 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
       this.metrics.deferredByCircuit();
       return this.queue.reschedule(entry, this.spreadOver(blockedUntil));
     }
-    const delivery = (await this.deliveries.findById(entry._id).lean().exec()) as WebhookDelivery | null;
+    const delivery = (await this.deliveries
+      .findOne(entry.organizationId, { _id: entry._id })
+      .lean()
+      .exec()) as WebhookDelivery | null;
     if (!delivery || delivery.status !== 'PENDING') return this.dropOrWait(entry, delivery);
 
     const progress = progressOf(delivery);
@@ -158,7 +160,11 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     if (settlement.status === 'FAILED')
       await this.deadLetters.publish(delivery, settlement.progress, settlement.reason);
     await this.deliveries
-      .updateOne({ _id: delivery._id, status: 'PENDING' }, { $set: deliveryUpdate(settlement) })
+      .updateOne(
+        delivery.organizationId,
+        { _id: delivery._id, status: 'PENDING' },
+        { $set: deliveryUpdate(settlement) },
+      )
       .exec();
     if (settlement.status === 'PENDING') return this.queue.reschedule(entry, settlement.nextAttemptAt);
     await this.queue.remove(entry);

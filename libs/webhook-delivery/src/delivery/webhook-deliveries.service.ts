@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import {
   createEnvelope,
   isNewestFirstPosition,
@@ -14,6 +12,7 @@ import {
   type WebhookDeliveryView,
   type WebhookPage,
 } from '@wfp/contracts';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { callResultsSenderId, WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
 import { deliveryIdFor, eventOf } from '../event-intake.service';
 import { NO_PROGRESS } from './delivery-outcome';
@@ -55,7 +54,7 @@ export function toDeliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
 @Injectable()
 export class WebhookDeliveriesService {
   constructor(
-    @InjectModel(WebhookDelivery.name) private readonly deliveries: Model<WebhookDelivery>,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly endpoints: WebhookEndpointsService,
     private readonly worker: DeliveryWorkerService,
     private readonly queue: DeliveryQueueService,
@@ -67,26 +66,30 @@ export class WebhookDeliveriesService {
   async deleteEndpoint(organizationId: string, endpointId: string): Promise<void> {
     await this.endpoints.delete(organizationId, endpointId);
     await this.queue.removeEndpoint(endpointId);
-    await this.deliveries.deleteMany({ endpointId }).exec();
+    await this.deliveries.deleteMany(organizationId, { endpointId }).exec();
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
   }
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {
     await this.endpoints.get(organizationId, request.endpointId);
-    return this.page(request.endpointId, request);
+    return this.page(organizationId, request.endpointId, request);
   }
 
   /** The organization's call results sent to the URLs callers named (none yet: an empty page). */
   listCallResults(organizationId: string, request: DeliveryPageQuery): Promise<WebhookPage<WebhookDeliveryView>> {
-    return this.page(callResultsSenderId(organizationId), request);
+    return this.page(organizationId, callResultsSenderId(organizationId), request);
   }
 
-  private async page(endpointId: string, request: DeliveryPageQuery): Promise<WebhookPage<WebhookDeliveryView>> {
+  private async page(
+    organizationId: string,
+    endpointId: string,
+    request: DeliveryPageQuery,
+  ): Promise<WebhookPage<WebhookDeliveryView>> {
     const position = request.cursor ? parseCursor(request.cursor, isNewestFirstPosition) : null;
     if (request.cursor && !position) throw new RpcError('BAD_REQUEST', 'cursor is not a cursor returned by this API');
     const items = (await this.deliveries
-      .find({
+      .find(organizationId, {
         endpointId,
         ...(request.status ? { status: request.status } : {}),
         ...(position ? newestFirstAfter(position) : {}),
@@ -105,7 +108,7 @@ export class WebhookDeliveriesService {
   /** Sends a finished delivery again, with a fresh retry schedule (same event id). */
   async replay(organizationId: string, deliveryId: string): Promise<{ deliveryId: string; status: 'PENDING' }> {
     const delivery = (await this.deliveries
-      .findOne({ _id: deliveryId, organizationId })
+      .findOne(organizationId, { _id: deliveryId })
       .lean()
       .exec()) as WebhookDelivery | null;
     if (!delivery) throw new RpcError('NOT_FOUND', 'Webhook delivery not found');
@@ -119,7 +122,7 @@ export class WebhookDeliveriesService {
       now,
       leaseUntil,
     );
-    await this.reopen([deliveryId], now);
+    await this.reopen(organizationId, [deliveryId], now);
     if (startNow) this.start(deliveryId, organizationId, delivery.endpointId, leaseUntil, now);
     return { deliveryId, status: 'PENDING' };
   }
@@ -128,7 +131,7 @@ export class WebhookDeliveriesService {
   async recover(organizationId: string, endpointId: string, since: Date): Promise<{ recovered: number }> {
     await this.assertEnabled(organizationId, endpointId);
     const failed = (await this.deliveries
-      .find({ endpointId, status: 'FAILED', createdAt: { $gte: since } }, { _id: 1 })
+      .find(organizationId, { endpointId, status: 'FAILED', createdAt: { $gte: since } }, { _id: 1 })
       .lean()
       .exec()) as Array<{ _id: string }>;
     const now = new Date();
@@ -138,6 +141,7 @@ export class WebhookDeliveriesService {
       NO_LEASE,
     );
     await this.reopen(
+      organizationId,
       failed.map(({ _id }) => _id),
       now,
     );
@@ -186,10 +190,11 @@ export class WebhookDeliveriesService {
   }
 
   /** Back to pending with a new round of the schedule; the attempt log is kept. */
-  private async reopen(deliveryIds: string[], now: Date): Promise<void> {
+  private async reopen(organizationId: string, deliveryIds: string[], now: Date): Promise<void> {
     if (deliveryIds.length === 0) return;
     await this.deliveries
       .updateMany(
+        organizationId,
         { _id: { $in: deliveryIds }, status: { $ne: 'PENDING' } },
         { $set: { status: 'PENDING', roundAttempts: 0, failureReason: null, nextAttemptAt: now } },
       )
