@@ -118,7 +118,7 @@ describe('contact-resolver: claim reservations for retries', () => {
     expect(answer.acquired).toBe(true);
     expect(await claimOf('wfv_replaced')).toMatchObject({ runId: 'run_failed_retry', status: 'RESERVED' });
     // The failed run's late end names the failed run: it releases nothing the retry holds.
-    await resolver.settleClaim('wfv_replaced', candidateProfileId, 'run_failed', false);
+    await resolver.settleClaim(organizationId, 'wfv_replaced', candidateProfileId, 'run_failed', false);
     expect(await claimOf('wfv_replaced')).toMatchObject({ runId: 'run_failed_retry' });
   });
 

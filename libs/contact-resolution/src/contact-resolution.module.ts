@@ -1,6 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import {
+  CandidateProfileRepository,
+  ContactResolutionRepository,
+  RunClaimRepository,
+} from './contact-resolution.repository';
 import { ContactResolverService, RESOLVER_OPTIONS, type ResolverOptions } from './contact-resolver.service';
+import { ProfileKeyRepository } from './profile-key.repository';
 import {
   CandidateProfile,
   CandidateProfileSchema,
@@ -26,7 +32,14 @@ export class ContactResolutionModule {
   static register(options: ResolverOptions): DynamicModule {
     return {
       module: ContactResolutionModule,
-      providers: [{ provide: RESOLVER_OPTIONS, useValue: options }, ContactResolverService],
+      providers: [
+        { provide: RESOLVER_OPTIONS, useValue: options },
+        CandidateProfileRepository,
+        ProfileKeyRepository,
+        RunClaimRepository,
+        ContactResolutionRepository,
+        ContactResolverService,
+      ],
       exports: [ContactResolverService],
     };
   }

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Model } from 'mongoose';
 import type { Counter } from 'prom-client';
 import { MetricsRegistryService } from '@wfp/observability';
 import {
@@ -26,7 +24,13 @@ import {
 } from '@wfp/contracts';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
 import { normalizeContact, profileKeys, type NormalizedContact, type RejectedIdentifier } from './normalize-contact';
-import { CandidateProfile, ContactResolution, ProfileKey, RunClaim } from './schemas';
+import {
+  CandidateProfileRepository,
+  ContactResolutionRepository,
+  RunClaimRepository,
+} from './contact-resolution.repository';
+import { ProfileKeyRepository } from './profile-key.repository';
+import { ContactResolution, RunClaim } from './schemas';
 
 export interface ResolverOptions {
   /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
@@ -55,6 +59,9 @@ interface ResolvedProfile {
   isNew: boolean;
 }
 
+/** Attempts at taking a claim whose holder keeps changing under concurrent resolutions. */
+const CLAIM_ATTEMPTS = 5;
+
 /** Attempts at finding-or-creating a profile when concurrent resolutions keep colliding. */
 const PROFILE_ATTEMPTS = 5;
 
@@ -74,10 +81,10 @@ export class ContactResolverService {
   private readonly logger = new Logger(ContactResolverService.name);
 
   constructor(
-    @InjectModel(CandidateProfile.name) private readonly profiles: Model<CandidateProfile>,
-    @InjectModel(ProfileKey.name) private readonly keys: Model<ProfileKey>,
-    @InjectModel(RunClaim.name) private readonly claims: Model<RunClaim>,
-    @InjectModel(ContactResolution.name) private readonly resolutions: Model<ContactResolution>,
+    private readonly profiles: CandidateProfileRepository,
+    private readonly keys: ProfileKeyRepository,
+    private readonly claims: RunClaimRepository,
+    private readonly resolutions: ContactResolutionRepository,
     private readonly outbox: OutboxRelayService,
     @Inject(RESOLVER_OPTIONS) private readonly options: ResolverOptions,
     @Optional() registry: MetricsRegistryService = new MetricsRegistryService(),
@@ -193,6 +200,7 @@ export class ContactResolverService {
 
   /** A run ended: failed and cancelled runs free the candidate; completed runs keep the claim. */
   async settleClaim(
+    organizationId: string,
     workflowVersionId: string,
     candidateProfileId: string,
     runId: string,
@@ -201,7 +209,7 @@ export class ContactResolverService {
     const claimId = `${workflowVersionId}:${candidateProfileId}`;
     // Kept, not deleted: it records the item that started the run (see CLAIM_STATUSES).
     const status = completed ? 'COMPLETED' : 'ENDED';
-    await this.claims.updateOne({ _id: claimId, runId }, { $set: { status } }).exec();
+    await this.claims.updateOne(organizationId, { _id: claimId, runId }, { $set: { status } }).exec();
   }
 
   /**
@@ -213,7 +221,7 @@ export class ContactResolverService {
   async acquireClaim(organizationId: string, request: ClaimsAcquireRequest): Promise<ClaimAnswer> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
     const acquired: ClaimAnswer = { acquired: true, holderRunId: request.runId, holderStatus: 'RUNNING' };
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       const reservation = {
         runId: request.runId,
         status: 'RESERVED' as const,
@@ -226,9 +234,12 @@ export class ContactResolverService {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      const holder = await this.claims.findById(claimId).lean().exec();
-      if (!holder) continue; // released in between
-      if (holder.organizationId !== organizationId) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
+      const holder = await this.claims.findOne(organizationId, { _id: claimId }).lean().exec();
+      if (!holder) {
+        // Released in between, or another organization's (ids are not guessable across them).
+        if (attempt >= CLAIM_ATTEMPTS) throw new RpcError('NOT_FOUND', 'Candidate profile not found');
+        continue;
+      }
       if (holder.runId === request.runId) return acquired; // a repeated request
       const replaceable =
         (request.replacesRunId !== undefined && holder.runId === request.replacesRunId) || isFree(holder);
@@ -236,7 +247,7 @@ export class ContactResolverService {
       // Moves only if the holder is still the one just read; the late release of a replaced run
       // (which names that run) then finds nothing to delete.
       const moved = await this.claims
-        .updateOne({ _id: claimId, runId: holder.runId, status: holder.status }, { $set: reservation })
+        .updateOne(organizationId, { _id: claimId, runId: holder.runId, status: holder.status }, { $set: reservation })
         .exec();
       if (moved.modifiedCount === 1) return acquired;
     }
@@ -247,12 +258,13 @@ export class ContactResolverService {
     const claimId = `${ref.workflowVersionId}:${ref.candidateProfileId}`;
     const confirmed = await this.claims
       .updateOne(
-        { _id: claimId, organizationId, runId: ref.runId, status: 'RESERVED' },
+        organizationId,
+        { _id: claimId, runId: ref.runId, status: 'RESERVED' },
         { $set: { status: 'RUNNING' }, $unset: { reservedUntil: 1 } },
       )
       .exec();
     if (confirmed.matchedCount === 0) {
-      const holder = await this.claims.findById(claimId).lean().exec();
+      const holder = await this.claims.findOne(organizationId, { _id: claimId }).lean().exec();
       // Confirmed already (a redelivery), or settled by the run's end: nothing to do. Otherwise the
       // reservation lapsed before the run was made and another run took the candidate.
       if (holder && holder.runId !== ref.runId)
@@ -266,7 +278,7 @@ export class ContactResolverService {
   async releaseClaim(organizationId: string, request: ClaimsReleaseRequest): Promise<void> {
     const claimId = `${request.workflowVersionId}:${request.candidateProfileId}`;
     await this.claims
-      .deleteOne({ _id: claimId, organizationId, runId: request.runId, status: { $in: ['RUNNING', 'RESERVED'] } })
+      .deleteOne(organizationId, { _id: claimId, runId: request.runId, status: { $in: ['RUNNING', 'RESERVED'] } })
       .exec();
   }
 
@@ -291,7 +303,8 @@ export class ContactResolverService {
     outbox: OutboxEntry[],
   ): Promise<RunClaim & { created: boolean }> {
     const claimId = `${workflowVersionId}:${profileId}`;
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > CLAIM_ATTEMPTS) throw new Error(`claim ${claimId} keeps changing, or is another organization's`);
       try {
         const claim = {
           _id: claimId,
@@ -306,12 +319,13 @@ export class ContactResolverService {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      const holder = await this.claims.findById(claimId).lean().exec();
+      const holder = await this.claims.findOne(organizationId, { _id: claimId }).lean().exec();
       if (holder && holder.runId !== runId && isFree(holder)) {
         // An ended run's claim, or a reservation no run confirmed: taken over if still as read.
         const claim = { organizationId, runId, status: 'RUNNING' as const, claimedAt: new Date(), outbox };
         const taken = await this.claims
           .updateOne(
+            organizationId,
             { _id: claimId, runId: holder.runId, status: holder.status },
             { $set: claim, $unset: { reservedUntil: 1 } },
           )
@@ -347,7 +361,7 @@ export class ContactResolverService {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       // Recorded by an earlier delivery: its event, not a second one.
-      const stored = await this.resolutions.findById(dedupKey).lean().exec();
+      const stored = await this.resolutions.findOne(envelope.organizationId, { _id: dedupKey }).lean().exec();
       await this.outbox.republishOwn(stored?.outbox, dedupKey);
       return stored?.result ?? result;
     }
@@ -357,7 +371,7 @@ export class ContactResolverService {
   }
 
   private async knownProfile(organizationId: string, profileId: string): Promise<ResolvedProfile> {
-    const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
+    const profile = await this.profiles.findOne(organizationId, { _id: profileId }).lean().exec();
     return {
       id: profileId,
       externalId: profile?.externalId ?? null,
@@ -378,14 +392,12 @@ export class ContactResolverService {
   ): Promise<ResolvedProfile> {
     const keys = profileKeys(organizationId, contact);
     for (let attempt = 0; attempt < PROFILE_ATTEMPTS; attempt += 1) {
-      const found = await this.keys
-        .find({ _id: { $in: keys } })
-        .lean()
-        .exec();
+      const found = await this.keys.find(organizationId, keys);
       const byKey = new Map(found.map((key) => [key._id, key]));
       const matched = keys.map((key) => byKey.get(key)).find((key) => key !== undefined);
       if (matched) {
         await this.attachKeys(
+          organizationId,
           keys.filter((key) => !byKey.has(key)),
           matched.profileId,
           matched.createdBy,
@@ -396,13 +408,13 @@ export class ContactResolverService {
       const profileId = newId('cp');
       try {
         // The first key decides: whoever inserts it owns the person; the loser matches next round.
-        await this.keys.create({ _id: keys[0], profileId, createdBy: itemKey });
+        await this.keys.create(organizationId, { _id: keys[0], profileId, createdBy: itemKey });
       } catch (error) {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
       const profile = await this.ensureProfile(profileId, organizationId, contact, true);
-      await this.attachKeys(keys.slice(1), profileId, itemKey);
+      await this.attachKeys(organizationId, keys.slice(1), profileId, itemKey);
       return { id: profileId, ...profile, isNew: true };
     }
     throw new Error('profile matching kept colliding with concurrent resolutions');
@@ -420,26 +432,31 @@ export class ContactResolverService {
     created = false,
   ): Promise<Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>> {
     if (!created) {
-      const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
+      const profile = await this.profiles.findOne(organizationId, { _id: profileId }).lean().exec();
       if (profile) return { externalId: profile.externalId, email: profile.email, phoneNumber: profile.phoneNumber };
     }
     try {
       await this.profiles.create({ _id: profileId, organizationId, ...contact });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const profile = await this.profiles.findOne({ _id: profileId, organizationId }).lean().exec();
+      const profile = await this.profiles.findOne(organizationId, { _id: profileId }).lean().exec();
       if (profile) return { externalId: profile.externalId, email: profile.email, phoneNumber: profile.phoneNumber };
     }
     return { externalId: contact.externalId, email: contact.email, phoneNumber: contact.phoneNumber };
   }
 
   /** Points the person's other identifiers at the profile; one that is someone's already stays theirs. */
-  private async attachKeys(keys: string[], profileId: string, createdBy: string | null): Promise<void> {
+  private async attachKeys(
+    organizationId: string,
+    keys: string[],
+    profileId: string,
+    createdBy: string | null,
+  ): Promise<void> {
     if (keys.length === 0) return;
     try {
       await this.keys.insertMany(
+        organizationId,
         keys.map((key) => ({ _id: key, profileId, createdBy })),
-        { ordered: false },
       );
     } catch (error) {
       // Already someone's key: the first match stays authoritative.

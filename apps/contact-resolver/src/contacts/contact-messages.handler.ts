@@ -50,6 +50,7 @@ export class ContactMessagesHandler {
     const { workflowVersionId, candidateProfileId, recordId } = envelope.payload;
     if (!workflowVersionId || !candidateProfileId) return;
     await this.resolver.settleClaim(
+      envelope.organizationId,
       workflowVersionId,
       candidateProfileId,
       recordId,
