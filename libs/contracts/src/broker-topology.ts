@@ -93,6 +93,8 @@ export function buildServiceTopology(
    * (consumedQueuesOf); tools that prepare a broker for a service use the published table.
    */
   consumedQueues: readonly ConsumedQueue[] = SERVICE_QUEUES[options.service],
+  /** The request types it answers: likewise, from its request handlers when it runs. */
+  answeredRequests: readonly string[] = SERVICE_RPC[options.service],
 ): ServiceTopology {
   const { namespace, queueType } = options;
   const typeArgument = { 'x-queue-type': queueType };
@@ -144,10 +146,10 @@ export function buildServiceTopology(
     bindings.push({ queue, exchange: deadLetterExchange, routingKey: parking.routingKey });
   }
   let rpcQueue: string | null = null;
-  if (SERVICE_RPC[options.service].length > 0) {
+  if (answeredRequests.length > 0) {
     rpcQueue = queueName(namespace, `${options.service}.rpc`);
     queues.push({ name: rpcQueue, arguments: { 'x-queue-type': 'classic', 'x-message-ttl': RPC_REQUEST_TTL_MS } });
-    for (const routingKey of SERVICE_RPC[options.service]) {
+    for (const routingKey of answeredRequests) {
       bindings.push({ queue: rpcQueue, exchange: exchangeName(namespace, 'rpc'), routingKey });
     }
   }

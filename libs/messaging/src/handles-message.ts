@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { EventPattern } from '@nestjs/microservices';
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import type { MessageHandler } from '@nestjs/microservices';
 import {
   isMessageEnvelope,
   parseMessage,
   type ConsumedQueue,
+  type MessageClass,
   type MessageDefinition,
   type MessageEnvelope,
   type QueueBinding,
@@ -65,6 +66,40 @@ export function HandlesMessage(
     );
     return EventPattern([...byType.keys()], { ...extras })(target, key, descriptor);
   };
+}
+
+const DECLARED_REQUESTS = Symbol.for('wfp.messaging.declaredRequests');
+
+/**
+ * Declares a request/reply handler, once: the request class it answers. That declaration
+ * registers it with Nest for the request's type, binds the type to the service's request queue
+ * (answeredRequestsOf) and checks the payload before the method runs: an invalid one is answered
+ * BAD_REQUEST with the fields, never handed to business code.
+ */
+export function AnswersRequest(definition: MessageClass): MethodDecorator {
+  return (target, key, descriptor: PropertyDescriptor) => {
+    const handle = descriptor.value as (...args: unknown[]) => unknown;
+    descriptor.value = function checkedRequestHandler(this: unknown, ...args: unknown[]) {
+      const index = args.findIndex(isMessageEnvelope);
+      const envelope = args[index] as MessageEnvelope | undefined;
+      if (envelope && envelope.type === definition.type)
+        args[index] = { ...envelope, payload: parseMessage(definition, envelope.payload) };
+      return handle.apply(this, args);
+    };
+    const declared: string[] = Reflect.getMetadata(DECLARED_REQUESTS, target.constructor) ?? [];
+    Reflect.defineMetadata(DECLARED_REQUESTS, [...declared, definition.type], target.constructor);
+    return MessagePattern(definition.type)(target, key, descriptor);
+  };
+}
+
+/** The request types that handler classes answer (what a service's request queue must bind). */
+export function declaredRequestsOf(...handlerClasses: (abstract new (...args: never[]) => unknown)[]): string[] {
+  return handlerClasses.flatMap((handlerClass) => Reflect.getMetadata(DECLARED_REQUESTS, handlerClass) ?? []);
+}
+
+/** The request types a service answers, from the request handlers registered with its transport. */
+export function answeredRequestsOf(handlers: Map<string, MessageHandler>): string[] {
+  return [...handlers].filter(([, handler]) => !handler.isEventHandler).map(([pattern]) => pattern);
 }
 
 /** Queues and bindings declared by handlers, merged per queue (in declaration order). */

@@ -5,7 +5,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { declareTopology } from './declare-topology';
-import { consumedQueuesOf } from './handles-message';
+import { answeredRequestsOf, consumedQueuesOf } from './handles-message';
 import { MessageContext } from './message-context';
 import type { MessagingOptions } from './messaging.options';
 import { DeferMessage } from './defer-message.error';
@@ -77,7 +77,8 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
     // The work queues and their bindings come from the handlers' own declarations (@HandlesMessage).
     let topology: ReturnType<typeof buildServiceTopology>;
     try {
-      topology = buildServiceTopology(this.options, consumedQueuesOf(this.getHandlers()));
+      const handlers = this.getHandlers();
+      topology = buildServiceTopology(this.options, consumedQueuesOf(handlers), answeredRequestsOf(handlers));
     } catch (error) {
       return callback(error);
     }

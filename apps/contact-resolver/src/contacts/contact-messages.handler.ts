@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   ClaimsAcquireRequest,
   ClaimsConfirmCommand,
   ClaimsReleaseRequest,
   ContactsResolveCommand,
-  parsePayload,
   RUN_TERMINAL_EVENTS,
   WORK_QUEUES,
   WorkflowEventType,
@@ -16,7 +15,7 @@ import {
   type RunFailedData,
 } from '@wfp/contracts';
 import { ContactResolverService } from '@wfp/contact-resolution';
-import { HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { AnswersRequest, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 
 /** Message handlers of contact-resolver; the work lives in @wfp/contact-resolution. */
 @MessageHandlers()
@@ -63,14 +62,14 @@ export class ContactMessagesHandler {
     await this.resolver.confirmClaim(envelope.organizationId, envelope.payload);
   }
 
-  @MessagePattern(ClaimsAcquireRequest.type)
-  onClaimAcquire(@Payload() envelope: MessageEnvelope): Promise<ClaimAnswer> {
-    return this.resolver.acquireClaim(envelope.organizationId, parsePayload(ClaimsAcquireRequest, envelope.payload));
+  @AnswersRequest(ClaimsAcquireRequest)
+  onClaimAcquire(@Payload() envelope: MessageEnvelope<ClaimsAcquireRequest>): Promise<ClaimAnswer> {
+    return this.resolver.acquireClaim(envelope.organizationId, envelope.payload);
   }
 
-  @MessagePattern(ClaimsReleaseRequest.type)
-  async onClaimRelease(@Payload() envelope: MessageEnvelope): Promise<{ released: true }> {
-    await this.resolver.releaseClaim(envelope.organizationId, parsePayload(ClaimsReleaseRequest, envelope.payload));
+  @AnswersRequest(ClaimsReleaseRequest)
+  async onClaimRelease(@Payload() envelope: MessageEnvelope<ClaimsReleaseRequest>): Promise<{ released: true }> {
+    await this.resolver.releaseClaim(envelope.organizationId, envelope.payload);
     return { released: true };
   }
 }

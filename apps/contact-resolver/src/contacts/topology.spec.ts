@@ -1,9 +1,13 @@
-import { SERVICE_QUEUES } from '@wfp/contracts';
-import { declaredQueuesOf } from '@wfp/messaging';
+import { SERVICE_QUEUES, SERVICE_RPC } from '@wfp/contracts';
+import { declaredQueuesOf, declaredRequestsOf } from '@wfp/messaging';
 import { ContactMessagesHandler } from './contact-messages.handler';
 
 describe('contact-resolver topology', () => {
   it('publishes exactly the queues and bindings its handlers declare', () => {
     expect(declaredQueuesOf(ContactMessagesHandler)).toEqual(SERVICE_QUEUES['contact-resolver']);
+  });
+
+  it('answers exactly the requests its handlers declare', () => {
+    expect([...declaredRequestsOf(ContactMessagesHandler)].sort()).toEqual([...SERVICE_RPC['contact-resolver']].sort());
   });
 });

@@ -1,9 +1,16 @@
-import { SERVICE_QUEUES } from '@wfp/contracts';
-import { declaredQueuesOf } from '@wfp/messaging';
+import { SERVICE_QUEUES, SERVICE_RPC } from '@wfp/contracts';
+import { declaredQueuesOf, declaredRequestsOf } from '@wfp/messaging';
+import { WebhookRequestsHandler } from '../endpoints/webhook-requests.handler';
 import { WorkflowEventsHandler } from './workflow-events.handler';
 
 describe('webhook-dispatcher topology', () => {
   it('publishes exactly the queues and bindings its handlers declare', () => {
     expect(declaredQueuesOf(WorkflowEventsHandler)).toEqual(SERVICE_QUEUES['webhook-dispatcher']);
+  });
+
+  it('answers exactly the requests its handlers declare', () => {
+    expect([...declaredRequestsOf(WebhookRequestsHandler)].sort()).toEqual(
+      [...SERVICE_RPC['webhook-dispatcher']].sort(),
+    );
   });
 });

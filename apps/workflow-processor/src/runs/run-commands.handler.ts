@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   ConversationsOutcomeRequest,
-  parsePayload,
   RunsCancelCommand,
   RunsGetQuery,
   RunsListQuery,
@@ -19,7 +18,7 @@ import {
   type RunPage,
   type RunView,
 } from '@wfp/contracts';
-import { DeferMessage, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { AnswersRequest, DeferMessage, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
   RunAdmissionService,
@@ -90,32 +89,34 @@ export class RunCommandsHandler {
     this.logger.log(`${cancelled} run(s) cancelled (${payload.runId ?? `workflow ${payload.workflowId}`})`);
   }
 
-  @MessagePattern(RunsGetQuery.type)
-  async onRunsGet(@Payload() envelope: MessageEnvelope): Promise<RunView> {
-    const payload = parsePayload(RunsGetQuery, envelope.payload);
+  @AnswersRequest(RunsGetQuery)
+  async onRunsGet(@Payload() envelope: MessageEnvelope<RunsGetQuery>): Promise<RunView> {
+    const payload = envelope.payload;
     return this.queries.get(envelope.organizationId, payload.runId);
   }
 
-  @MessagePattern(RunsListQuery.type)
-  async onRunsList(@Payload() envelope: MessageEnvelope): Promise<RunPage> {
-    const payload = parsePayload(RunsListQuery, envelope.payload);
+  @AnswersRequest(RunsListQuery)
+  async onRunsList(@Payload() envelope: MessageEnvelope<RunsListQuery>): Promise<RunPage> {
+    const payload = envelope.payload;
     return this.queries.list(envelope.organizationId, payload);
   }
 
-  @MessagePattern(OpsRecentRunsQuery.type)
-  async onOpsRecentRuns(@Payload() envelope: MessageEnvelope): Promise<{ runs: RecentRunView[] }> {
-    const payload = parsePayload(OpsRecentRunsQuery, envelope.payload);
+  @AnswersRequest(OpsRecentRunsQuery)
+  async onOpsRecentRuns(@Payload() envelope: MessageEnvelope<OpsRecentRunsQuery>): Promise<{ runs: RecentRunView[] }> {
+    const payload = envelope.payload;
     return { runs: await this.queries.recent(payload.limit) };
   }
 
-  @MessagePattern(RunsRetryRequest.type)
-  onRunsRetry(@Payload() envelope: MessageEnvelope): Promise<RunRetryAnswer> {
-    return this.retrier.retry({ ...envelope, payload: parsePayload(RunsRetryRequest, envelope.payload) });
+  @AnswersRequest(RunsRetryRequest)
+  onRunsRetry(@Payload() envelope: MessageEnvelope<RunsRetryRequest>): Promise<RunRetryAnswer> {
+    return this.retrier.retry(envelope);
   }
 
-  @MessagePattern(ConversationsOutcomeRequest.type)
-  async onConversationOutcome(@Payload() envelope: MessageEnvelope): Promise<{ result: ConversationsOutcomeResult }> {
-    const payload = parsePayload(ConversationsOutcomeRequest, envelope.payload);
+  @AnswersRequest(ConversationsOutcomeRequest)
+  async onConversationOutcome(
+    @Payload() envelope: MessageEnvelope<ConversationsOutcomeRequest>,
+  ): Promise<{ result: ConversationsOutcomeResult }> {
+    const payload = envelope.payload;
     return { result: await this.engine.applyConversationOutcome(payload, envelope) };
   }
 

@@ -1,9 +1,13 @@
-import { SERVICE_QUEUES } from '@wfp/contracts';
-import { declaredQueuesOf } from '@wfp/messaging';
+import { SERVICE_QUEUES, SERVICE_RPC } from '@wfp/contracts';
+import { declaredQueuesOf, declaredRequestsOf } from '@wfp/messaging';
 import { RunCommandsHandler } from './run-commands.handler';
 
 describe('workflow-processor topology', () => {
   it('publishes exactly the queues and bindings its handlers declare', () => {
     expect(declaredQueuesOf(RunCommandsHandler)).toEqual(SERVICE_QUEUES['workflow-processor']);
+  });
+
+  it('answers exactly the requests its handlers declare', () => {
+    expect([...declaredRequestsOf(RunCommandsHandler)].sort()).toEqual([...SERVICE_RPC['workflow-processor']].sort());
   });
 });

@@ -29,7 +29,9 @@ export function parsePayload<T extends object>(schema: ClassConstructor<T> & { t
     throw new InvalidMessageError(schema.type, ['payload must be an object']);
   }
   const instance = plainToInstance(schema, plain);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
+  // forbidUnknownValues off: the instance is always of the message's class, and a message with no
+  // fields (a request that names nothing but its type) has no rules for it to know.
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
   if (errors.length > 0) throw new InvalidMessageError(schema.type, flatten(errors));
   return instance;
 }

@@ -1,6 +1,7 @@
 import { InvalidMessageError } from '../commands/command';
 import { RunsResumeCommand } from '../commands/runs-resume.command';
 import { createEnvelope } from '../envelope';
+import { CallResultSecretRevealRequest } from '../queries/webhook-requests';
 import { parseMessage } from '../message';
 import { catalogueExamples } from './catalogue-examples.fixture';
 import { ALL_WORKFLOW_EVENT_TYPES, workflowEventDefinition } from './workflow-event-type';
@@ -80,6 +81,9 @@ describe('workflow event definitions', () => {
   it('check commands with their class-validator rules', () => {
     expect(parseMessage(RunsResumeCommand, { runId: 'run_1' })).toEqual({ runId: 'run_1' });
     expect(() => parseMessage(RunsResumeCommand, { runId: '' })).toThrow(InvalidMessageError);
+    // A request with no fields takes an empty payload and nothing else.
+    expect(parseMessage(CallResultSecretRevealRequest, {})).toEqual({});
+    expect(() => parseMessage(CallResultSecretRevealRequest, { organizationId: 'org_2' })).toThrow(InvalidMessageError);
   });
 
   it('tie an envelope’s payload to its definition at compile time', () => {
