@@ -90,7 +90,10 @@ describe('contact-resolver: retries, exhaustion and redelivery', () => {
     // give any duplicate the time to show up
     await new Promise((resolve) => setTimeout(resolve, 500));
     events.push(...(await drainEvents()));
-    expect(events.map((event) => event.type)).toEqual(['WORKFLOW_CONTACT_RESOLVED']);
-    expect(events[0].payload).toMatchObject({ email: 'twice@example.com', isNewProfile: true, contactIndex: 0 });
+    // At least once: a copy handled while the first is in flight may republish the same event
+    // (same id); never a second, different one.
+    const distinct = [...new Map(events.map((event) => [event.id, event])).values()];
+    expect(distinct.map((event) => event.type)).toEqual(['WORKFLOW_CONTACT_RESOLVED']);
+    expect(distinct[0]?.payload).toMatchObject({ email: 'twice@example.com', isNewProfile: true, contactIndex: 0 });
   });
 });
