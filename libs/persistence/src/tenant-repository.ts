@@ -9,7 +9,7 @@ export type TenantFilter<T> = Omit<QueryFilter<T>, 'organizationId'>;
  * a convention). Every method takes the organization id and adds it to the filter, so a query on
  * tenant data cannot leave it out; `{ _id, organizationId }` is served by the `_id` index. What
  * must read across organizations (a due-time poller, a sweep) says so through
- * `acrossOrganizations(reason)`, and tools/checks/tenant-isolation.spec.ts lists every such use.
+ * `acrossOrganizations(reason)`, and tools/checks/tenant-isolation.spec.ts requires that reason.
  *
  * Methods return mongoose queries, so callers go on with `.lean()`, `.sort()`, `.exec()`.
  */
@@ -81,7 +81,7 @@ export abstract class TenantRepository<T extends { organizationId: string }> {
 
   /**
    * The collection itself, for a query that must span organizations. `reason` says why, where it
-   * is used (and is what the isolation check lists).
+   * is used (the isolation check requires one).
    */
   protected acrossOrganizations(reason: string): Model<T> {
     void reason;
