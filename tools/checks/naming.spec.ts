@@ -1,12 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { workspaceSources } from './workspace-sources';
 
 /**
  * Names say what a thing is: every injectable carries Nest's suffix (a service, a repository, a
  * guard…), and no two classes of the libs share a name (two `WebhookEndpointsService`s with
  * different roles once lived side by side).
  */
-const root = path.resolve(__dirname, '../..');
 const NEST_SUFFIXES = [
   'Service',
   'Repository',
@@ -22,18 +21,7 @@ const NEST_SUFFIXES = [
   'Strategy',
 ];
 
-function sourceFiles(directory: string): string[] {
-  return readdirSync(directory).flatMap((name) => {
-    const full = path.join(directory, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(full);
-    return name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(name) ? [full] : [];
-  });
-}
-
-const sources = ['libs', 'apps']
-  .flatMap((top) => sourceFiles(path.join(root, top)))
-  .filter((file) => file.includes(`${path.sep}src${path.sep}`))
-  .map((file) => ({ file: path.relative(root, file), text: readFileSync(file, 'utf8') }));
+const sources = workspaceSources().filter(({ file }) => file.includes(`${path.sep}src${path.sep}`));
 
 describe('names', () => {
   it('give every injectable one of Nest’s suffixes', () => {

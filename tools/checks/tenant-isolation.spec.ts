@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { workspaceSources } from './workspace-sources';
 
 /**
  * Tenant isolation is a guarantee (DESIGN.md section 3), so it must not depend on each author
@@ -10,7 +9,6 @@ import path from 'node:path';
  * NOT_TENANT_DATA lists, with the reason, the files that hold a model of data that is not one
  * organization's; the list must match exactly, so nothing joins it unnoticed.
  */
-const root = path.resolve(__dirname, '../..');
 
 const NOT_TENANT_DATA: Record<string, string> = {
   'libs/api-access/src/callback-receipts.service.ts':
@@ -35,17 +33,7 @@ const REPOSITORIES_SCOPED_BY_HAND: Record<string, string> = {
     'runs are read with the organization (load, read, page); writes are by `_id` and version of a run read so; it also serves the cross-organization run timers and conversation lookups',
 };
 
-function sourceFiles(directory: string): string[] {
-  return readdirSync(directory).flatMap((name) => {
-    const full = path.join(directory, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(full);
-    return name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(name) ? [full] : [];
-  });
-}
-
-const sources = ['libs', 'apps']
-  .flatMap((top) => sourceFiles(path.join(root, top)))
-  .map((file) => ({ file: path.relative(root, file), text: readFileSync(file, 'utf8') }));
+const sources = workspaceSources();
 
 describe('tenant isolation', () => {
   it('injects models only into repositories, or where the data is not one organization’s (listed with the reason)', () => {

@@ -47,14 +47,7 @@ export function HandlesMessage(
     declaration.exchange ?? (list.every((definition) => typeof definition !== 'function') ? 'events' : 'commands');
   const extras: ConsumerExtras = { queue: declaration.queue, exchange };
   return (target, key, descriptor: PropertyDescriptor) => {
-    const handle = descriptor.value as (...args: unknown[]) => unknown;
-    descriptor.value = function checkedHandler(this: unknown, ...args: unknown[]) {
-      const index = args.findIndex(isMessageEnvelope);
-      const envelope = args[index] as MessageEnvelope | undefined;
-      const definition = envelope ? byType.get(envelope.type) : undefined;
-      if (envelope && definition) args[index] = { ...envelope, payload: parseMessage(definition, envelope.payload) };
-      return handle.apply(this, args);
-    };
+    checkPayloads(descriptor, byType);
     const declared: ConsumedQueue[] = Reflect.getMetadata(DECLARED_QUEUES, target.constructor) ?? [];
     Reflect.defineMetadata(
       DECLARED_QUEUES,
@@ -78,14 +71,7 @@ const DECLARED_REQUESTS = Symbol.for('wfp.messaging.declaredRequests');
  */
 export function AnswersRequest(definition: MessageClass): MethodDecorator {
   return (target, key, descriptor: PropertyDescriptor) => {
-    const handle = descriptor.value as (...args: unknown[]) => unknown;
-    descriptor.value = function checkedRequestHandler(this: unknown, ...args: unknown[]) {
-      const index = args.findIndex(isMessageEnvelope);
-      const envelope = args[index] as MessageEnvelope | undefined;
-      if (envelope && envelope.type === definition.type)
-        args[index] = { ...envelope, payload: parseMessage(definition, envelope.payload) };
-      return handle.apply(this, args);
-    };
+    checkPayloads(descriptor, new Map([[definition.type, definition]]));
     const declared: string[] = Reflect.getMetadata(DECLARED_REQUESTS, target.constructor) ?? [];
     Reflect.defineMetadata(DECLARED_REQUESTS, [...declared, definition.type], target.constructor);
     return MessagePattern(definition.type)(target, key, descriptor);
@@ -100,6 +86,21 @@ export function declaredRequestsOf(...handlerClasses: (abstract new (...args: ne
 /** The request types a service answers, from the request handlers registered with its transport. */
 export function answeredRequestsOf(handlers: Map<string, MessageHandler>): string[] {
   return [...handlers].filter(([, handler]) => !handler.isEventHandler).map(([pattern]) => pattern);
+}
+
+/**
+ * Wraps the handler method so that the envelope it receives carries its payload checked and typed
+ * by the definition of its type (InvalidMessageError otherwise, before the method runs).
+ */
+function checkPayloads(descriptor: PropertyDescriptor, byType: ReadonlyMap<string, MessageDefinition>): void {
+  const handle = descriptor.value as (...args: unknown[]) => unknown;
+  descriptor.value = function checkedHandler(this: unknown, ...args: unknown[]) {
+    const index = args.findIndex(isMessageEnvelope);
+    const envelope = args[index] as MessageEnvelope | undefined;
+    const definition = envelope ? byType.get(envelope.type) : undefined;
+    if (envelope && definition) args[index] = { ...envelope, payload: parseMessage(definition, envelope.payload) };
+    return handle.apply(this, args);
+  };
 }
 
 /** Queues and bindings declared by handlers, merged per queue (in declaration order). */
