@@ -2053,7 +2053,7 @@ function printResult() {
 }
 
 /**
- * The bench namespace's queues and exchanges, named as libs/contracts/src/topology.ts names them
+ * The bench namespace's queues and exchanges, named as libs/messaging/src/topology/service-queues.ts names them
  * (with the default retry delays): removed so that the bench leaves nothing on the broker.
  */
 function benchTopology() {

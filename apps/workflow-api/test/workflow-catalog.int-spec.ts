@@ -6,18 +6,15 @@ import { MongoClient, type Db } from 'mongodb';
 import request from 'supertest';
 import {
   ALL_WORKFLOW_EVENT_TYPES,
-  buildServiceTopology,
   ContactsResolveCommand,
   eventSchema,
-  exchangeName,
-  queueName,
   RunsCancelCommand,
   runIdFor,
   VersionsRegisterCommand,
   WorkflowEventType,
   type MessageEnvelope,
 } from '@wfp/contracts';
-import { declareTopology } from '@wfp/messaging';
+import { declareTopology, buildServiceTopology, exchangeName, queueName } from '@wfp/messaging';
 import { IsolatedInfra, mongoUrlWithDatabase, TEST_ADMIN_TOKEN, TEST_MESSAGING_SECRET, waitFor } from '@wfp/testing';
 import { WorkflowsService } from '@wfp/workflow-catalog';
 import { bootstrap } from '../src/bootstrap';

@@ -1,5 +1,4 @@
 export * from './envelope';
-export * from './topology';
 export * from './commands/command';
 export * from './commands/runs-start.command';
 export * from './commands/contacts-resolve.command';
@@ -32,7 +31,6 @@ export {
   type RunTerminalFields,
 } from './events/event-fields';
 export * from './ids';
-export * from './broker-topology';
 export * from './events/event-schemas';
 export * from './commands/workflow-version-ref';
 export * from './cursor';

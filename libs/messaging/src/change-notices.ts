@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { exchangeName } from '@wfp/contracts';
 import type { AmqpConnectionService } from './amqp-connection.service';
+import { exchangeName } from './topology/broker-topology';
 
 export interface ChangeNoticesOptions {
   /** Broker namespace (the events exchange is `<namespace>.events`). */

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import type { ExchangeDeclaration, ServiceTopology } from '@wfp/contracts';
+import { type ExchangeDeclaration, type ServiceTopology } from './topology/broker-topology';
 
 export async function declareExchanges(channel: Channel, exchanges: ExchangeDeclaration[]): Promise<void> {
   for (const exchange of exchanges) {

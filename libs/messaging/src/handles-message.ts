@@ -4,12 +4,11 @@ import type { MessageHandler } from '@nestjs/microservices';
 import {
   isMessageEnvelope,
   parseMessage,
-  type ConsumedQueue,
   type MessageClass,
   type MessageDefinition,
   type MessageEnvelope,
-  type QueueBinding,
 } from '@wfp/contracts';
+import { type ConsumedQueue, type QueueBinding } from './topology/service-queues';
 
 /** Where a handler's messages come from: its work queue, and the exchange they are published on. */
 export interface ConsumerDeclaration {

@@ -1,3 +1,5 @@
+export * from './topology/service-queues';
+export * from './topology/broker-topology';
 export * from './messaging.options';
 export * from './declare-topology';
 export * from './amqp-connection.service';

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { declareExchanges } from './declare-topology';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { exchangeName, type MessageEnvelope, type PublishTarget } from '@wfp/contracts';
+import { type MessageEnvelope } from '@wfp/contracts';
+import { exchangeName } from './topology/broker-topology';
+import { type PublishTarget } from './topology/service-queues';
 
 /** The broker accepted the message but no queue was bound for it, so nobody would ever receive it. */
 export class UnroutableMessageError extends Error {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { MetricsRegistryService } from '@wfp/observability';
-import { buildServiceTopology, describeServiceQueues, type QueueDescription } from '@wfp/contracts';
 import { AmqpConnectionService, type QueueCounts } from './amqp-connection.service';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { buildServiceTopology, describeServiceQueues, type QueueDescription } from './topology/broker-topology';
 
 /** requeued: the retry or DLQ copy could not be published, so the message goes back to its queue. */
 export type HandlingOutcome = 'acked' | 'retried' | 'deferred' | 'dead-lettered' | 'requeued' | 'answered' | 'failed';

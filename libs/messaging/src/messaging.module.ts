@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import type { ServiceName } from '@wfp/contracts';
 import type { BaseServiceConfig } from '@wfp/config';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { AmqpHealthIndicator } from './amqp.health';
@@ -10,6 +9,7 @@ import { RmqTransport } from './rmq-transport';
 import { RpcClient } from './rpc-client';
 import { MessagingMetricsService } from './messaging-metrics.service';
 import { LogContextService } from '@wfp/observability';
+import { type ServiceName } from './topology/service-queues';
 
 export function messagingOptionsFromConfig(config: BaseServiceConfig, service: ServiceName): MessagingOptions {
   return {

@@ -1,4 +1,4 @@
-import type { ServiceName } from '@wfp/contracts';
+import { type ServiceName } from './topology/service-queues';
 
 export interface MessagingOptions {
   url: string;

@@ -11,18 +11,14 @@ import type { MessagingOptions } from './messaging.options';
 import { DeferMessage } from './defer-message.error';
 import { PublishPendingError } from './publish-pending.error';
 import type { HandlingOutcome, MessagingMetricsService } from './messaging-metrics.service';
+import { InvalidMessageError, isMessageEnvelope, RpcError, type MessageEnvelope, type RpcReply } from '@wfp/contracts';
 import {
   buildServiceTopology,
   exchangeName,
-  InvalidMessageError,
-  isMessageEnvelope,
   retryDelayFor,
   retryQueueName,
-  RpcError,
-  type MessageEnvelope,
-  type RpcReply,
   type WorkQueueTopology,
-} from '@wfp/contracts';
+} from './topology/broker-topology';
 
 export const ATTEMPT_HEADER = 'x-attempt';
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';

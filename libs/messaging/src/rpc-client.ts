@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { createUncheckedEnvelope, exchangeName, RpcError, type EnvelopeOrigin, type RpcReply } from '@wfp/contracts';
+import { createUncheckedEnvelope, RpcError, type EnvelopeOrigin, type RpcReply } from '@wfp/contracts';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { exchangeName } from './topology/broker-topology';
 
 /** RabbitMQ's direct reply-to pseudo-queue: replies need no queue of their own. */
 const REPLY_TO = 'amq.rabbitmq.reply-to';

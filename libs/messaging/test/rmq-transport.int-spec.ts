@@ -12,10 +12,9 @@ import {
   RunsResumeCommand,
   RunsStartCommand,
   VersionsRegisterCommand,
-  WORK_QUEUES,
   type MessageEnvelope,
 } from '@wfp/contracts';
-import { BrokerProbe, deleteBrokerNamespace, testInfra, uniqueSuffix, waitFor } from '@wfp/testing';
+import { BrokerProbe, deleteBrokerObjects, testInfra, uniqueSuffix, waitFor } from '@wfp/test-support';
 import {
   AnswersRequest,
   ATTEMPT_HEADER,
@@ -28,6 +27,8 @@ import {
   RpcClient,
   UnroutableMessageError,
   type MessageContext,
+  WORK_QUEUES,
+  buildServiceTopology,
   type MessagingOptions,
 } from '../src';
 
@@ -102,7 +103,12 @@ describe('RmqTransport against RabbitMQ', () => {
   afterAll(async () => {
     await probe?.close();
     await app?.close();
-    await deleteBrokerNamespace(infra.amqpUrl, namespace, options.retryDelaysMs);
+    const declared = buildServiceTopology(options);
+    await deleteBrokerObjects(
+      infra.amqpUrl,
+      namespace,
+      declared.queues.map((queue) => queue.name),
+    );
   });
 
   beforeEach(() => {

@@ -1,12 +1,14 @@
 import { HttpException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
+  AmqpConnectionService,
+  MESSAGING_OPTIONS,
+  type MessagingOptions,
   buildServiceTopology,
   describeServiceQueues,
   SERVICE_QUEUES,
   type QueueDescription,
   type ServiceName,
-} from '@wfp/contracts';
-import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+} from '@wfp/messaging';
 
 export const SERVICE_NAMES = Object.keys(SERVICE_QUEUES) as ServiceName[];
 

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
-import { WebhookDeliveryDeadLettered, type QueueDescription, type ServiceName } from '@wfp/contracts';
-import { AmqpConnectionService } from '@wfp/messaging';
+import { WebhookDeliveryDeadLettered } from '@wfp/contracts';
+import { AmqpConnectionService, type QueueDescription, type ServiceName } from '@wfp/messaging';
 import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { BrokerQueuesService, SERVICE_NAMES } from './broker-queues.service';
 import { describeDeadLetter, replayHeaders, type DeadLetterView } from './dead-letters';

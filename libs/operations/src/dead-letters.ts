@@ -1,4 +1,4 @@
-import type { QueueDescription } from '@wfp/contracts';
+import { type QueueDescription } from '@wfp/messaging';
 
 /** What the transport writes on a message it dead-letters (libs/messaging RmqTransport). */
 const HEADER = {

@@ -1,4 +1,4 @@
-import type { ServiceName } from '@wfp/contracts';
+import { type ServiceName } from '@wfp/messaging';
 
 export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
 

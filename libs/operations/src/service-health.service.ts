@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ServiceName } from '@wfp/contracts';
 import { SERVICE_NAMES, type QueueState } from './broker-queues.service';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.options';
 import { parsePrometheusText } from '@wfp/observability';
 import { breakersFromMetrics, type BreakerView } from './breakers';
+import { type ServiceName } from '@wfp/messaging';
 
 const PROBE_TIMEOUT_MS = 2_000;
 

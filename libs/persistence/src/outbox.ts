@@ -1,4 +1,5 @@
-import type { MessageEnvelope, PublishTarget } from '@wfp/contracts';
+import type { MessageEnvelope } from '@wfp/contracts';
+import { type PublishTarget } from '@wfp/messaging';
 
 /**
  * A message waiting to be published, stored inside the document whose change caused it, so the

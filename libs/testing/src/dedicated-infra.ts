@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestInfra } from './test-infra';
+import type { TestInfra } from '@wfp/test-support';
 
 const run = promisify(execFile);
 const workspaceRoot = path.resolve(__dirname, '../../..');

@@ -1,13 +1,13 @@
 import type { MessageEnvelope } from '@wfp/contracts';
-import { BrokerProbe } from './broker-probe';
 import {
-  deleteBrokerNamespace,
+  BrokerProbe,
   dropDatabases,
   mongoUrlWithDatabase,
   testInfra,
   uniqueSuffix,
   type TestInfra,
-} from './test-infra';
+} from '@wfp/test-support';
+import { deleteBrokerNamespace } from './broker-namespace';
 
 const RETRY_DELAYS_MS = [50];
 

@@ -1,15 +1,15 @@
 import {
-  deleteBrokerNamespace,
+  BrokerProbe,
+  cpuTicks,
   dropDatabases,
   mongoUrlWithDatabase,
   testInfra,
   uniqueSuffix,
   type TestInfra,
-} from './test-infra';
-import { buildServiceTopology } from '@wfp/contracts';
-import { BrokerProbe } from './broker-probe';
+} from '@wfp/test-support';
+import { buildServiceTopology } from '@wfp/messaging';
+import { deleteBrokerNamespace } from './broker-namespace';
 import { EventTap } from './event-tap';
-import { cpuTicks } from './wait-for';
 import { freePort, ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { cpuTicks, StopWaiting, waitFor } from './wait-for';
+import { cpuTicks, StopWaiting, waitFor } from '@wfp/test-support';
 
 const workspaceRoot = path.resolve(__dirname, '../../..');
 

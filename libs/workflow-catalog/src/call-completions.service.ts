@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { exchangeName, WorkflowCallResult, type CallResult, type MessageEnvelope } from '@wfp/contracts';
-import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions } from '@wfp/messaging';
+import { WorkflowCallResult, type CallResult, type MessageEnvelope } from '@wfp/contracts';
+import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions, exchangeName } from '@wfp/messaging';
 
 /**
  * Lets `POST /v1/workflows/:id/call?wait=` wait for its run without polling: each gateway

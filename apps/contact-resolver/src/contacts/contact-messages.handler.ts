@@ -6,7 +6,6 @@ import {
   ClaimsReleaseRequest,
   ContactsResolveCommand,
   RUN_TERMINAL_EVENTS,
-  WORK_QUEUES,
   WorkflowEventType,
   type ClaimAnswer,
   type MessageEnvelope,
@@ -15,7 +14,7 @@ import {
   type RunFailedData,
 } from '@wfp/contracts';
 import { ContactResolverService } from '@wfp/contact-resolution';
-import { AnswersRequest, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { AnswersRequest, HandlesMessage, MessageHandlers, type MessageContext, WORK_QUEUES } from '@wfp/messaging';
 
 /** Message handlers of contact-resolver; the work lives in @wfp/contact-resolution. */
 @MessageHandlers()

@@ -3,7 +3,6 @@ import http from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
-import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
 import {
   BrokerProbe,
   DedicatedInfra,
@@ -14,6 +13,7 @@ import {
   type PlatformService,
 } from '@wfp/testing';
 import { createOrganization } from './fixtures';
+import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/messaging';
 
 /**
  * The fault scenario behind `npm run test:chaos`, its soak mode and the shortened run inside

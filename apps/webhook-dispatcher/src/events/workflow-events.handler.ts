@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { WORK_QUEUES, WORKFLOW_EVENTS, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
-import { HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import { WORKFLOW_EVENTS, WorkflowCallResult, type MessageEnvelope } from '@wfp/contracts';
+import { HandlesMessage, MessageHandlers, type MessageContext, WORK_QUEUES } from '@wfp/messaging';
 import { EventIntakeService, type IntakeOptions } from '@wfp/webhook-delivery';
 
 /** Takes in every workflow event; the work lives in @wfp/webhook-delivery. */

@@ -12,13 +12,19 @@ import {
   type RunRetryAnswer,
   RunsStartCommand,
   VersionsRegisterCommand,
-  WORK_QUEUES,
   type ConversationsOutcomeResult,
   type MessageEnvelope,
   type RunPage,
   type RunView,
 } from '@wfp/contracts';
-import { AnswersRequest, DeferMessage, HandlesMessage, MessageHandlers, type MessageContext } from '@wfp/messaging';
+import {
+  AnswersRequest,
+  DeferMessage,
+  HandlesMessage,
+  MessageHandlers,
+  type MessageContext,
+  WORK_QUEUES,
+} from '@wfp/messaging';
 import { isDocumentRefusedError } from '@wfp/persistence';
 import {
   RunAdmissionService,

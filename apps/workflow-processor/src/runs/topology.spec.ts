@@ -1,5 +1,4 @@
-import { SERVICE_QUEUES, SERVICE_RPC } from '@wfp/contracts';
-import { declaredQueuesOf, declaredRequestsOf } from '@wfp/messaging';
+import { declaredQueuesOf, declaredRequestsOf, SERVICE_QUEUES, SERVICE_RPC } from '@wfp/messaging';
 import { RunCommandsHandler } from './run-commands.handler';
 
 describe('workflow-processor topology', () => {

@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { WorkflowVersionRef } from './workflow-version-ref';

@@ -9,7 +9,6 @@ import {
   type MessageEnvelope,
   type NodeCompletedData,
   type NodeOutcome,
-  type PublishTarget,
   type RunCancelledData,
   type RunCompletedData,
   type RunErrorClass,
@@ -22,6 +21,7 @@ import { runCorrelation, runTerminalFields, type RunIdentity } from '../run-even
 import type { Run } from '../run.schema';
 import type { NodeResult } from './node-result';
 import { nextStep } from './routing';
+import { type PublishTarget } from '@wfp/messaging';
 
 /** A message a run transition causes, and where it is published. */
 export interface RunMessage {

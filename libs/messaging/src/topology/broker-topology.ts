@@ -6,7 +6,7 @@ import {
   type ConsumedQueue,
   type ExchangeKind,
   type ServiceName,
-} from './topology';
+} from './service-queues';
 
 /**
  * Pure description of the broker objects one service declares (DESIGN.md section 2):

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as amqplib from 'amqplib';
 import { MongoClient } from 'mongodb';
-import { buildServiceTopology, SERVICE_QUEUES, type ServiceName } from '@wfp/contracts';
 
 export interface TestInfra {
   amqpUrl: string;
@@ -54,19 +53,16 @@ export async function dropDatabases(mongoUrl: string, databases: string[]): Prom
   }
 }
 
-/** Deletes every queue and exchange that the services declare under a test namespace. */
-export async function deleteBrokerNamespace(
+/** Deletes the given queues and a namespace's shared exchanges (what a test declared). */
+export async function deleteBrokerObjects(
   amqpUrl: string,
   namespace: string,
-  retryDelaysMs: number[],
+  queues: readonly string[],
 ): Promise<void> {
-  const queues = (Object.keys(SERVICE_QUEUES) as ServiceName[]).flatMap(
-    (service) => buildServiceTopology({ namespace, service, queueType: 'classic', retryDelaysMs }).queues,
-  );
   const connection = await amqplib.connect(amqpUrl, { noDelay: true });
   try {
     const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue.name);
+    for (const queue of queues) await channel.deleteQueue(queue);
     for (const exchange of ['commands', 'events', 'rpc', 'dlx'])
       await channel.deleteExchange(`${namespace}.${exchange}`);
     await channel.close();

@@ -1,22 +1,23 @@
-import { WorkflowCallResult } from './events/call-result';
-import { ALL_WORKFLOW_EVENT_TYPES, RUN_TERMINAL_EVENT_TYPES } from './events/workflow-event-type';
-import { ContactsResolveCommand } from './commands/contacts-resolve.command';
-import { RunsCancelCommand } from './commands/runs-cancel.command';
-import { RunsResumeCommand } from './commands/runs-resume.command';
-import { RunsStartCommand } from './commands/runs-start.command';
-import { VersionsRegisterCommand } from './commands/versions-register.command';
-import { ConversationsOutcomeRequest, OpsRecentRunsQuery, RunsGetQuery, RunsListQuery } from './queries/run-queries';
 import {
-  ClaimsAcquireRequest,
-  ClaimsConfirmCommand,
-  ClaimsReleaseRequest,
-  RunsRetryRequest,
-} from './queries/run-retry';
-import {
+  ALL_WORKFLOW_EVENT_TYPES,
   CallResultDeliveriesListRequest,
   CallResultSecretRevealRequest,
   CallResultSecretRotateRequest,
   CallTargetsResolveRequest,
+  ClaimsAcquireRequest,
+  ClaimsConfirmCommand,
+  ClaimsReleaseRequest,
+  ContactsResolveCommand,
+  ConversationsOutcomeRequest,
+  OpsRecentRunsQuery,
+  RUN_TERMINAL_EVENT_TYPES,
+  RunsCancelCommand,
+  RunsGetQuery,
+  RunsListQuery,
+  RunsResumeCommand,
+  RunsRetryRequest,
+  RunsStartCommand,
+  VersionsRegisterCommand,
   WebhookDeliveriesListRequest,
   WebhookDeliveriesReplayRequest,
   WebhookDeliveryDeadLettered,
@@ -28,7 +29,8 @@ import {
   WebhookEndpointsRotateSecretRequest,
   WebhookEndpointsTestRequest,
   WebhookEndpointsUpdateRequest,
-} from './queries/webhook-requests';
+  WorkflowCallResult,
+} from '@wfp/contracts';
 
 /**
  * Which service consumes what (DESIGN.md section 2), as published for tools that prepare a broker

@@ -1,5 +1,5 @@
 import { buildServiceTopology, describeServiceQueues, retryDelayFor } from './broker-topology';
-import type { ServiceName } from './topology';
+import type { ServiceName } from './service-queues';
 
 describe('buildServiceTopology', () => {
   const topology = buildServiceTopology({
