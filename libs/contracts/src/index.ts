@@ -13,6 +13,7 @@ export * from './events/workflow-event-type';
 export * from './events/node-outcome';
 export * from './events/call-result';
 export * from './message';
+export * from './message-schema';
 export * from './events/workflow-events';
 export {
   CONTACT_FAILURE_REASONS,

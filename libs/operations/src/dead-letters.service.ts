@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
-import { WebhookDeliveryDeadLettered } from '@wfp/contracts';
+import { InvalidMessageError, parseMessage, WebhookDeliveryDeadLettered } from '@wfp/contracts';
 import { AmqpConnectionService, type QueueDescription, type ServiceName } from '@wfp/messaging';
 import { WebhookEndpointsClient } from '@wfp/webhook-subscriptions';
 import { BrokerQueuesService, SERVICE_NAMES } from './broker-queues.service';
@@ -171,11 +171,12 @@ export class DeadLettersService {
   }
 
   private async replayParkedDelivery(view: DeadLetterView): Promise<void> {
-    const body = view.body as { type?: string; organizationId?: string; payload?: { deliveryId?: string } };
-    const deliveryId = body.payload?.deliveryId;
-    if (body.type !== WebhookDeliveryDeadLettered.type || !deliveryId || !body.organizationId) {
+    const body = view.body as { type?: string; organizationId?: string; payload?: unknown };
+    const notice = body.type === WebhookDeliveryDeadLettered.type ? parsedNotice(body.payload) : null;
+    if (!notice || !body.organizationId) {
       throw new ConflictException('The notice does not name a delivery, so it cannot be replayed');
     }
+    const { deliveryId } = notice;
     await this.webhooks.replayDelivery(
       { organizationId: body.organizationId, correlationId: view.correlationId ?? `replay-${deliveryId}` },
       deliveryId,
@@ -241,4 +242,13 @@ function replayable(view: DeadLetterView): boolean {
 /** The broker's answer to a passive check or get on a queue that does not exist (404 NOT_FOUND). */
 function isMissingQueue(error: unknown): boolean {
   return (error as { code?: number }).code === 404;
+}
+
+function parsedNotice(payload: unknown): WebhookDeliveryDeadLettered | null {
+  try {
+    return parseMessage(WebhookDeliveryDeadLettered, payload);
+  } catch (error) {
+    if (error instanceof InvalidMessageError) return null;
+    throw error;
+  }
 }

@@ -9,9 +9,9 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { RequiredUnless } from '../message-schema';
 import { WorkflowVersionRef } from './workflow-version-ref';
 
 /** One inline contact of `POST /v1/workflows/:id/runs`, as the caller sent it (shape-checked). */
@@ -67,12 +67,12 @@ export class ContactsResolveCommand extends WorkflowVersionRef {
   @IsObject()
   inputs?: Record<string, unknown>;
 
-  @ValidateIf((command: ContactsResolveCommand) => command.candidateProfileId === undefined)
+  @RequiredUnless<ContactsResolveCommand>('candidateProfileId')
   @ValidateNested()
   @Type(() => InlineContact)
   contact?: InlineContact;
 
-  @ValidateIf((command: ContactsResolveCommand) => command.contact === undefined)
+  @RequiredUnless<ContactsResolveCommand>('contact')
   @IsString()
   @MinLength(1)
   candidateProfileId?: string;

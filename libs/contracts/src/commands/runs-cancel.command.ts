@@ -1,4 +1,5 @@
-import { IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { RequiredUnless } from '../message-schema';
 
 /**
  * Cancel one run (`runId`) or every active run of a workflow (`workflowId`, sent when the
@@ -8,12 +9,12 @@ export class RunsCancelCommand {
   static readonly type = 'runs.cancel';
   static readonly schemaVersion = 1;
 
-  @ValidateIf((command: RunsCancelCommand) => command.workflowId === undefined)
+  @RequiredUnless<RunsCancelCommand>('workflowId')
   @IsString()
   @MinLength(1)
   runId?: string;
 
-  @ValidateIf((command: RunsCancelCommand) => command.runId === undefined)
+  @RequiredUnless<RunsCancelCommand>('runId')
   @IsString()
   @MinLength(1)
   workflowId?: string;

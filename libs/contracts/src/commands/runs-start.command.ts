@@ -1,11 +1,12 @@
 import 'reflect-metadata'; // class-transformer's @Type reads design-time metadata
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, MinLength, ValidateNested } from 'class-validator';
+import { IsNullable } from '../message-schema';
 import { WorkflowVersionRef } from './workflow-version-ref';
 
 export class RunCallDto {
   /** The organization's endpoint registered for `inputs.webhookUrl`, if the caller gave one. */
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsString()
   webhookEndpointId!: string | null;
 
@@ -14,11 +15,10 @@ export class RunCallDto {
    * sent through the organization's call-results sender. Absent in commands made before it existed.
    */
   @IsOptional()
-  @ValidateIf((_, value) => value !== null)
   @IsString()
   webhookUrl?: string | null;
 
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsObject()
   responseMeta!: Record<string, unknown> | null;
 }
@@ -37,12 +37,12 @@ export class RunsStartCommand extends WorkflowVersionRef {
   runId!: string;
 
   /** null for a called workflow (`POST /v1/workflows/:id/call`): it runs on inputs alone. */
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsString()
   @MinLength(1)
   candidateProfileId!: string | null;
 
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsString()
   candidateProfileExternalId!: string | null;
 

@@ -1,4 +1,5 @@
-import { IsInt, IsString, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsInt, IsString, Min, MinLength } from 'class-validator';
+import { IsNullable } from '../message-schema';
 
 /** The published workflow version a command is about: the fields every such command carries. */
 export abstract class WorkflowVersionRef {
@@ -14,7 +15,7 @@ export abstract class WorkflowVersionRef {
   @Min(1)
   versionNumber!: number;
 
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsString()
   workflowExternalId!: string | null;
 }

@@ -1,4 +1,5 @@
-import { IsObject, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
+import { IsObject, IsOptional, IsString, MinLength } from 'class-validator';
+import { IsNullable } from '../message-schema';
 import type { RunErrorCode } from './event-fields';
 
 /**
@@ -49,18 +50,17 @@ export class WorkflowCallResult {
   result!: CallResult;
 
   /** The endpoint registered for `inputs.webhookUrl`, when the caller gave one. */
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsString()
   webhookEndpointId!: string | null;
 
   /** The URL to send the result to when it is not that endpoint's own (RunCallDto.webhookUrl). */
   @IsOptional()
-  @ValidateIf((_, value) => value !== null)
   @IsString()
   webhookUrl?: string | null;
 
   /** Echoed unchanged to the webhook. */
-  @ValidateIf((_, value) => value !== null)
+  @IsNullable()
   @IsObject()
   responseMeta!: Record<string, unknown> | null;
 }

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { ALL_WORKFLOW_EVENT_TYPES } from '../events/workflow-event-type';
 import { defineEvent } from '../message';
+import { IsNullable } from '../message-schema';
 
 /**
  * Request/reply messages answered by webhook-dispatcher, which owns endpoints and deliveries
@@ -312,16 +313,37 @@ export interface WebhookPage<T> {
   nextCursor: string | null;
 }
 
+export const DEAD_LETTER_REASONS = ['RETRIES_EXHAUSTED', 'ENDPOINT_GONE', 'ENDPOINT_DISABLED'] as const;
+
 /** Published to the dispatcher's delivery DLQ when a delivery has spent its schedule. */
 export class WebhookDeliveryDeadLettered {
   static readonly type = 'webhook.delivery.dead-lettered';
   static readonly schemaVersion = 1;
 
+  @MinLength(1)
+  @IsString()
   deliveryId!: string;
+
+  @MinLength(1)
+  @IsString()
   endpointId!: string;
+
+  @MinLength(1)
+  @IsString()
   eventId!: string;
+
+  @MinLength(1)
+  @IsString()
   eventType!: string;
+
+  @Min(0)
+  @IsInt()
   attemptCount!: number;
+
+  @IsNullable()
+  @IsInt()
   lastStatusCode!: number | null;
-  reason!: 'RETRIES_EXHAUSTED' | 'ENDPOINT_GONE' | 'ENDPOINT_DISABLED';
+
+  @IsIn(DEAD_LETTER_REASONS)
+  reason!: (typeof DEAD_LETTER_REASONS)[number];
 }
