@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { runMain } from '@wfp/service-runtime';
 import { bootstrap } from './bootstrap';

@@ -1,3 +1,4 @@
+import { annotateActiveSpan, inSpan } from '@wfp/tracing';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Counter } from 'prom-client';
@@ -100,6 +101,21 @@ export class ContactResolverService {
 
   async resolve(envelope: MessageEnvelope<ContactsResolveCommand>): Promise<ResolutionResult> {
     const command = envelope.payload;
+    const attributes = {
+      organizationId: envelope.organizationId,
+      workflowId: command.workflowId,
+      workflowVersionId: command.workflowVersionId,
+      runId: runIdFor(command.requestId, command.contactIndex),
+    };
+    return inSpan('contact.resolve', { attributes }, async (span) => {
+      const result = await this.resolveItem(envelope);
+      span.setAttribute('resolution', result);
+      return result;
+    });
+  }
+
+  private async resolveItem(envelope: MessageEnvelope<ContactsResolveCommand>): Promise<ResolutionResult> {
+    const command = envelope.payload;
     const organizationId = envelope.organizationId;
     const dedupKey = contactDedupKey(organizationId, command.requestId, command.contactIndex);
 
@@ -114,6 +130,7 @@ export class ContactResolverService {
       profile = await this.findOrCreateProfile(organizationId, normalized.contact, dedupKey);
     }
 
+    annotateActiveSpan({ candidateProfileId: profile.id });
     const runId = runIdFor(command.requestId, command.contactIndex);
     const resolved: ContactResolvedData = {
       recordId: runId,

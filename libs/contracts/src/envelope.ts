@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { MessageDefinition, MessageType, PayloadOf } from './message';
 
@@ -14,6 +15,12 @@ export interface MessageEnvelope<TPayload = unknown> {
   correlationId: string;
   causationId: string | null;
   payload: TPayload;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the work that made the message, when tracing
+   * is on. It travels inside the message because a message is often published later, from an
+   * outbox, outside that work; the publisher sends it as the AMQP headers' parent.
+   */
+  trace?: Record<string, string>;
 }
 
 export interface EnvelopeOrigin {
@@ -50,7 +57,7 @@ export function createUncheckedEnvelope(
   id: string = newMessageId(message),
   occurredAt: Date = new Date(),
 ): MessageEnvelope {
-  return {
+  const envelope: MessageEnvelope = {
     id,
     type: message.type,
     schemaVersion: message.schemaVersion,
@@ -60,6 +67,11 @@ export function createUncheckedEnvelope(
     causationId: origin.causationId ?? null,
     payload,
   };
+  // With tracing off no propagator is registered and nothing is added.
+  const trace: Record<string, string> = {};
+  propagation.inject(context.active(), trace);
+  if (trace['traceparent']) envelope.trace = trace;
+  return envelope;
 }
 
 /** Event ids use the `evt_` prefix of the public catalogue; commands `cmd_`. */

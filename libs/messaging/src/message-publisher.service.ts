@@ -8,6 +8,7 @@ import { AmqpConnectionService } from './amqp-connection.service';
 import { declareExchanges } from './declare-topology';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { type MessageEnvelope } from '@wfp/contracts';
+import { withTraceContext } from '@wfp/tracing';
 import { exchangeName } from './topology/broker-topology';
 import { type PublishTarget } from './topology/service-queues';
 
@@ -76,16 +77,20 @@ export class MessagePublisherService {
     const publishId = randomUUID();
     const stopTimer = this.confirmWait.startTimer({ exchange: kind });
     try {
-      await this.channel.publish(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
-        persistent: true,
-        mandatory: true,
-        contentType: 'application/json',
-        messageId: envelope.id,
-        type: envelope.type,
-        correlationId: envelope.correlationId,
-        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
-        headers: { [PUBLISH_ID_HEADER]: publishId },
-      });
+      // The message's own trace context is the parent of its publish span (and so of its consumer's),
+      // whichever work publishes it now: an outbox entry may be published by a later operation.
+      await withTraceContext(envelope.trace, () =>
+        this.channel.publish(exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+          persistent: true,
+          mandatory: true,
+          contentType: 'application/json',
+          messageId: envelope.id,
+          type: envelope.type,
+          correlationId: envelope.correlationId,
+          timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+          headers: { [PUBLISH_ID_HEADER]: publishId },
+        }),
+      );
       stopTimer();
       if (this.returned.has(publishId)) throw new UnroutableMessageError(exchange, envelope.type);
       this.published.inc({ exchange: kind, type: envelope.type });

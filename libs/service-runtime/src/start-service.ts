@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigValidationError } from '@wfp/config';
 import { connectMessageConsumers } from '@wfp/messaging';
+import { stopTracing } from '@wfp/tracing';
 
 export interface ServiceStartOptions {
   /** Root module of the service, already configured. */
@@ -60,13 +61,17 @@ function stopGracefullyOnSignals(app: INestApplication, timeoutMs: number): void
       logger.error(`graceful shutdown took longer than ${timeoutMs} ms; exiting`);
       process.exit(1);
     }, timeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      // Buffered spans go out last, so the work of the stop itself is in them.
+      .then(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,3 +1,4 @@
+import { traceField } from '@wfp/tracing';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GroupCommit } from '@wfp/persistence';
 import { WORKFLOW_CALL_RESULT_EVENT, type MessageEnvelope, type WorkflowCallResult } from '@wfp/contracts';
@@ -110,6 +111,7 @@ export class EventIntakeService {
       occurredAt: new Date(envelope.occurredAt),
       data: { runId, workflowId, workflowVersionId, ...result, responseMeta },
       targetUrl: webhookUrl ?? null,
+      ...traceField(),
     };
     return this.deliverOnce(event, envelope.organizationId, [endpoint], options);
   }
@@ -213,6 +215,7 @@ export class EventIntakeService {
       eventType: event.eventType,
       occurredAt: event.occurredAt,
       data: event.data,
+      ...(event.trace ? { trace: event.trace } : {}),
       ...deliveryUpdate(settlement),
     } as Omit<WebhookDelivery, 'createdAt' | 'updatedAt'>;
   }
@@ -232,6 +235,8 @@ export function eventOf(envelope: MessageEnvelope): DeliverableEvent {
     eventType: envelope.type,
     occurredAt: new Date(envelope.occurredAt),
     data: envelope.payload as Record<string, unknown>,
+    // Called by the message handler: the trace of the event's intake.
+    ...traceField(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { traceField } from '@wfp/tracing';
 import { Injectable } from '@nestjs/common';
 import {
   ClaimsAcquireRequest,
@@ -105,6 +106,8 @@ export class RunRetrierService {
       startedAt,
       version: 0,
       outbox: [],
+      // The run keeps the trace of the work that made it.
+      ...traceField(),
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [

@@ -1,3 +1,4 @@
+import { traceField } from '@wfp/tracing';
 import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
@@ -81,6 +82,8 @@ export class RunStarterService {
       retriedByRunId: null,
       version: 0,
       outbox: [],
+      // The run keeps the trace of the work that made it.
+      ...traceField(),
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [{ kind: 'events', envelope: createEnvelope(RunStartedEvent, started, origin) }];

@@ -140,6 +140,13 @@ export class Run {
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   outbox!: OutboxEntry[];
 
+  /**
+   * W3C trace context of the work that started the run, when tracing is on: node spans join that
+   * trace whichever message advances the run later (a resume, a timer, a continuation).
+   */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: false })
+  trace?: Record<string, string>;
+
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -1,3 +1,4 @@
+import { continuing, inSpan, SpanKind, type SpanOptions } from '@wfp/tracing';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { DELIVERY_OPTIONS, deliveryLeaseMs, type DeliveryOptions } from '../delivery-options';
@@ -207,12 +208,14 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     try {
       if (this.closing) return postponed(progress, new Date());
       const guarded = await this.breakers.run(key, () =>
-        this.sender.send({
-          url: event.targetUrl ?? endpoint.url,
-          eventId: event.eventId,
-          body: webhookBody(event),
-          secrets: signingSecrets(endpoint),
-        }),
+        inSpan('webhook.deliver', attemptSpan(endpoint, event, progress), () =>
+          this.sender.send({
+            url: event.targetUrl ?? endpoint.url,
+            eventId: event.eventId,
+            body: webhookBody(event),
+            secrets: signingSecrets(endpoint),
+          }),
+        ),
       );
       if (guarded.kind === 'deferred') {
         // Not an attempt: the circuit is open.
@@ -264,5 +267,28 @@ export function deliveryUpdate(settlement: Settlement): Partial<WebhookDelivery>
     status: settlement.status,
     nextAttemptAt: settlement.status === 'PENDING' ? settlement.nextAttemptAt : null,
     failureReason: settlement.status === 'FAILED' ? settlement.reason : null,
+  };
+}
+
+/**
+ * An attempt's span: in the trace of the event's intake (a retry by the poller too), carrying the
+ * ids SREs search by; never the body, the URL's query or a secret.
+ */
+function attemptSpan(endpoint: WebhookEndpoint, event: DeliverableEvent, progress: DeliveryProgress): SpanOptions {
+  const idOf = (field: string) => (typeof event.data[field] === 'string' ? (event.data[field] as string) : undefined);
+  return {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      organizationId: endpoint.organizationId,
+      endpointId: endpoint._id,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      attempt: progress.attemptCount + 1,
+      workflowId: idOf('workflowId'),
+      // A run or node event's record is its run.
+      runId: idOf('runId') ?? (/^WORKFLOW_(RUN|NODE)_/.test(event.eventType) ? idOf('recordId') : undefined),
+      candidateProfileId: idOf('candidateProfileId'),
+    },
+    ...continuing(event.trace),
   };
 }

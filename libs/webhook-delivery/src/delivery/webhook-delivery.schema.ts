@@ -66,6 +66,10 @@ export class WebhookDelivery {
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
   data!: Record<string, unknown>;
 
+  /** W3C trace context of the intake, when tracing is on (later attempts join that trace). */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: false })
+  trace?: Record<string, string>;
+
   @Prop({ type: String, required: true })
   status!: WebhookDeliveryStatus;
 

@@ -15,6 +15,8 @@ export interface DeliverableEvent {
   data: Record<string, unknown>;
   /** Where this event goes when not to the endpoint's URL (a call result's `inputs.webhookUrl`). */
   targetUrl?: string | null;
+  /** Trace context of the intake that made the delivery: later attempts' spans join its trace. */
+  trace?: Record<string, string>;
 }
 
 export function webhookBody(event: DeliverableEvent): string {

@@ -1,3 +1,4 @@
+import { continuing, inSpan, type SpanOptions } from '@wfp/tracing';
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   ConversationOutcome,
@@ -146,9 +147,9 @@ export class RunEngineService {
         },
       };
       const context = this.context(run, cause);
-      const messages = applyTransition(
-        run,
-        planNodeResult(run, node, new Date(run.waiting.enteredAt), result, context, { continueByCommand: true }),
+      const waitedSince = new Date(run.waiting.enteredAt);
+      const messages = await inSpan('node.complete', this.nodeSpan(run, node.id, node.type), async () =>
+        applyTransition(run, planNodeResult(run, node, waitedSince, result, context, { continueByCommand: true })),
       );
       if (await this.store.save(run, messages, operation, true)) {
         if (run.status !== 'RUNNING') this.metrics.runEnded(run.status);
@@ -176,9 +177,9 @@ export class RunEngineService {
         errorCode: 'EXECUTOR_TIMEOUT',
         step: { conversationId: run.waiting.conversationId },
       };
-      const messages = applyTransition(
-        run,
-        planNodeResult(run, node, new Date(run.waiting.enteredAt), failed, this.context(run, cause)),
+      const waitedSince = new Date(run.waiting.enteredAt);
+      const messages = await inSpan('node.complete', this.nodeSpan(run, node.id, node.type), async () =>
+        applyTransition(run, planNodeResult(run, node, waitedSince, failed, this.context(run, cause))),
       );
       if (await this.store.save(run, messages, operation, true)) {
         this.metrics.runEnded(run.status);
@@ -241,22 +242,26 @@ export class RunEngineService {
       // Store the previous call's result before making the next one.
       if (reachesOut && unstoredCalls > 0 && !(await flush())) return 'conflict';
       const enteredAt = new Date();
-      const result: ExecutionResult = node
-        ? await this.timed(node, () => this.execute(node, run, graph, deadline))
-        : { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
+      const nodeId = run.currentNodeId;
+      // The node's events are made inside its span, so their deliveries are its children.
+      const planned = await inSpan('node.execute', this.nodeSpan(run, nodeId, node?.type), async () => {
+        const result: ExecutionResult = node
+          ? await this.timed(node, () => this.execute(node, run, graph, deadline))
+          : { type: 'failed', errorCode: 'INVALID_NODE_CONFIG' };
+        if (result.type === 'unfinished') return result;
+        return applyTransition(
+          run,
+          planNodeResult(run, node ?? placeholderNode(nodeId), enteredAt, result, this.context(run, cause)),
+        );
+      });
       if (reachesOut) calls += 1;
-      if (result.type === 'unfinished') {
+      if (!Array.isArray(planned)) {
         // Its remaining attempts follow in the next message, which picks them up from the run.
-        run.nodeAttempts = result.attempts;
+        run.nodeAttempts = planned.attempts;
         messages.push(continuation(run, this.context(run, cause)));
         return (await flush()) ? 'done' : 'conflict';
       }
-      messages.push(
-        ...applyTransition(
-          run,
-          planNodeResult(run, node ?? placeholderNode(run.currentNodeId), enteredAt, result, this.context(run, cause)),
-        ),
-      );
+      messages.push(...planned);
       changed = true;
       if (reachesOut) unstoredCalls += 1;
     }
@@ -279,6 +284,22 @@ export class RunEngineService {
       origin: { organizationId: run.organizationId, correlationId: cause.correlationId, causationId: cause.id },
       maxNodesBytes: this.options.maxNodesBytes,
       now: new Date(),
+    };
+  }
+
+  /** A node's span: in the run's trace, whichever message advances the run now. */
+  private nodeSpan(run: Run, nodeId: string, nodeType: string | undefined): SpanOptions {
+    return {
+      attributes: {
+        organizationId: run.organizationId,
+        workflowId: run.workflowId,
+        workflowVersionId: run.workflowVersionId,
+        runId: run._id,
+        candidateProfileId: run.candidateProfileId,
+        nodeId,
+        nodeType,
+      },
+      ...continuing(run.trace),
     };
   }
 
