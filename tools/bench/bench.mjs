@@ -35,6 +35,7 @@
 //   BENCH_PHASES (all)           e.g. "baselines,e2e"
 //   BENCH_NODE_OPTIONS           NODE_OPTIONS for the services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   BENCH_ENV_<NAME>             sets <NAME> for every service, e.g. BENCH_ENV_RUN_ORGANIZATION_CONCURRENCY=64
+//   BENCH_TRACING (off)          "on": every service exports traces (OTLP/HTTP) to the local server
 import { spawn, execSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -324,6 +325,8 @@ async function startServices() {
         LOG_LEVEL: 'warn',
         // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a service spends its time.
         ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+        // BENCH_TRACING=on: every service exports its spans (OTLP/HTTP protobuf) to the local server.
+        ...(settings.tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: local.url } : {}),
         // BENCH_ENV_<NAME>=value sets <NAME> for every service, e.g. BENCH_ENV_AMQP_PREFETCH=64.
         ...Object.fromEntries(
           Object.entries(process.env)
@@ -751,6 +754,8 @@ function startLocalServer() {
     rejected: 0,
     duplicates: 0,
     raw: 0,
+    traceExports: 0,
+    traceBytes: 0,
   };
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -760,6 +765,13 @@ function startLocalServer() {
       if (req.url === '/target') {
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"data":{"ticket":"T-1"}}');
+      }
+      if (req.url === '/v1/traces') {
+        // BENCH_TRACING=on: the services' OTLP exports land here, counted and dropped.
+        sink.traceExports += 1;
+        sink.traceBytes += chunks.reduce((total, chunk) => total + chunk.length, 0);
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+        return res.end();
       }
       try {
         const webhook = new Webhook(sink.secrets[req.url]).verify(body, {
@@ -1828,6 +1840,7 @@ async function main() {
     gatewayRate: knob('BENCH_GATEWAY_RATE', 200),
     gatewaySeconds: knob('BENCH_GATEWAY_SECONDS', 10),
     deliveries: knob('BENCH_DELIVERIES', 10_000),
+    tracing: (process.env.BENCH_TRACING ?? 'off') === 'on',
     phases: (process.env.BENCH_PHASES || ALL_PHASES.join(','))
       .split(',')
       .map((name) => name.trim())
@@ -2030,6 +2043,9 @@ function printResult() {
     result.memoryMb = memory ? memory.stop() : result.memoryMb;
     result.signatureFailures = local?.sink.rejected ?? 0;
     result.duplicateDeliveries = local?.sink.duplicates ?? 0;
+    result.tracing = settings.tracing
+      ? { on: true, exports: local?.sink.traceExports ?? 0, exportedMb: round((local?.sink.traceBytes ?? 0) / 1e6) }
+      : { on: false };
     result.serviceLogs = Object.keys(serviceLogs).length
       ? Object.fromEntries(
           Object.entries(serviceLogs).map(([name, state]) => [

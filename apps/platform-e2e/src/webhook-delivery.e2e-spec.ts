@@ -196,6 +196,35 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     });
     await api().post(`/v1/webhook-endpoints/${endpoint.id}/test`).set(auth()).expect(409);
 
+    // A rate limit: set, shown, checked, removed.
+    expect(read.body.rateLimitPerSecond).toBeNull();
+    const limited = await api()
+      .patch(`/v1/webhook-endpoints/${endpoint.id}`)
+      .set(auth())
+      .send({ rateLimitPerSecond: 25 })
+      .expect(200);
+    expect(limited.body.rateLimitPerSecond).toBe(25);
+    const refusedLimit = await api()
+      .patch(`/v1/webhook-endpoints/${endpoint.id}`)
+      .set(auth())
+      .send({ rateLimitPerSecond: 0.5 })
+      .expect(400);
+    expect(refusedLimit.body.details).toEqual([
+      { field: 'rateLimitPerSecond', message: 'rateLimitPerSecond must be a whole number from 1 to 10000' },
+    ]);
+    const unlimited = await api()
+      .patch(`/v1/webhook-endpoints/${endpoint.id}`)
+      .set(auth())
+      .send({ rateLimitPerSecond: null })
+      .expect(200);
+    expect(unlimited.body.rateLimitPerSecond).toBeNull();
+    const openApi = await api().get('/docs-json').expect(200);
+    expect(openApi.body.components.schemas.CreateWebhookEndpointDto.properties.rateLimitPerSecond).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+    });
+
     const stranger = await createOrganization(platform.apiUrl, 'Stranger Co');
     await api().get(`/v1/webhook-endpoints/${endpoint.id}`).set(auth(stranger.apiKey)).expect(404);
     await api().delete(`/v1/webhook-endpoints/${endpoint.id}`).set(auth(stranger.apiKey)).expect(404);

@@ -8,6 +8,9 @@ import { DeliveryQueueEntry, DeliveryQueueEntrySchema } from './delivery/deliver
 import { DeliverySenderService } from './delivery/delivery-sender.service';
 import { DeliveryWorkerService } from './delivery/delivery-worker.service';
 import { EndpointCircuitBreakersService } from './delivery/endpoint-circuit-breakers.service';
+import { EndpointRateLimiterService } from './delivery/endpoint-rate-limiter.service';
+import { EndpointSendWindowRepository } from './delivery/endpoint-send-window.repository';
+import { EndpointSendWindow, EndpointSendWindowSchema } from './delivery/endpoint-send-window.schema';
 import { WebhookDeliveriesService } from './delivery/webhook-deliveries.service';
 import { WebhookDelivery, WebhookDeliverySchema } from './delivery/webhook-delivery.schema';
 import { EndpointCacheService } from './endpoints/endpoint-cache.service';
@@ -34,12 +37,15 @@ export class WebhookDeliveryModule {
           { name: WebhookEndpoint.name, schema: WebhookEndpointSchema },
           { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
           { name: DeliveryQueueEntry.name, schema: DeliveryQueueEntrySchema },
+          { name: EndpointSendWindow.name, schema: EndpointSendWindowSchema },
           { name: Migration.name, schema: MigrationSchema },
         ]),
       ],
       providers: [
         WebhookEndpointRepository,
         WebhookDeliveryRepository,
+        EndpointSendWindowRepository,
+        EndpointRateLimiterService,
         { provide: DELIVERY_OPTIONS, useValue: options },
         EndpointCacheService,
         EndpointChangeNoticesService,

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
@@ -11,7 +13,7 @@ import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
 
 /** A local receiver whose answer the test sets; it records every request. */
 export class Receiver {
-  readonly requests: Array<{ path: string; webhookId: string; body: string }> = [];
+  readonly requests: Array<{ path: string; webhookId: string; body: string; receivedAt: number }> = [];
   answer: (path: string) => number = () => 200;
 
   private readonly server = http.createServer((request, response) => {
@@ -23,6 +25,7 @@ export class Receiver {
         path,
         webhookId: String(request.headers['webhook-id']),
         body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
       });
       response.writeHead(this.answer(path)).end();
     });
@@ -38,7 +41,7 @@ export class Receiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
   }
 
-  to(path: string): Array<{ webhookId: string; body: string }> {
+  to(path: string): Array<{ webhookId: string; body: string; receivedAt: number }> {
     return this.requests.filter((request) => request.path === path);
   }
 
@@ -49,6 +52,42 @@ export class Receiver {
 }
 
 /** One command the dispatcher sent to its database. */
+
+/** counting-receiver.mjs in a process of its own: when each delivery arrived, by its own clock. */
+export class CountingReceiver {
+  private constructor(
+    private readonly base: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static start(): Promise<CountingReceiver> {
+    const child = spawn(process.execPath, [path.join(__dirname, 'counting-receiver.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return new Promise((resolve, reject) => {
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(new CountingReceiver(match[1], child));
+      });
+      child.once('exit', (code) => reject(new Error(`counting receiver exited with ${code}`)));
+    });
+  }
+
+  url(route: string): string {
+    return `${this.base}${route}`;
+  }
+
+  async received(): Promise<Array<{ webhookId: string; receivedAt: number }>> {
+    return (await fetch(`${this.base}/received`)).json() as Promise<Array<{ webhookId: string; receivedAt: number }>>;
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
 export interface StoreCommand {
   name: string;
   collection: string;

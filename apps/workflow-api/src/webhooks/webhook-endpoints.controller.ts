@@ -49,6 +49,7 @@ export class WebhookEndpointsController {
         url: body.url,
         eventTypes: body.eventTypes,
         description: body.description,
+        rateLimitPerSecond: body.rateLimitPerSecond,
       },
     );
   }
@@ -83,7 +84,7 @@ export class WebhookEndpointsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change url, eventTypes, description or enabled (at least one)' })
+  @ApiOperation({ summary: 'Change url, eventTypes, description, enabled or rateLimitPerSecond (at least one)' })
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiErrorResponses(404, 422)
   update(
@@ -100,6 +101,7 @@ export class WebhookEndpointsController {
         eventTypes: body.eventTypes,
         description: body.description,
         enabled: body.enabled,
+        rateLimitPerSecond: body.rateLimitPerSecond,
       },
     );
   }

@@ -100,7 +100,10 @@ describe('UpdateWebhookEndpointDto', () => {
 
   it('refuses an empty body with a 400 naming the body', async () => {
     const expected = [
-      { field: 'body', message: 'body must set at least one of url, eventTypes, description, enabled' },
+      {
+        field: 'body',
+        message: 'body must set at least one of url, eventTypes, description, enabled, rateLimitPerSecond',
+      },
     ];
     expect((await problems(UpdateWebhookEndpointDto, {})).details).toEqual(expected);
     expect((await problems(UpdateWebhookEndpointDto, undefined)).details).toEqual(expected);

@@ -24,6 +24,7 @@ import {
   WEBHOOK_DELIVERY_STATUSES,
   WEBHOOK_DESCRIPTION_MAX_LENGTH,
   WEBHOOK_DISABLED_REASONS,
+  WEBHOOK_MAX_RATE_LIMIT_PER_SECOND,
   WEBHOOK_MAX_ROTATION_GRACE_SECONDS,
   WEBHOOK_URL_MAX_LENGTH,
   type CreatedWebhookEndpointView,
@@ -88,6 +89,16 @@ function RequiresOneOf(fields: readonly string[]): ClassDecorator {
 }
 
 const EVENT_TYPES_DESCRIPTION = 'The events to deliver; omitted or empty: every event type';
+const RATE_LIMIT_DESCRIPTION =
+  'At most this many deliveries a second to this endpoint, across all dispatcher instances; deliveries over it wait (they are neither failed nor dropped)';
+const RATE_LIMIT_MESSAGE = `rateLimitPerSecond must be a whole number from 1 to ${WEBHOOK_MAX_RATE_LIMIT_PER_SECOND}`;
+
+/** Deliveries a second: a whole number within the dispatcher's bounds. */
+const IsRateLimit = () => (target: object, property: string | symbol) => {
+  Max(WEBHOOK_MAX_RATE_LIMIT_PER_SECOND, { message: RATE_LIMIT_MESSAGE })(target, property);
+  Min(1, { message: RATE_LIMIT_MESSAGE })(target, property);
+  IsInt({ message: RATE_LIMIT_MESSAGE })(target, property);
+};
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://example.com/webhooks', maxLength: WEBHOOK_URL_MAX_LENGTH })
@@ -110,9 +121,20 @@ export class CreateWebhookEndpointDto {
   @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH)
   @IsString()
   description?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: WEBHOOK_MAX_RATE_LIMIT_PER_SECOND,
+    example: 50,
+    description: `${RATE_LIMIT_DESCRIPTION}; omitted: no limit`,
+  })
+  @IsOptionalNotNull()
+  @IsRateLimit()
+  rateLimitPerSecond?: number;
 }
 
-const UPDATABLE_ENDPOINT_FIELDS = ['url', 'eventTypes', 'description', 'enabled'] as const;
+const UPDATABLE_ENDPOINT_FIELDS = ['url', 'eventTypes', 'description', 'enabled', 'rateLimitPerSecond'] as const;
 
 @RequiresOneOf(UPDATABLE_ENDPOINT_FIELDS)
 export class UpdateWebhookEndpointDto {
@@ -141,6 +163,17 @@ export class UpdateWebhookEndpointDto {
   @IsOptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: WEBHOOK_MAX_RATE_LIMIT_PER_SECOND,
+    description: `${RATE_LIMIT_DESCRIPTION}; null removes the limit`,
+  })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsRateLimit()
+  rateLimitPerSecond?: number | null;
 }
 
 export class RotateWebhookSecretDto {
@@ -190,6 +223,9 @@ export class WebhookEndpointDto implements WebhookEndpointView {
 
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: `${RATE_LIMIT_DESCRIPTION}; null: no limit` })
+  rateLimitPerSecond!: number | null;
 
   @ApiProperty()
   enabled!: boolean;

@@ -48,6 +48,8 @@ export const WebhookTestEvent = defineEvent<WebhookTestData>()({
 
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;
+/** The highest per-endpoint delivery rate one can set (deliveries per second, across instances). */
+export const WEBHOOK_MAX_RATE_LIMIT_PER_SECOND = 10_000;
 /** Longest grace period a rotated-out secret keeps signing. */
 export const WEBHOOK_MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 export const WEBHOOK_DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
@@ -70,6 +72,7 @@ const IsEventTypeFilter = () =>
   );
 const IsEndpointDescription = () => stacked(MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH), IsString());
 const IsGracePeriod = () => stacked(Max(WEBHOOK_MAX_ROTATION_GRACE_SECONDS), Min(0), IsInt());
+const IsRateLimit = () => stacked(Max(WEBHOOK_MAX_RATE_LIMIT_PER_SECOND), Min(1), IsInt());
 
 export class WebhookEndpointsCreateRequest {
   static readonly type = 'webhook-endpoints.create';
@@ -85,6 +88,11 @@ export class WebhookEndpointsCreateRequest {
   @IsOptional()
   @IsEndpointDescription()
   description?: string;
+
+  /** At most this many deliveries a second to the endpoint, across the dispatcher's instances. */
+  @IsOptional()
+  @IsRateLimit()
+  rateLimitPerSecond?: number;
 }
 
 export class WebhookEndpointRef {
@@ -185,6 +193,11 @@ export class WebhookEndpointsUpdateRequest extends WebhookEndpointRef {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  /** A new limit; null removes it. */
+  @IsOptional()
+  @IsRateLimit()
+  rateLimitPerSecond?: number | null;
 }
 
 export class WebhookEndpointsRotateSecretRequest extends WebhookEndpointRef {
@@ -261,6 +274,8 @@ export interface WebhookEndpointView {
   /** Empty: every event type. */
   eventTypes: string[];
   description: string | null;
+  /** Deliveries per second the dispatcher keeps to, across its instances; null: no limit. */
+  rateLimitPerSecond: number | null;
   enabled: boolean;
   disabledReason: WebhookDisabledReason | null;
   disabledAt: string | null;

@@ -36,7 +36,7 @@ export class DeliveryMetricsService {
     });
     this.deferred = registry.counter({
       name: 'webhook_deliveries_deferred_total',
-      help: 'Deliveries put off to the due-poller without an attempt, by reason (circuit_open, endpoint_busy)',
+      help: 'Deliveries put off to the due-poller without an attempt, by reason (circuit_open, endpoint_busy, rate_limited)',
       labelNames: ['reason'],
     });
     this.deadLettered = registry.counter({
@@ -64,6 +64,11 @@ export class DeliveryMetricsService {
 
   deferredByCircuit(): void {
     this.deferred.inc({ reason: 'circuit_open' });
+  }
+
+  /** No send slot of the endpoint's rate limit came within WEBHOOK_ENDPOINT_MAX_WAIT_MS. */
+  deferredByRateLimit(): void {
+    this.deferred.inc({ reason: 'rate_limited' });
   }
 
   /** No slot of the endpoint came free within WEBHOOK_ENDPOINT_MAX_WAIT_MS. */

@@ -23,6 +23,18 @@ export interface QueuedDelivery {
 export class DeliveryQueueService {
   constructor(@InjectModel(DeliveryQueueEntry.name) private readonly entries: Model<DeliveryQueueEntry>) {}
 
+  /** How many deliveries each of these endpoints has waiting (one aggregation over the queue). */
+  async queuedFor(endpointIds: readonly string[]): Promise<Map<string, number>> {
+    if (endpointIds.length === 0) return new Map();
+    const groups = (await this.entries
+      .aggregate([
+        { $match: { endpointId: { $in: endpointIds } } },
+        { $group: { _id: '$endpointId', count: { $sum: 1 } } },
+      ])
+      .exec()) as Array<{ _id: string; count: number }>;
+    return new Map(groups.map((group) => [group._id, group.count]));
+  }
+
   /**
    * Queues deliveries (one store command for all of them). An entry that exists already gets the
    * new time; its lease is kept unless `leaseUntil` is given (this instance starts it at once).

@@ -17,6 +17,7 @@ import { DeliverySenderService } from './delivery-sender.service';
 import { DeliveryMetricsService } from './delivery-metrics.service';
 import { EndpointCircuitBreakersService } from './endpoint-circuit-breakers.service';
 import { EndpointSlots } from './endpoint-slots';
+import { EndpointRateLimiterService } from './endpoint-rate-limiter.service';
 import { webhookBody, type DeliverableEvent } from './webhook-envelope';
 import { WebhookDelivery } from './webhook-delivery.schema';
 
@@ -49,6 +50,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly sender: DeliverySenderService,
     private readonly deadLetters: DeadLetterNoticesService,
     private readonly metrics: DeliveryMetricsService,
+    private readonly rateLimits: EndpointRateLimiterService,
   ) {
     this.slots = new EndpointSlots(options.endpointConcurrency);
     // Per endpoint; a call-results sender's circuits (one per origin callers name) are not metrics.
@@ -116,7 +118,10 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     try {
       while (!this.closing && this.held.size + this.handlerAttempts < this.options.maxConcurrency) {
         const now = new Date();
-        const entry = await this.queue.claimDue(now, this.leaseFromNow(), this.slots.saturated());
+        const entry = await this.queue.claimDue(now, this.leaseFromNow(), [
+          ...this.slots.saturated(),
+          ...this.rateLimits.saturated(),
+        ]);
         if (!entry) return;
         if (this.held.has(entry._id)) continue;
         if (!this.canStart()) {
@@ -200,13 +205,18 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     progress: DeliveryProgress,
   ): Promise<Settlement> {
     const key = attemptKeyOf(endpoint, event.targetUrl);
+    // A call result sent to a caller's URL is not the endpoint's traffic: no rate limit.
+    const limited = !event.targetUrl && Boolean(endpoint.rateLimitPerSecond);
+    const deadline = Date.now() + this.options.endpointMaxWaitMs;
     // A busy endpoint is waited for only briefly: then the due-poller takes the delivery.
-    if (!(await this.slots.acquire(key, this.options.endpointMaxWaitMs))) {
-      this.metrics.deferredByBusyEndpoint();
-      return postponed(progress, new Date());
-    }
+    if (!(await this.slots.acquire(key, this.options.endpointMaxWaitMs)))
+      return this.putOff(endpoint, progress, limited);
     try {
       if (this.closing) return postponed(progress, new Date());
+      // The send slot of a rate limit is taken last, just before the request goes, so that the
+      // request leaves within its slot's second (not after a wait for the endpoint's concurrency).
+      if (limited && !(await this.rateLimits.acquire(endpoint, Math.max(0, deadline - Date.now()))))
+        return this.putOff(endpoint, progress, true);
       const guarded = await this.breakers.run(key, () =>
         inSpan('webhook.deliver', attemptSpan(endpoint, event, progress), () =>
           this.sender.send({
@@ -239,6 +249,19 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     } finally {
       this.slots.release(key);
     }
+  }
+
+  /**
+   * No attempt now: the endpoint's concurrency, or its rate limit, kept the delivery waiting past
+   * its bound. It goes to the due-poller, for when the endpoint can take it.
+   */
+  private putOff(endpoint: WebhookEndpoint, progress: DeliveryProgress, rateLimited: boolean): Settlement {
+    if (!rateLimited) {
+      this.metrics.deferredByBusyEndpoint();
+      return postponed(progress, new Date());
+    }
+    this.metrics.deferredByRateLimit();
+    return postponed(progress, this.rateLimits.retryAt(endpoint));
   }
 
   /** Spreads deliveries waiting for the same probe over a short span after it. */

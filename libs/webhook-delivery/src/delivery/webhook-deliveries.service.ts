@@ -1,3 +1,4 @@
+import { EndpointRateLimiterService } from './endpoint-rate-limiter.service';
 import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
@@ -60,6 +61,7 @@ export class WebhookDeliveriesService {
     private readonly queue: DeliveryQueueService,
     private readonly breakers: EndpointCircuitBreakersService,
     private readonly metrics: DeliveryMetricsService,
+    private readonly rateLimits: EndpointRateLimiterService,
   ) {}
 
   /** Deletes the endpoint with its delivery log; deliveries in flight are dropped when they finish. */
@@ -69,6 +71,7 @@ export class WebhookDeliveriesService {
     await this.deliveries.deleteMany(organizationId, { endpointId }).exec();
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
+    await this.rateLimits.forget(organizationId, endpointId);
   }
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {

@@ -46,6 +46,10 @@ export class WebhookEndpoint {
   @Prop({ type: String, default: null })
   description!: string | null;
 
+  /** Deliveries per second across the dispatcher's instances; null (or absent on older ones): none. */
+  @Prop({ type: Number, default: null })
+  rateLimitPerSecond?: number | null;
+
   @Prop({ required: true })
   enabled!: boolean;
 

@@ -32,6 +32,7 @@ export function toEndpointView(endpoint: WebhookEndpoint): WebhookEndpointView {
     url: endpoint.url,
     eventTypes: endpoint.eventTypes,
     description: endpoint.description,
+    rateLimitPerSecond: endpoint.rateLimitPerSecond ?? null,
     enabled: endpoint.enabled,
     disabledReason: endpoint.disabledReason,
     disabledAt: endpoint.disabledAt?.toISOString() ?? null,
@@ -113,6 +114,7 @@ export class WebhookEndpointsService {
         url,
         eventTypes: request.eventTypes ?? [],
         description: request.description ?? null,
+        rateLimitPerSecond: request.rateLimitPerSecond ?? null,
         enabled: true,
         disabledReason: null,
         disabledAt: null,
@@ -244,6 +246,7 @@ export class WebhookEndpointsService {
     if (request.url !== undefined) set.url = await assertEndpointUrlAllowed(request.url, this.options.addressPolicy);
     if (request.eventTypes !== undefined) set.eventTypes = request.eventTypes;
     if (request.description !== undefined) set.description = request.description;
+    if (request.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = request.rateLimitPerSecond;
     if (request.enabled === true)
       Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     if (request.enabled === false)
