@@ -166,6 +166,57 @@ describe('webhook delivery: signed, at least once, with retries, circuits, DLQ a
     }
   });
 
+  it('delivers a real run’s events to an ordered endpoint one at a time, in the order they were emitted', async () => {
+    receiver.on('/ordered', () => ({ status: 200 }));
+    const ordered = await createEndpoint('/ordered', { ordering: 'candidate' });
+    const workflow = await api().post('/v1/workflows').set(auth()).send({ name: 'Ordered', definition }).expect(201);
+    await api().post(`/v1/workflows/${workflow.body.id}/publish`).set(auth()).expect(201);
+    const accepted = await api()
+      .post(`/v1/workflows/${workflow.body.id}/runs`)
+      .set(auth())
+      .send({ triggerSource: 'API', contacts: [{ email: 'grace+ordered@example.com' }] })
+      .expect(202);
+    const runId: string = accepted.body.runIds[0];
+    const ofRun = await waitFor(
+      () => {
+        const events = receiver
+          .requestsTo('/ordered')
+          .map((request) => verifiedWebhook(request, ordered.secret))
+          .filter((webhook) => webhook.data.recordId === runId);
+        return events.some((webhook) => webhook.event === 'WORKFLOW_RUN_COMPLETED') ? events : null;
+      },
+      { timeoutMs: 30_000, what: 'the run to complete at the ordered endpoint' },
+    );
+    expect(ofRun.map((webhook) => [webhook.event, webhook.data.nodeId ?? null])).toEqual([
+      ['WORKFLOW_CONTACT_RESOLVED', null],
+      ['WORKFLOW_RUN_STARTED', null],
+      ['WORKFLOW_NODE_COMPLETED', 'screen'],
+      ['WORKFLOW_NODE_COMPLETED', 'check'],
+      ['WORKFLOW_NODE_COMPLETED', 'done'],
+      ['WORKFLOW_RUN_COMPLETED', null],
+    ]);
+    // Each went through the candidate's lane, placed after the one before it.
+    const mongo = await MongoClient.connect(platform.mongoServerUrl);
+    try {
+      const lanes = await mongo
+        .db(platform.databases['webhook-dispatcher'])
+        .collection('webhook_deliveries')
+        .find({ endpointId: ordered.id, 'lane.runId': runId })
+        .sort({ 'lane.position': 1 })
+        .toArray();
+      expect(lanes.map((delivery) => [delivery['lane'].position, delivery['lane'].after])).toEqual([
+        [0, null],
+        [1, 0],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+      ]);
+    } finally {
+      await mongo.close();
+    }
+  });
+
   it('manages endpoints: read without secret, list, update, delete, and tenant isolation', async () => {
     receiver.on('/managed', () => ({ status: 200 }));
     const endpoint = await createEndpoint('/managed', { description: 'first', eventTypes: ['WORKFLOW_RUN_FAILED'] });

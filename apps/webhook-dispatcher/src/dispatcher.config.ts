@@ -58,6 +58,17 @@ export class DispatcherConfig extends OutboundServiceConfig {
   @IsInt({ message: 'WEBHOOK_ENDPOINT_MAX_WAIT_MS must be an integer' })
   WEBHOOK_ENDPOINT_MAX_WAIT_MS = 1000;
 
+  /**
+   * Ordered endpoints: how long a delivery waits for a missing earlier event of its run. Longer
+   * than the broker's retries can hold an event back (AMQP_RETRY_DELAYS_MS).
+   */
+  @Expose()
+  @ToInt()
+  @Min(0, { message: 'WEBHOOK_ORDER_GAP_WAIT_MS must be between 0 and 86400000' })
+  @Max(86_400_000, { message: 'WEBHOOK_ORDER_GAP_WAIT_MS must be between 0 and 86400000' })
+  @IsInt({ message: 'WEBHOOK_ORDER_GAP_WAIT_MS must be an integer' })
+  WEBHOOK_ORDER_GAP_WAIT_MS = 120_000;
+
   @Expose()
   @ToInt()
   @Min(1, { message: 'WEBHOOK_MAX_CONCURRENCY must be between 1 and 5000' })
@@ -112,6 +123,7 @@ export function deliveryOptionsFrom(config: DispatcherConfig): DeliveryOptions {
     pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
     endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
     endpointMaxWaitMs: config.WEBHOOK_ENDPOINT_MAX_WAIT_MS,
+    orderGapWaitMs: config.WEBHOOK_ORDER_GAP_WAIT_MS,
     maxConcurrency: config.WEBHOOK_MAX_CONCURRENCY,
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
     endpointCacheMs: config.WEBHOOK_ENDPOINT_CACHE_MS,

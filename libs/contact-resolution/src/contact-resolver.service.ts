@@ -158,7 +158,11 @@ export class ContactResolverService {
     };
     // The claim is the record of a resolved item: it carries the item's messages.
     const outbox = [
-      toOutboxEntry('events', createEnvelope(ContactResolvedEvent, resolved, this.origin(envelope)), dedupKey),
+      toOutboxEntry(
+        'events',
+        inCandidateOrder(createEnvelope(ContactResolvedEvent, resolved, this.origin(envelope)), profile.id, runId),
+        dedupKey,
+      ),
       toOutboxEntry('commands', createEnvelope(RunsStartCommand, start, this.origin(envelope)), dedupKey),
     ];
     const holder = await this.claim(organizationId, command.workflowVersionId, profile.id, runId, outbox);
@@ -182,7 +186,15 @@ export class ContactResolverService {
       rejectedIdentifiers,
     };
     return this.record(envelope, dedupKey, 'skipped', null, profile.id, [
-      toOutboxEntry('events', createEnvelope(ContactResolutionSkippedEvent, skipped, this.origin(envelope)), dedupKey),
+      toOutboxEntry(
+        'events',
+        inCandidateOrder(
+          createEnvelope(ContactResolutionSkippedEvent, skipped, this.origin(envelope)),
+          profile.id,
+          null,
+        ),
+        dedupKey,
+      ),
     ]);
   }
 
@@ -495,4 +507,12 @@ function isFree(claim: Pick<RunClaim, 'status' | 'reservedUntil'>, now = Date.no
 /** The holder as the catalogue reports it: a reserved claim is a run being started. */
 function holderStatus(claim: Pick<RunClaim, 'status'>): 'RUNNING' | 'COMPLETED' {
   return claim.status === 'COMPLETED' ? 'COMPLETED' : 'RUNNING';
+}
+
+/**
+ * A contact event's place among its candidate's events: first of the run it started (the run's own
+ * events follow it), or of no run (a skipped item).
+ */
+function inCandidateOrder<E extends MessageEnvelope>(envelope: E, candidateProfileId: string, runId: string | null): E {
+  return { ...envelope, order: { candidateProfileId, runId, earlier: [] } };
 }

@@ -21,6 +21,22 @@ export interface MessageEnvelope<TPayload = unknown> {
    * outbox, outside that work; the publisher sends it as the AMQP headers' parent.
    */
   trace?: Record<string, string>;
+  /** Where an event stands among its candidate's events; absent on events of no candidate. */
+  order?: EventOrder;
+}
+
+/**
+ * An event's place among its candidate's events, for endpoints that receive them in order
+ * (`ordering: "candidate"`). A run's events, after its contact resolution's, are in a known order:
+ * each names the types of the run's events before it, so a receiver of only some types still knows
+ * which of them comes first. Events of different runs are concurrent and have no such order.
+ */
+export interface EventOrder {
+  candidateProfileId: string;
+  /** The run whose events these are (a contact resolution's is the run it started); null: none. */
+  runId: string | null;
+  /** Types of the run's events emitted before this one, oldest first (its position is their count). */
+  earlier: string[];
 }
 
 export interface EnvelopeOrigin {

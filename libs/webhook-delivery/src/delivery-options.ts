@@ -15,6 +15,11 @@ export interface DeliveryOptions {
    * its message); a longer one is left to the due-poller instead.
    */
   endpointMaxWaitMs: number;
+  /**
+   * Endpoints that keep a candidate's events in order: how long a delivery waits for an earlier
+   * event of its run that has not come (one handled before the endpoint took its type never will).
+   */
+  orderGapWaitMs: number;
   /** Attempts in flight in this instance at a time. */
   maxConcurrency: number;
   /** An endpoint failing without a single success for this long is disabled. */

@@ -13,6 +13,7 @@ import type { DeliverableEvent } from './delivery/webhook-envelope';
 import { WebhookDelivery } from './delivery/webhook-delivery.schema';
 import type { WebhookEndpoint } from './endpoints/webhook-endpoint.schema';
 import { WebhookEndpointsService } from './endpoints/webhook-endpoints.service';
+import { CandidateLanesService, type DeliveryLane } from './ordering/candidate-lanes.service';
 
 export interface IntakeResult {
   /** Deliveries written now; an event taken in before makes none it made then. */
@@ -66,6 +67,7 @@ export class EventIntakeService {
     private readonly worker: DeliveryWorkerService,
     private readonly queue: DeliveryQueueService,
     private readonly deadLetters: DeadLetterNoticesService,
+    private readonly lanes: CandidateLanesService,
   ) {
     // Lean: the records are built complete by this code, so mongoose's per-document casting and
     // validation (most of an insert's CPU) is skipped; the timestamps are set here instead.
@@ -145,10 +147,10 @@ export class EventIntakeService {
   ): Promise<IntakeResult> {
     const targets = seenBefore ? await this.withoutDelivery(event, organizationId, endpoints) : endpoints;
     if (targets.length === 0) return { deliveries: 0, succeeded: 0 };
-    const settled = await Promise.all(targets.map((endpoint) => this.settle(event, endpoint)));
+    const settled = await Promise.all(targets.map((endpoint) => this.settleInLane(event, organizationId, endpoint)));
     const made = targets.map((endpoint, index) => ({
-      delivery: this.deliveryOf(event, organizationId, endpoint, settled[index]),
-      settlement: settled[index],
+      delivery: this.deliveryOf(event, organizationId, endpoint, settled[index].settlement, settled[index].lane),
+      settlement: settled[index].settlement,
     }));
 
     for (const { delivery, settlement } of made) {
@@ -165,11 +167,31 @@ export class EventIntakeService {
     // a write takes; a write slower than that puts back what it may have removed.
     if (Date.now() - queuedAt.getTime() >= deliveryLeaseMs(this.options)) await this.queue.restore(pending, queuedAt);
 
+    // A candidate's next delivery to an ordered endpoint gets its turn once this one is stored.
+    for (const { delivery, settlement } of made)
+      if (delivery.lane && settlement.status !== 'PENDING')
+        await this.lanes.finish({ ...delivery, lane: delivery.lane });
     for (const { delivery, settlement } of made) this.worker.finished(delivery, settlement);
     return {
       deliveries: made.length,
       succeeded: made.filter(({ settlement }) => settlement.status === 'SUCCEEDED').length,
     };
+  }
+
+  /**
+   * At an endpoint that keeps candidates' events in order, a delivery waits its turn in its
+   * candidate's lane (pending, looked at again when its turn comes); others are settled at once.
+   */
+  private async settleInLane(
+    event: DeliverableEvent,
+    organizationId: string,
+    endpoint: WebhookEndpoint,
+  ): Promise<{ settlement: Settlement; lane: DeliveryLane | null }> {
+    const deliveryId = deliveryIdFor(event.eventId, endpoint._id);
+    const lane = endpoint.enabled ? this.lanes.laneFor(endpoint, event, deliveryId) : null;
+    if (lane && !(await this.lanes.enter({ _id: deliveryId, organizationId, endpointId: endpoint._id, lane })))
+      return { settlement: postponed(NO_PROGRESS, this.lanes.wakeAt(lane)), lane };
+    return { settlement: await this.settle(event, endpoint), lane };
   }
 
   /** Tries the delivery now when it can be; otherwise it is left pending for the due-poller. */
@@ -185,7 +207,11 @@ export class EventIntakeService {
     return this.worker.attempt(endpoint, event, NO_PROGRESS);
   }
 
-  /** The endpoints that have no delivery of this event yet (one read by `_id`, on redelivery only). */
+  /**
+   * The endpoints that have no delivery of this event yet (one read by `_id`, on redelivery only).
+   * A finished delivery in a candidate's lane hands the turn on again, in case the first handling
+   * stopped between storing it and doing so.
+   */
   private async withoutDelivery(
     event: DeliverableEvent,
     organizationId: string,
@@ -193,9 +219,11 @@ export class EventIntakeService {
   ): Promise<WebhookEndpoint[]> {
     const ids = endpoints.map((endpoint) => deliveryIdFor(event.eventId, endpoint._id));
     const existing = (await this.deliveries
-      .find(organizationId, { _id: { $in: ids } }, { _id: 1 })
+      .find(organizationId, { _id: { $in: ids } }, { _id: 1, organizationId: 1, endpointId: 1, status: 1, lane: 1 })
       .lean()
-      .exec()) as Array<{ _id: string }>;
+      .exec()) as Array<Pick<WebhookDelivery, '_id' | 'organizationId' | 'endpointId' | 'status' | 'lane'>>;
+    for (const delivery of existing)
+      if (delivery.lane && delivery.status !== 'PENDING') await this.lanes.finish({ ...delivery, lane: delivery.lane });
     const made = new Set(existing.map(({ _id }) => _id));
     return endpoints.filter((endpoint) => !made.has(deliveryIdFor(event.eventId, endpoint._id)));
   }
@@ -205,6 +233,7 @@ export class EventIntakeService {
     organizationId: string,
     endpoint: WebhookEndpoint,
     settlement: Settlement,
+    lane: DeliveryLane | null,
   ): Omit<WebhookDelivery, 'createdAt' | 'updatedAt'> {
     return {
       _id: deliveryIdFor(event.eventId, endpoint._id),
@@ -216,6 +245,7 @@ export class EventIntakeService {
       occurredAt: event.occurredAt,
       data: event.data,
       ...(event.trace ? { trace: event.trace } : {}),
+      ...(lane ? { lane } : {}),
       ...deliveryUpdate(settlement),
     } as Omit<WebhookDelivery, 'createdAt' | 'updatedAt'>;
   }
@@ -235,6 +265,7 @@ export function eventOf(envelope: MessageEnvelope): DeliverableEvent {
     eventType: envelope.type,
     occurredAt: new Date(envelope.occurredAt),
     data: envelope.payload as Record<string, unknown>,
+    ...(envelope.order ? { order: envelope.order } : {}),
     // Called by the message handler: the trace of the event's intake.
     ...traceField(),
   };

@@ -11,6 +11,9 @@ import { EndpointCircuitBreakersService } from './delivery/endpoint-circuit-brea
 import { EndpointRateLimiterService } from './delivery/endpoint-rate-limiter.service';
 import { EndpointSendWindowRepository } from './delivery/endpoint-send-window.repository';
 import { EndpointSendWindow, EndpointSendWindowSchema } from './delivery/endpoint-send-window.schema';
+import { CandidateLaneRepository } from './ordering/candidate-lane.repository';
+import { CandidateLane, CandidateLaneSchema } from './ordering/candidate-lane.schema';
+import { CandidateLanesService } from './ordering/candidate-lanes.service';
 import { WebhookDeliveriesService } from './delivery/webhook-deliveries.service';
 import { WebhookDelivery, WebhookDeliverySchema } from './delivery/webhook-delivery.schema';
 import { EndpointCacheService } from './endpoints/endpoint-cache.service';
@@ -38,6 +41,7 @@ export class WebhookDeliveryModule {
           { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
           { name: DeliveryQueueEntry.name, schema: DeliveryQueueEntrySchema },
           { name: EndpointSendWindow.name, schema: EndpointSendWindowSchema },
+          { name: CandidateLane.name, schema: CandidateLaneSchema },
           { name: Migration.name, schema: MigrationSchema },
         ]),
       ],
@@ -46,6 +50,8 @@ export class WebhookDeliveryModule {
         WebhookDeliveryRepository,
         EndpointSendWindowRepository,
         EndpointRateLimiterService,
+        CandidateLaneRepository,
+        CandidateLanesService,
         { provide: DELIVERY_OPTIONS, useValue: options },
         EndpointCacheService,
         EndpointChangeNoticesService,

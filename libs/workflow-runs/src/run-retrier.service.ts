@@ -108,6 +108,8 @@ export class RunRetrierService {
       outbox: [],
       // The run keeps the trace of the work that made it.
       ...traceField(),
+      // A retry has no contact resolution of its own: its events start its order.
+      emitted: [],
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [

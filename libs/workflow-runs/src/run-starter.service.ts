@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
   RunStartedEvent,
+  WorkflowEventType,
   type MessageEnvelope,
   type RunsStartCommand,
   type RunStartedData,
@@ -84,6 +85,8 @@ export class RunStarterService {
       outbox: [],
       // The run keeps the trace of the work that made it.
       ...traceField(),
+      // An API run's candidate heard of it first from its contact resolution (WORKFLOW_CONTACT_RESOLVED).
+      emitted: command.triggerSource === 'API' ? [WorkflowEventType.ContactResolved] : [],
     };
     const started: RunStartedData = runCorrelation(run, startedAt);
     const messages: RunMessage[] = [{ kind: 'events', envelope: createEnvelope(RunStartedEvent, started, origin) }];

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
 import { RUN_STATE_FIELDS, type RunMessage } from './engine/run-transition';
+import { isWorkflowEventType } from '@wfp/contracts';
 import { RunConversation, RunTimer } from './run-timer.schema';
 import { Run } from './run.schema';
 
@@ -74,6 +75,7 @@ export class RunRepository {
    * (the operation is being repeated): nothing is written.
    */
   async insert(run: Omit<Run, 'createdAt' | 'updatedAt'>, messages: RunMessage[], cause: string): Promise<boolean> {
+    placeInCandidateOrder(run, messages);
     const added = this.entries(messages, cause);
     try {
       await this.runs.create({ ...run, outbox: added });
@@ -93,12 +95,15 @@ export class RunRepository {
    * and decide again. On success the in-memory run carries the new version and outbox.
    */
   async save(run: Run, messages: RunMessage[], cause: string, wasWaiting: boolean): Promise<boolean> {
+    const emittedBefore = run.emitted?.length;
+    placeInCandidateOrder(run, messages);
     const added = this.entries(messages, cause);
     const outbox = this.outbox.carry(run.outbox, added);
     // Stored before the run says it waits, so a wait never exists without its timer and lookup.
     if (run.waiting && run.wakeAt) await this.recordWait(run);
     const set: Record<string, unknown> = { outbox, version: run.version + 1 };
     for (const field of RUN_STATE_FIELDS) set[field] = run[field];
+    if (run.emitted && run.emitted.length !== emittedBefore) set['emitted'] = run.emitted;
     const written = await this.runs.updateOne({ _id: run._id, version: run.version }, { $set: set }).exec();
     if (written.matchedCount !== 1) return false;
     run.version += 1;
@@ -158,5 +163,23 @@ export class RunRepository {
 
   private entries(messages: RunMessage[], cause: string): OutboxEntry[] {
     return messages.map((message) => toOutboxEntry(message.kind, message.envelope, cause));
+  }
+}
+
+/**
+ * Gives each event the run emits to its candidate its place in the run's order (EventOrder) and
+ * records its type on the run, which the same write stores. Runs without a candidate, or stored
+ * before runs kept this, emit events without an order.
+ */
+export function placeInCandidateOrder(
+  run: Pick<Run, '_id' | 'candidateProfileId' | 'emitted'>,
+  messages: RunMessage[],
+): void {
+  const candidateProfileId = run.candidateProfileId;
+  if (!candidateProfileId || !run.emitted) return;
+  for (const message of messages) {
+    if (message.kind !== 'events' || !isWorkflowEventType(message.envelope.type)) continue;
+    message.envelope.order = { candidateProfileId, runId: run._id, earlier: [...run.emitted] };
+    run.emitted = [...run.emitted, message.envelope.type];
   }
 }

@@ -147,6 +147,15 @@ export class Run {
   @Prop({ type: MongooseSchema.Types.Mixed, required: false })
   trace?: Record<string, string>;
 
+  /**
+   * Types of the events the run emitted to its candidate so far, oldest first, after its contact
+   * resolution's: each new event names them (EventOrder), so endpoints that keep a candidate's
+   * events in order know what comes before it. Absent on runs stored before it (and on runs with no
+   * candidate): their events carry no order.
+   */
+  @Prop({ type: [String], required: false, default: undefined })
+  emitted?: string[];
+
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -50,6 +50,7 @@ export class WebhookEndpointsController {
         eventTypes: body.eventTypes,
         description: body.description,
         rateLimitPerSecond: body.rateLimitPerSecond,
+        ordering: body.ordering,
       },
     );
   }
@@ -84,7 +85,9 @@ export class WebhookEndpointsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change url, eventTypes, description, enabled or rateLimitPerSecond (at least one)' })
+  @ApiOperation({
+    summary: 'Change url, eventTypes, description, enabled, rateLimitPerSecond or ordering (at least one)',
+  })
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiErrorResponses(404, 422)
   update(
@@ -102,6 +105,7 @@ export class WebhookEndpointsController {
         description: body.description,
         enabled: body.enabled,
         rateLimitPerSecond: body.rateLimitPerSecond,
+        ordering: body.ordering,
       },
     );
   }

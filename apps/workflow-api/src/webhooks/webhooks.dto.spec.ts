@@ -102,7 +102,7 @@ describe('UpdateWebhookEndpointDto', () => {
     const expected = [
       {
         field: 'body',
-        message: 'body must set at least one of url, eventTypes, description, enabled, rateLimitPerSecond',
+        message: 'body must set at least one of url, eventTypes, description, enabled, rateLimitPerSecond, ordering',
       },
     ];
     expect((await problems(UpdateWebhookEndpointDto, {})).details).toEqual(expected);

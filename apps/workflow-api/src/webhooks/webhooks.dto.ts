@@ -25,6 +25,8 @@ import {
   WEBHOOK_DESCRIPTION_MAX_LENGTH,
   WEBHOOK_DISABLED_REASONS,
   WEBHOOK_MAX_RATE_LIMIT_PER_SECOND,
+  WEBHOOK_ORDERINGS,
+  type WebhookOrdering,
   WEBHOOK_MAX_ROTATION_GRACE_SECONDS,
   WEBHOOK_URL_MAX_LENGTH,
   type CreatedWebhookEndpointView,
@@ -91,6 +93,10 @@ function RequiresOneOf(fields: readonly string[]): ClassDecorator {
 const EVENT_TYPES_DESCRIPTION = 'The events to deliver; omitted or empty: every event type';
 const RATE_LIMIT_DESCRIPTION =
   'At most this many deliveries a second to this endpoint, across all dispatcher instances; deliveries over it wait (they are neither failed nor dropped)';
+const ORDERING_DESCRIPTION =
+  'candidate: each candidate’s events one at a time, in the order they were emitted (the next only once the previous succeeded or was given up; other candidates’ events are not held up; events of no candidate are not ordered). none: as they come';
+const IsOrdering = () =>
+  IsIn(WEBHOOK_ORDERINGS, { message: `ordering must be one of ${WEBHOOK_ORDERINGS.join(', ')}` });
 const RATE_LIMIT_MESSAGE = `rateLimitPerSecond must be a whole number from 1 to ${WEBHOOK_MAX_RATE_LIMIT_PER_SECOND}`;
 
 /** Deliveries a second: a whole number within the dispatcher's bounds. */
@@ -132,9 +138,21 @@ export class CreateWebhookEndpointDto {
   @IsOptionalNotNull()
   @IsRateLimit()
   rateLimitPerSecond?: number;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_ORDERINGS, default: 'none', description: ORDERING_DESCRIPTION })
+  @IsOptionalNotNull()
+  @IsOrdering()
+  ordering?: WebhookOrdering;
 }
 
-const UPDATABLE_ENDPOINT_FIELDS = ['url', 'eventTypes', 'description', 'enabled', 'rateLimitPerSecond'] as const;
+const UPDATABLE_ENDPOINT_FIELDS = [
+  'url',
+  'eventTypes',
+  'description',
+  'enabled',
+  'rateLimitPerSecond',
+  'ordering',
+] as const;
 
 @RequiresOneOf(UPDATABLE_ENDPOINT_FIELDS)
 export class UpdateWebhookEndpointDto {
@@ -174,6 +192,11 @@ export class UpdateWebhookEndpointDto {
   @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
   @IsRateLimit()
   rateLimitPerSecond?: number | null;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_ORDERINGS, description: ORDERING_DESCRIPTION })
+  @IsOptionalNotNull()
+  @IsOrdering()
+  ordering?: WebhookOrdering;
 }
 
 export class RotateWebhookSecretDto {
@@ -226,6 +249,9 @@ export class WebhookEndpointDto implements WebhookEndpointView {
 
   @ApiProperty({ type: 'integer', nullable: true, description: `${RATE_LIMIT_DESCRIPTION}; null: no limit` })
   rateLimitPerSecond!: number | null;
+
+  @ApiProperty({ enum: WEBHOOK_ORDERINGS, description: ORDERING_DESCRIPTION })
+  ordering!: WebhookOrdering;
 
   @ApiProperty()
   enabled!: boolean;

@@ -30,6 +30,11 @@ export type WorkflowEventType = WorkflowEventDefinition['type'];
 
 export const ALL_WORKFLOW_EVENT_TYPES: readonly WorkflowEventType[] = WORKFLOW_EVENTS.map((event) => event.type);
 
+/** Whether a message type is one of the public workflow events (not a call result or a notice). */
+export function isWorkflowEventType(type: string): type is WorkflowEventType {
+  return (ALL_WORKFLOW_EVENT_TYPES as readonly string[]).includes(type);
+}
+
 /** Run-terminal events: the resolver consumes these to settle contact claims. */
 export const RUN_TERMINAL_EVENTS = [RunCompletedEvent, RunFailedEvent, RunCancelledEvent] as const;
 export const RUN_TERMINAL_EVENT_TYPES: readonly WorkflowEventType[] = RUN_TERMINAL_EVENTS.map((event) => event.type);

@@ -48,6 +48,10 @@ export const WebhookTestEvent = defineEvent<WebhookTestData>()({
 
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;
+/** How an endpoint receives a candidate's events: as they come, or one at a time in their order. */
+export const WEBHOOK_ORDERINGS = ['none', 'candidate'] as const;
+export type WebhookOrdering = (typeof WEBHOOK_ORDERINGS)[number];
+
 /** The highest per-endpoint delivery rate one can set (deliveries per second, across instances). */
 export const WEBHOOK_MAX_RATE_LIMIT_PER_SECOND = 10_000;
 /** Longest grace period a rotated-out secret keeps signing. */
@@ -93,6 +97,10 @@ export class WebhookEndpointsCreateRequest {
   @IsOptional()
   @IsRateLimit()
   rateLimitPerSecond?: number;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_ORDERINGS)
+  ordering?: WebhookOrdering;
 }
 
 export class WebhookEndpointRef {
@@ -198,6 +206,10 @@ export class WebhookEndpointsUpdateRequest extends WebhookEndpointRef {
   @IsOptional()
   @IsRateLimit()
   rateLimitPerSecond?: number | null;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_ORDERINGS)
+  ordering?: WebhookOrdering;
 }
 
 export class WebhookEndpointsRotateSecretRequest extends WebhookEndpointRef {
@@ -276,6 +288,8 @@ export interface WebhookEndpointView {
   description: string | null;
   /** Deliveries per second the dispatcher keeps to, across its instances; null: no limit. */
   rateLimitPerSecond: number | null;
+  /** `candidate`: each candidate's events one at a time, in the order they were emitted. */
+  ordering: WebhookOrdering;
   enabled: boolean;
   disabledReason: WebhookDisabledReason | null;
   disabledAt: string | null;

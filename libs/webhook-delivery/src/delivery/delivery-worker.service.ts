@@ -18,6 +18,7 @@ import { DeliveryMetricsService } from './delivery-metrics.service';
 import { EndpointCircuitBreakersService } from './endpoint-circuit-breakers.service';
 import { EndpointSlots } from './endpoint-slots';
 import { EndpointRateLimiterService } from './endpoint-rate-limiter.service';
+import { CandidateLanesService } from '../ordering/candidate-lanes.service';
 import { webhookBody, type DeliverableEvent } from './webhook-envelope';
 import { WebhookDelivery } from './webhook-delivery.schema';
 
@@ -51,6 +52,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly deadLetters: DeadLetterNoticesService,
     private readonly metrics: DeliveryMetricsService,
     private readonly rateLimits: EndpointRateLimiterService,
+    private readonly lanes: CandidateLanesService,
   ) {
     this.slots = new EndpointSlots(options.endpointConcurrency);
     // Per endpoint; a call-results sender's circuits (one per origin callers name) are not metrics.
@@ -154,6 +156,10 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
       .lean()
       .exec()) as WebhookDelivery | null;
     if (!delivery || delivery.status !== 'PENDING') return this.dropOrWait(entry, delivery);
+    // In a candidate's lane, only the delivery whose turn it is goes; another is looked at again
+    // later (its turn, when it comes, queues it for now).
+    if (delivery.lane && !(await this.lanes.claim({ ...delivery, lane: delivery.lane })))
+      return this.queue.reschedule(entry, new Date(Date.now() + this.options.orderGapWaitMs));
 
     const progress = progressOf(delivery);
     const settlement: Settlement = endpoint.enabled
@@ -173,6 +179,9 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
       )
       .exec();
     if (settlement.status === 'PENDING') return this.queue.reschedule(entry, settlement.nextAttemptAt);
+    // The candidate's next delivery gets its turn before this entry goes (a crash in between
+    // leaves the entry, whose finished delivery hands the turn on again).
+    if (delivery.lane) await this.lanes.finish({ ...delivery, lane: delivery.lane });
     await this.queue.remove(entry);
     this.finished(delivery, settlement);
   }
@@ -185,6 +194,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     if (Date.now() - entry.queuedAt.getTime() < deliveryLeaseMs(this.options))
       return this.queue.reschedule(entry, new Date(Date.now() + this.options.pollIntervalMs));
     if (!delivery) this.logger.warn(`delivery ${entry._id} is missing: its queue entry is dropped`);
+    else if (delivery.lane) await this.lanes.finish({ ...delivery, lane: delivery.lane });
     await this.queue.remove(entry);
   }
 

@@ -1,4 +1,5 @@
 import { EndpointRateLimiterService } from './endpoint-rate-limiter.service';
+import { CandidateLanesService } from '../ordering/candidate-lanes.service';
 import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
@@ -62,6 +63,7 @@ export class WebhookDeliveriesService {
     private readonly breakers: EndpointCircuitBreakersService,
     private readonly metrics: DeliveryMetricsService,
     private readonly rateLimits: EndpointRateLimiterService,
+    private readonly lanes: CandidateLanesService,
   ) {}
 
   /** Deletes the endpoint with its delivery log; deliveries in flight are dropped when they finish. */
@@ -72,6 +74,7 @@ export class WebhookDeliveriesService {
     this.breakers.forget(endpointId);
     this.metrics.forgetCircuit(endpointId);
     await this.rateLimits.forget(organizationId, endpointId);
+    await this.lanes.forget(organizationId, endpointId);
   }
 
   async list(organizationId: string, request: WebhookDeliveriesListRequest): Promise<WebhookPage<WebhookDeliveryView>> {

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
+import type { DeliveryLane } from '../ordering/candidate-lanes.service';
 import type { WebhookDeliveryDeadLettered, WebhookDeliveryStatus } from '@wfp/contracts';
 
 /** Attempts kept per delivery (the newest); older ones are dropped to bound the document. */
@@ -65,6 +66,10 @@ export class WebhookDelivery {
   /** The event's `data`, exactly as its producer emitted it. */
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
   data!: Record<string, unknown>;
+
+  /** Its place in its candidate's lane, at an endpoint that keeps candidates' events in order. */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: false })
+  lane?: DeliveryLane | null;
 
   /** W3C trace context of the intake, when tracing is on (later attempts join that trace). */
   @Prop({ type: MongooseSchema.Types.Mixed, required: false })

@@ -1,3 +1,5 @@
+import type { EventOrder } from '@wfp/contracts';
+
 /** The public webhook body (DESIGN.md section 7): what every endpoint receives, byte for byte. */
 export interface WebhookEnvelope {
   event: string;
@@ -17,6 +19,8 @@ export interface DeliverableEvent {
   targetUrl?: string | null;
   /** Trace context of the intake that made the delivery: later attempts' spans join its trace. */
   trace?: Record<string, string>;
+  /** Its place among its candidate's events (for endpoints that keep them in order). */
+  order?: EventOrder;
 }
 
 export function webhookBody(event: DeliverableEvent): string {

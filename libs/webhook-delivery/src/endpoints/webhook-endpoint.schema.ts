@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { WebhookDisabledReason } from '@wfp/contracts';
+import type { WebhookDisabledReason, WebhookOrdering } from '@wfp/contracts';
 
 /** A signing secret; during a rotation the previous one signs too until it expires. */
 export class EndpointSecret {
@@ -49,6 +49,10 @@ export class WebhookEndpoint {
   /** Deliveries per second across the dispatcher's instances; null (or absent on older ones): none. */
   @Prop({ type: Number, default: null })
   rateLimitPerSecond?: number | null;
+
+  /** `candidate`: each candidate's events one at a time, in order (absent on older ones: none). */
+  @Prop({ type: String, default: 'none' })
+  ordering?: WebhookOrdering;
 
   @Prop({ required: true })
   enabled!: boolean;

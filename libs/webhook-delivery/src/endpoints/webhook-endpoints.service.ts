@@ -33,6 +33,7 @@ export function toEndpointView(endpoint: WebhookEndpoint): WebhookEndpointView {
     eventTypes: endpoint.eventTypes,
     description: endpoint.description,
     rateLimitPerSecond: endpoint.rateLimitPerSecond ?? null,
+    ordering: endpoint.ordering ?? 'none',
     enabled: endpoint.enabled,
     disabledReason: endpoint.disabledReason,
     disabledAt: endpoint.disabledAt?.toISOString() ?? null,
@@ -115,6 +116,7 @@ export class WebhookEndpointsService {
         eventTypes: request.eventTypes ?? [],
         description: request.description ?? null,
         rateLimitPerSecond: request.rateLimitPerSecond ?? null,
+        ordering: request.ordering ?? 'none',
         enabled: true,
         disabledReason: null,
         disabledAt: null,
@@ -247,6 +249,7 @@ export class WebhookEndpointsService {
     if (request.eventTypes !== undefined) set.eventTypes = request.eventTypes;
     if (request.description !== undefined) set.description = request.description;
     if (request.rateLimitPerSecond !== undefined) set.rateLimitPerSecond = request.rateLimitPerSecond;
+    if (request.ordering !== undefined) set.ordering = request.ordering;
     if (request.enabled === true)
       Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     if (request.enabled === false)

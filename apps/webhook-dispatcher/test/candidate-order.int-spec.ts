@@ -1,0 +1,131 @@
+import type { INestApplication } from '@nestjs/common';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
+import { MessagePublisherService } from '@wfp/messaging';
+import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
+import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { bootstrap } from '../src/bootstrap';
+import { Receiver } from './support/dispatcher-rig';
+
+/** A run's events as the platform emits them to its candidate, in order. */
+const RUN: WorkflowEventType[] = [
+  'WORKFLOW_CONTACT_RESOLVED',
+  'WORKFLOW_RUN_STARTED',
+  'WORKFLOW_NODE_COMPLETED',
+  'WORKFLOW_NODE_COMPLETED',
+  'WORKFLOW_RUN_COMPLETED',
+];
+/** The broker hands them out in this order: the run's start after its later events. */
+const ARRIVAL = [3, 1, 4, 2, 0];
+/** How long the receiver refuses the held-up event. */
+const REFUSED_FOR_MS = 1500;
+
+/**
+ * An endpoint that keeps each candidate's events in order, behind two dispatchers: events come out
+ * of order, and the receiver refuses one of candidate A's events for a while. A's events still
+ * arrive in the order they were emitted, each only after the one before it succeeded, while the
+ * other candidates' events, and an event of no candidate, go on meanwhile.
+ */
+describe('webhook-dispatcher: ordered delivery per candidate across two instances', () => {
+  const organizationId = 'org_order';
+  let isolated: IsolatedInfra;
+  let apps: INestApplication[];
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    isolated = await IsolatedInfra.create('dispatcher_order');
+    const env = isolated.serviceEnv({
+      WEBHOOK_DISPATCHER_PORT: '0',
+      ALLOW_LOOPBACK_TARGETS: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms',
+      WEBHOOK_POLL_INTERVAL_MS: '50',
+      WEBHOOK_BREAKER_MIN_REQUESTS: '100000',
+      // Order comes from the runs' sequence here, never from the wait for a missing event.
+      WEBHOOK_ORDER_GAP_WAIT_MS: '60000',
+      AMQP_PREFETCH: '4',
+    });
+    apps = [await bootstrap(env), await bootstrap(env)];
+    await isolated.consuming('webhook-dispatcher.events', 2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((apps ?? []).map((app) => app.close()));
+    await isolated?.cleanup();
+    await receiver?.stop();
+  });
+
+  /** The run's events for one candidate, each naming the types emitted before it. */
+  function runEvents(candidateProfileId: string, runId: string): MessageEnvelope[] {
+    return RUN.map((type, position) => ({
+      ...catalogueEvent(type, organizationId, { recordId: runId, candidateProfileId } as never),
+      order: { candidateProfileId, runId, earlier: RUN.slice(0, position) },
+    }));
+  }
+
+  it('keeps each candidate’s order, waits for a failing event, and holds nobody else up', async () => {
+    const endpoint = await apps[0].get(WebhookEndpointsService).create(organizationId, {
+      url: receiver.url('/ordered'),
+      ordering: 'candidate',
+    });
+    expect(endpoint.ordering).toBe('candidate');
+
+    const runs = {
+      cp_a: runEvents('cp_a', 'run_a'),
+      cp_b: runEvents('cp_b', 'run_b'),
+      cp_c: runEvents('cp_c', 'run_c'),
+    };
+    const unordered = catalogueEvent('WORKFLOW_RUN_FAILED', organizationId, { recordId: 'run_called' } as never);
+    const heldUp = runs.cp_a[2].id;
+    const refusedUntil = Date.now() + REFUSED_FOR_MS;
+    receiver.answer = () => {
+      const last = receiver.requests[receiver.requests.length - 1];
+      return last.webhookId === heldUp && Date.now() < refusedUntil ? 503 : 200;
+    };
+
+    const publisher = apps[0].get(MessagePublisherService);
+    for (const position of ARRIVAL) {
+      for (const events of Object.values(runs)) await publisher.publish('events', events[position]);
+      if (position === 1) await publisher.publish('events', unordered);
+    }
+
+    const all = [...Object.values(runs).flat(), unordered];
+    const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+    const ids = all.map((event) => `${event.id}:${endpoint.id}`);
+    await waitFor(
+      async () => (await deliveries.countDocuments({ _id: { $in: ids }, status: 'SUCCEEDED' }).exec()) === all.length,
+      { what: `all ${all.length} deliveries to succeed`, timeoutMs: 30_000 },
+    );
+
+    const received = receiver.to('/ordered');
+    const successes = (events: MessageEnvelope[]) =>
+      events.map((event) => received.findIndex((request, index) => isSuccess(request, index, event.id)));
+    const isSuccess = (request: { webhookId: string }, index: number, eventId: string) =>
+      request.webhookId === eventId && !(eventId === heldUp && received[index].receivedAt < refusedUntil);
+
+    for (const events of Object.values(runs)) {
+      // Each candidate's events succeeded in the order they were emitted...
+      const order = successes(events);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      // ...and none was sent before the one before it had succeeded.
+      for (let position = 1; position < events.length; position += 1) {
+        const firstSent = received.findIndex((request) => request.webhookId === events[position].id);
+        expect(firstSent).toBeGreaterThan(order[position - 1]);
+      }
+    }
+    // A's held-up event was refused, retried, and A's later events waited for it.
+    const heldUpAttempts = received.filter((request) => request.webhookId === heldUp);
+    expect(heldUpAttempts.length).toBeGreaterThan(1);
+    const heldUpSuccess = successes([runs.cp_a[2]])[0];
+    // The other candidates, and the event of no candidate, were not held up by it.
+    for (const events of [runs.cp_b, runs.cp_c, [unordered]]) {
+      const done = successes(events);
+      expect(Math.max(...done)).toBeLessThan(heldUpSuccess);
+    }
+    expect(received.filter((request) => request.webhookId !== heldUp)).toHaveLength(all.length - 1);
+
+    const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
+    expect(await queue.countDocuments({ endpointId: endpoint.id }).exec()).toBe(0);
+  }, 60_000);
+});
