@@ -202,7 +202,8 @@ export class WebhookDeliveriesService {
       .updateMany(
         organizationId,
         { _id: { $in: deliveryIds }, status: { $ne: 'PENDING' } },
-        { $set: { status: 'PENDING', roundAttempts: 0, failureReason: null, nextAttemptAt: now } },
+        // A replay is sent at once, outside its candidate's order (that order was kept once).
+        { $set: { status: 'PENDING', roundAttempts: 0, failureReason: null, nextAttemptAt: now, lane: null } },
       )
       .exec();
   }
