@@ -3,10 +3,9 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
 import { MessagePublisherService } from '@wfp/messaging';
-import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
+import { catalogueEvent, waitFor } from '@wfp/testing';
 import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
-import { bootstrap } from '../src/bootstrap';
-import { Receiver } from './support/dispatcher-rig';
+import { DispatcherInstances, Receiver } from './support/dispatcher-rig';
 
 /** A run's events as the platform emits them to its candidate, in order. */
 const RUN: WorkflowEventType[] = [
@@ -29,16 +28,13 @@ const REFUSED_FOR_MS = 1500;
  */
 describe('webhook-dispatcher: ordered delivery per candidate across two instances', () => {
   const organizationId = 'org_order';
-  let isolated: IsolatedInfra;
+  let dispatchers: DispatcherInstances;
   let apps: INestApplication[];
   let receiver: Receiver;
 
   beforeAll(async () => {
     receiver = await Receiver.start();
-    isolated = await IsolatedInfra.create('dispatcher_order');
-    const env = isolated.serviceEnv({
-      WEBHOOK_DISPATCHER_PORT: '0',
-      ALLOW_LOOPBACK_TARGETS: 'true',
+    dispatchers = await DispatcherInstances.start('dispatcher_order', {
       WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms',
       WEBHOOK_POLL_INTERVAL_MS: '50',
       WEBHOOK_BREAKER_MIN_REQUESTS: '100000',
@@ -46,13 +42,11 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
       WEBHOOK_ORDER_GAP_WAIT_MS: '60000',
       AMQP_PREFETCH: '4',
     });
-    apps = [await bootstrap(env), await bootstrap(env)];
-    await isolated.consuming('webhook-dispatcher.events', 2);
+    apps = dispatchers.apps;
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all((apps ?? []).map((app) => app.close()));
-    await isolated?.cleanup();
+    await dispatchers?.stop();
     await receiver?.stop();
   });
 

@@ -2,11 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { MessagePublisherService } from '@wfp/messaging';
-import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { waitFor } from '@wfp/testing';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
-import { bootstrap } from '../src/bootstrap';
-import { CountingReceiver, workflowEvent } from './support/dispatcher-rig';
+import { DispatcherInstances, CountingReceiver, workflowEvent } from './support/dispatcher-rig';
 
 const LIMIT = 20;
 const EVENTS = 150;
@@ -19,27 +18,22 @@ const EVENTS = 150;
  */
 describe('webhook-dispatcher: per-endpoint rate limit across two instances', () => {
   const organizationId = 'org_rate';
-  let isolated: IsolatedInfra;
+  let dispatchers: DispatcherInstances;
   let apps: INestApplication[];
   let receiver: CountingReceiver;
 
   beforeAll(async () => {
     receiver = await CountingReceiver.start();
-    isolated = await IsolatedInfra.create('dispatcher_rate');
-    const env = isolated.serviceEnv({
-      WEBHOOK_DISPATCHER_PORT: '0',
-      ALLOW_LOOPBACK_TARGETS: 'true',
+    dispatchers = await DispatcherInstances.start('dispatcher_rate', {
       WEBHOOK_POLL_INTERVAL_MS: '50',
       // Both instances take part of the burst.
       AMQP_PREFETCH: '32',
     });
-    apps = [await bootstrap(env), await bootstrap(env)];
-    await isolated.consuming('webhook-dispatcher.events', 2);
+    apps = dispatchers.apps;
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all((apps ?? []).map((app) => app.close()));
-    await isolated?.cleanup();
+    await dispatchers?.stop();
     receiver?.stop();
   });
 

@@ -2,11 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { MessagePublisherService } from '@wfp/messaging';
-import { IsolatedInfra, waitFor } from '@wfp/testing';
+import { waitFor } from '@wfp/testing';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
-import { bootstrap } from '../src/bootstrap';
-import { Receiver, workflowEvent } from './support/dispatcher-rig';
+import { DispatcherInstances, Receiver, workflowEvent } from './support/dispatcher-rig';
 
 const EVENTS = 40;
 /** Each delivery fails this many times before the receiver takes it. */
@@ -20,29 +19,24 @@ const FAILURES_EACH = 2;
  */
 describe('webhook-dispatcher scale-out: leases hold across two instances', () => {
   const organizationId = 'org_scale';
-  let isolated: IsolatedInfra;
+  let dispatchers: DispatcherInstances;
   let apps: INestApplication[];
   let receiver: Receiver;
 
   beforeAll(async () => {
     receiver = await Receiver.start();
-    isolated = await IsolatedInfra.create('dispatcher_scale');
-    const env = isolated.serviceEnv({
-      WEBHOOK_DISPATCHER_PORT: '0',
-      ALLOW_LOOPBACK_TARGETS: 'true',
+    dispatchers = await DispatcherInstances.start('dispatcher_scale', {
       WEBHOOK_RETRY_SCHEDULE: '0,100ms,100ms,100ms,100ms,100ms',
       WEBHOOK_POLL_INTERVAL_MS: '50',
       WEBHOOK_BREAKER_MIN_REQUESTS: '100000',
       // Few prefetched messages each, so both instances take events.
       AMQP_PREFETCH: '4',
     });
-    apps = [await bootstrap(env), await bootstrap(env)];
-    await isolated.consuming('webhook-dispatcher.events', 2);
+    apps = dispatchers.apps;
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all((apps ?? []).map((app) => app.close()));
-    await isolated?.cleanup();
+    await dispatchers?.stop();
     await receiver?.stop();
   });
 

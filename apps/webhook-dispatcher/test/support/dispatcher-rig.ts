@@ -8,8 +8,9 @@ import type { CommandStartedEvent } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
 import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
-import { catalogueEvent, waitFor, type IsolatedInfra } from '@wfp/testing';
+import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
 import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
+import { bootstrap } from '../../src/bootstrap';
 
 /** A local receiver whose answer the test sets; it records every request. */
 export class Receiver {
@@ -52,6 +53,28 @@ export class Receiver {
 }
 
 /** One command the dispatcher sent to its database. */
+
+/** Several dispatchers on one isolated namespace and store, each consuming the events queue. */
+export class DispatcherInstances {
+  private constructor(
+    readonly isolated: IsolatedInfra,
+    readonly apps: INestApplication[],
+  ) {}
+
+  static async start(name: string, env: Record<string, string>, count = 2): Promise<DispatcherInstances> {
+    const isolated = await IsolatedInfra.create(name);
+    const serviceEnv = isolated.serviceEnv({ WEBHOOK_DISPATCHER_PORT: '0', ALLOW_LOOPBACK_TARGETS: 'true', ...env });
+    const apps: INestApplication[] = [];
+    for (let index = 0; index < count; index += 1) apps.push(await bootstrap(serviceEnv));
+    await isolated.consuming('webhook-dispatcher.events', count);
+    return new DispatcherInstances(isolated, apps);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.apps.map((app) => app.close()));
+    await this.isolated.cleanup();
+  }
+}
 
 /** counting-receiver.mjs in a process of its own: when each delivery arrived, by its own clock. */
 export class CountingReceiver {
