@@ -381,6 +381,43 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
       ).toBe(2);
     });
 
+    it('adds the identifiers a later contact brings to the profile, and to its events and runs', async () => {
+      const first = await resolveNew({
+        requestId: 'req_learn_1',
+        workflowVersionId: 'wfv_learn_1',
+        contact: { email: 'learn@example.com' },
+      });
+      expect(first.resolved).toMatchObject({ email: 'learn@example.com', phoneNumber: null, externalId: null });
+      const richer = await resolveNew({
+        requestId: 'req_learn_2',
+        workflowVersionId: 'wfv_learn_2',
+        contact: { externalId: 'ats-learn', email: 'Learn@example.com', phoneNumber: '07700 900888' },
+      });
+      expect(richer.resolved).toMatchObject({
+        candidateProfileId: first.profileId,
+        isNewProfile: false,
+        externalId: 'ats-learn',
+        email: 'learn@example.com',
+        phoneNumber: '+447700900888',
+      });
+      expect(await db.collection('candidate_profiles').findOne({ _id: first.profileId } as never)).toMatchObject({
+        externalId: 'ats-learn',
+        email: 'learn@example.com',
+        phoneNumber: '+447700900888',
+      });
+      // Found by the identifier it learned, with everything known of the person.
+      const byPhone = await resolveNew({
+        requestId: 'req_learn_3',
+        workflowVersionId: 'wfv_learn_3',
+        contact: { phoneNumber: '+447700900888' },
+      });
+      expect(byPhone.resolved).toMatchObject({
+        candidateProfileId: first.profileId,
+        email: 'learn@example.com',
+        phoneNumber: '+447700900888',
+      });
+    });
+
     it('keeps organizations apart: the same email in another organization is another, new profile', async () => {
       const here = await resolveNew({
         requestId: 'req_org_1',
@@ -441,6 +478,46 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
         .find({ _id: { $in: [`${ORG}:email:rush@example.com`, `${ORG}:phone:+447700900555`] } as never })
         .toArray();
       expect(keys.map((key) => key['profileId'])).toEqual([profileId, profileId]);
+    });
+
+    it('create one profile when the items lead with different identifiers of the person', async () => {
+      // Each item's first key (externalId, else email, else phone) differs; they share the email.
+      const variants = [
+        { email: 'lead@example.com' },
+        { externalId: 'ats-lead', email: 'lead@example.com' },
+        { email: 'LEAD@example.com', phoneNumber: '+447700900999' },
+        { externalId: 'ats-lead-2', email: 'lead@example.com' },
+      ];
+      const sent = Array.from({ length: 8 }, (_, index) =>
+        command({
+          requestId: `req_lead_${index}`,
+          workflowVersionId: `wfv_lead_${index}`,
+          contact: variants[index % variants.length],
+        }),
+      );
+      await deliver(...sent);
+      const resolved = await Promise.all(
+        sent.map((one) => eventOf<ContactResolvedData>(one, WorkflowEventType.ContactResolved)),
+      );
+      const profileIds = new Set(resolved.map((event) => event.payload.candidateProfileId));
+      expect(profileIds.size).toBe(1);
+      const [profileId] = [...profileIds] as string[];
+      expect(resolved.filter((event) => event.payload.isNewProfile)).toHaveLength(1);
+      const keys = await db
+        .collection('profile_keys')
+        .find({
+          _id: {
+            $in: [
+              `${ORG}:email:lead@example.com`,
+              `${ORG}:externalId:ats-lead`,
+              `${ORG}:externalId:ats-lead-2`,
+              `${ORG}:phone:+447700900999`,
+            ],
+          } as never,
+        })
+        .toArray();
+      expect(keys.map((key) => key['profileId'])).toEqual([profileId, profileId, profileId, profileId]);
+      expect(await db.collection('candidate_profiles').countDocuments({ email: 'lead@example.com' } as never)).toBe(1);
     });
 
     it('on one workflow version, start exactly one run: the others are skipped, naming it', async () => {

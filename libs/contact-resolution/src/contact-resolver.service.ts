@@ -24,7 +24,14 @@ import {
   type MessageEnvelope,
 } from '@wfp/contracts';
 import { isDuplicateKeyError, OutboxRelayService, toOutboxEntry, type OutboxEntry } from '@wfp/persistence';
-import { normalizeContact, profileKeys, type NormalizedContact, type RejectedIdentifier } from './normalize-contact';
+import {
+  IDENTIFIER_FIELDS,
+  normalizeContact,
+  profileKeyOf,
+  profileKeys,
+  type NormalizedContact,
+  type RejectedIdentifier,
+} from './normalize-contact';
 import {
   CandidateProfileRepository,
   ContactResolutionRepository,
@@ -64,7 +71,12 @@ interface ResolvedProfile {
 const CLAIM_ATTEMPTS = 5;
 
 /** Attempts at finding-or-creating a profile when concurrent resolutions keep colliding. */
-const PROFILE_ATTEMPTS = 5;
+const PROFILE_ATTEMPTS = 8;
+
+/** Wait before looking again at a key whose profile is not made yet (grows with each look). */
+const PROFILE_SETTLE_MS = 25;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Turns one run-request item into a run (DESIGN.md section 8): normalize, match a profile by
@@ -413,6 +425,12 @@ export class ContactResolverService {
   /**
    * Matches externalId, then email, then phone; otherwise creates the profile (one per person).
    * `isNew` is true for the item whose key insert created the profile, however often it is run.
+   *
+   * Two items for one new person that carry different first identifiers (an email alone, an
+   * externalId with the same email) each insert their own first key; the later one then finds the
+   * shared identifier taken and hands its keys to the other's profile before making one of its
+   * own, so the person still gets one profile. Identifiers a later contact brings that the
+   * profile lacks are added to it.
    */
   private async findOrCreateProfile(
     organizationId: string,
@@ -425,14 +443,31 @@ export class ContactResolverService {
       const byKey = new Map(found.map((key) => [key._id, key]));
       const matched = keys.map((key) => byKey.get(key)).find((key) => key !== undefined);
       if (matched) {
+        // This item's own keys next to another profile's: it stopped before giving them up.
+        const other = found.find((key) => key.profileId !== matched.profileId);
+        if (matched.createdBy === itemKey && other) {
+          await this.keys.repoint(organizationId, keys, matched.profileId, other.profileId, other.createdBy);
+          continue;
+        }
+        // A profile is made only once all its keys are its own; a key without one may belong to an
+        // item still finding out that the person has a profile already: look again shortly. Only
+        // when that lasts (its item stopped in between) is the profile made here.
+        const stored = await this.profiles.findOne(organizationId, { _id: matched.profileId }).lean().exec();
+        if (!stored && attempt < PROFILE_ATTEMPTS - 1) {
+          await delay(PROFILE_SETTLE_MS * (attempt + 1));
+          continue;
+        }
         await this.attachKeys(
           organizationId,
           keys.filter((key) => !byKey.has(key)),
           matched.profileId,
           matched.createdBy,
         );
-        const profile = await this.ensureProfile(matched.profileId, organizationId, contact);
-        return { id: matched.profileId, ...profile, isNew: matched.createdBy === itemKey };
+        const profile = stored
+          ? { externalId: stored.externalId, email: stored.email, phoneNumber: stored.phoneNumber }
+          : await this.ensureProfile(matched.profileId, organizationId, contact);
+        const learned = await this.learnIdentifiers(organizationId, matched.profileId, profile, contact);
+        return { id: matched.profileId, ...learned, isNew: matched.createdBy === itemKey };
       }
       const profileId = newId('cp');
       try {
@@ -442,11 +477,47 @@ export class ContactResolverService {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
+      if (!(await this.attachKeys(organizationId, keys.slice(1), profileId, itemKey))) {
+        // Another identifier of the person is taken: by a profile made meanwhile for the same person.
+        const taken = (await this.keys.find(organizationId, keys.slice(1))).find((key) => key.profileId !== profileId);
+        if (taken) {
+          await this.keys.repoint(organizationId, keys, profileId, taken.profileId, taken.createdBy);
+          continue;
+        }
+      }
       const profile = await this.ensureProfile(profileId, organizationId, contact, true);
-      await this.attachKeys(organizationId, keys.slice(1), profileId, itemKey);
       return { id: profileId, ...profile, isNew: true };
     }
     throw new Error('profile matching kept colliding with concurrent resolutions');
+  }
+
+  /**
+   * Adds to the profile the identifiers this contact brings and the profile lacks, when they are
+   * this person's (their key points at this profile): one conditional update, none when nothing
+   * is new. A value the profile has is never replaced.
+   */
+  private async learnIdentifiers(
+    organizationId: string,
+    profileId: string,
+    profile: Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>,
+    contact: NormalizedContact,
+  ): Promise<Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>> {
+    const fields = IDENTIFIER_FIELDS.filter((field) => profile[field] === null && contact[field] !== null);
+    if (fields.length === 0) return profile;
+    const owned = new Set(
+      (await this.keys.find(organizationId, profileKeys(organizationId, contact)))
+        .filter((key) => key.profileId === profileId)
+        .map((key) => key._id),
+    );
+    const learned = fields.filter((field) => owned.has(profileKeyOf(organizationId, field, contact[field]!)));
+    if (learned.length === 0) return profile;
+    const set = Object.fromEntries(learned.map((field) => [field, contact[field]]));
+    const unset = Object.fromEntries(learned.map((field) => [field, null]));
+    await this.profiles.updateOne(organizationId, { _id: profileId, ...unset }, { $set: set }).exec();
+    const stored = await this.profiles.findOne(organizationId, { _id: profileId }).lean().exec();
+    return stored
+      ? { externalId: stored.externalId, email: stored.email, phoneNumber: stored.phoneNumber }
+      : { ...profile, ...set };
   }
 
   /**
@@ -474,22 +545,27 @@ export class ContactResolverService {
     return { externalId: contact.externalId, email: contact.email, phoneNumber: contact.phoneNumber };
   }
 
-  /** Points the person's other identifiers at the profile; one that is someone's already stays theirs. */
+  /**
+   * Points the person's other identifiers at the profile; one that is someone's already stays
+   * theirs. False when one was.
+   */
   private async attachKeys(
     organizationId: string,
     keys: string[],
     profileId: string,
     createdBy: string | null,
-  ): Promise<void> {
-    if (keys.length === 0) return;
+  ): Promise<boolean> {
+    if (keys.length === 0) return true;
     try {
       await this.keys.insertMany(
         organizationId,
         keys.map((key) => ({ _id: key, profileId, createdBy })),
       );
+      return true;
     } catch (error) {
       // Already someone's key: the first match stays authoritative.
       if (!isDuplicateKeyError(error)) throw error;
+      return false;
     }
   }
 

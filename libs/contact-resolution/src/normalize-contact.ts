@@ -72,9 +72,17 @@ export function normalizeContact(contact: InlineContact, defaultRegion: CountryC
  * same person cannot create two profiles.
  */
 export function profileKeys(organizationId: string, contact: NormalizedContact): string[] {
-  const keys: string[] = [];
-  if (contact.externalId) keys.push(`${organizationId}:externalId:${contact.externalId}`);
-  if (contact.email) keys.push(`${organizationId}:email:${contact.email}`);
-  if (contact.phoneNumber) keys.push(`${organizationId}:phone:${contact.phoneNumber}`);
-  return keys;
+  return IDENTIFIER_FIELDS.flatMap((field) => {
+    const value = contact[field];
+    return value ? [profileKeyOf(organizationId, field, value)] : [];
+  });
+}
+
+/** The identifiers a person is matched by, in matching order, and each one's kind in its key. */
+export const IDENTIFIER_FIELDS = ['externalId', 'email', 'phoneNumber'] as const;
+export type IdentifierField = (typeof IDENTIFIER_FIELDS)[number];
+const KEY_KINDS: Record<IdentifierField, string> = { externalId: 'externalId', email: 'email', phoneNumber: 'phone' };
+
+export function profileKeyOf(organizationId: string, field: IdentifierField, value: string): string {
+  return `${organizationId}:${KEY_KINDS[field]}:${value}`;
 }

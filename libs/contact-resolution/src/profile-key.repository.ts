@@ -24,6 +24,19 @@ export class ProfileKeyRepository {
     return this.keys.create(key);
   }
 
+  /**
+   * Hands the keys that point at profile `from` to profile `to` (two items made a profile each for
+   * one person at the same time: the one that lost a shared identifier gives up its own).
+   */
+  repoint(organizationId: string, keys: string[], from: string, to: string, createdBy: string | null) {
+    return this.keys
+      .updateMany(
+        { _id: { $in: ownedBy(organizationId, keys) }, profileId: from },
+        { $set: { profileId: to, createdBy } },
+      )
+      .exec();
+  }
+
   insertMany(organizationId: string, keys: ProfileKey[]) {
     ownedBy(
       organizationId,
