@@ -151,21 +151,29 @@ export class EventIntakeService {
     const made = targets.map((endpoint, index) => ({
       delivery: this.deliveryOf(event, organizationId, endpoint, settled[index].settlement, settled[index].lane),
       settlement: settled[index].settlement,
+      waitsItsTurn: settled[index].waitsItsTurn,
     }));
 
     for (const { delivery, settlement } of made) {
       if (settlement.status === 'FAILED')
         await this.deadLetters.publish(delivery, settlement.progress, settlement.reason);
     }
-    const pending = made.flatMap(({ delivery, settlement }) =>
-      settlement.status === 'PENDING' ? [queued(delivery, settlement.nextAttemptAt)] : [],
+    const pending = made.flatMap(({ delivery, settlement, waitsItsTurn }) =>
+      settlement.status === 'PENDING' && !waitsItsTurn ? [queued(delivery, settlement.nextAttemptAt)] : [],
+    );
+    const waiting = made.flatMap(({ delivery, settlement, waitsItsTurn }) =>
+      settlement.status === 'PENDING' && waitsItsTurn ? [queued(delivery, settlement.nextAttemptAt)] : [],
     );
     const queuedAt = new Date();
     await this.queue.enqueue(pending, queuedAt);
+    // A delivery waiting its turn may have been given it meanwhile (queued for now by the one before
+    // it): its entry is only made if missing, never pushed back to the end of the wait.
+    await this.queue.restore(waiting, queuedAt);
     await this.records.submit(made.map(({ delivery }) => delivery));
     // The poller removes a queue entry whose delivery it cannot find once the entry is older than
     // a write takes; a write slower than that puts back what it may have removed.
-    if (Date.now() - queuedAt.getTime() >= deliveryLeaseMs(this.options)) await this.queue.restore(pending, queuedAt);
+    if (Date.now() - queuedAt.getTime() >= deliveryLeaseMs(this.options))
+      await this.queue.restore([...pending, ...waiting], queuedAt);
 
     // A candidate's next delivery to an ordered endpoint gets its turn once this one is stored.
     for (const { delivery, settlement } of made)
@@ -186,12 +194,12 @@ export class EventIntakeService {
     event: DeliverableEvent,
     organizationId: string,
     endpoint: WebhookEndpoint,
-  ): Promise<{ settlement: Settlement; lane: DeliveryLane | null }> {
+  ): Promise<{ settlement: Settlement; lane: DeliveryLane | null; waitsItsTurn: boolean }> {
     const deliveryId = deliveryIdFor(event.eventId, endpoint._id);
     const lane = endpoint.enabled ? this.lanes.laneFor(endpoint, event, deliveryId) : null;
     if (lane && !(await this.lanes.enter({ _id: deliveryId, organizationId, endpointId: endpoint._id, lane })))
-      return { settlement: postponed(NO_PROGRESS, this.lanes.wakeAt(lane)), lane };
-    return { settlement: await this.settle(event, endpoint), lane };
+      return { settlement: postponed(NO_PROGRESS, this.lanes.wakeAt(lane)), lane, waitsItsTurn: true };
+    return { settlement: await this.settle(event, endpoint), lane, waitsItsTurn: false };
   }
 
   /** Tries the delivery now when it can be; otherwise it is left pending for the due-poller. */

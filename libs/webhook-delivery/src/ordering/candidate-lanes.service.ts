@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isDuplicateKeyError } from '@wfp/persistence';
 import { DELIVERY_OPTIONS, type DeliveryOptions } from '../delivery-options';
-import { DeliveryQueueService } from '../delivery/delivery-queue.service';
+import { DeliveryQueueService, NO_LEASE } from '../delivery/delivery-queue.service';
 import type { DeliverableEvent } from '../delivery/webhook-envelope';
 import type { WebhookEndpoint } from '../endpoints/webhook-endpoint.schema';
 import { CandidateLaneRepository } from './candidate-lane.repository';
@@ -114,10 +114,12 @@ export class CandidateLanesService {
         : EMPTY_LANE;
       const decision = decide(state, { nowMs: Date.now(), gapWaitMs: this.options.orderGapWaitMs });
       if (!decision.changed) return decision;
+      // Due now, and no longer held: a worker that just found it not its turn cannot push it back.
       if (decision.queue)
         await this.queue.enqueue(
           [{ deliveryId: decision.queue.deliveryId, organizationId, endpointId, nextAttemptAt: new Date() }],
           new Date(),
+          NO_LEASE,
         );
       const { inFlight, waiting, done } = decision.state;
       if (!stored) {
