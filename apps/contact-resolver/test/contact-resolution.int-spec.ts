@@ -441,29 +441,44 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
   });
 
   describe('2. concurrent items for one new person', () => {
-    it('create exactly one profile, reported as new to exactly one item', async () => {
-      const spellings = [
-        { email: 'rush@example.com', phoneNumber: '+447700900555' },
-        { email: ' RUSH@example.com', phoneNumber: '07700 900555' },
-        { email: 'Rush@Example.com ', phoneNumber: '+44 7700 900555' },
-        { email: 'rush@EXAMPLE.COM', phoneNumber: '07700900555' },
-      ];
+    /**
+     * Eight items for one new person at once, cycling through `contacts`: they resolve to one
+     * profile, reported as new to exactly one item. Returns what was sent and that profile.
+     */
+    async function resolveConcurrently(prefix: string, contacts: InlineContact[]) {
       const sent = Array.from({ length: 8 }, (_, index) =>
         command({
-          requestId: `req_rush_${index}`,
-          workflowVersionId: `wfv_rush_${index}`,
-          contact: spellings[index % spellings.length],
+          requestId: `req_${prefix}_${index}`,
+          workflowVersionId: `wfv_${prefix}_${index}`,
+          contact: contacts[index % contacts.length],
         }),
       );
       await deliver(...sent);
       const resolved = await Promise.all(
         sent.map((one) => eventOf<ContactResolvedData>(one, WorkflowEventType.ContactResolved)),
       );
-
       const profileIds = new Set(resolved.map((event) => event.payload.candidateProfileId));
       expect(profileIds.size).toBe(1);
-      const [profileId] = [...profileIds] as string[];
       expect(resolved.filter((event) => event.payload.isNewProfile)).toHaveLength(1);
+      return { sent, resolved, profileId: [...profileIds][0] as string };
+    }
+
+    /** The profiles these keys point at, in the store's order. */
+    async function profilesOfKeys(keys: string[]): Promise<unknown[]> {
+      const found = await db
+        .collection('profile_keys')
+        .find({ _id: { $in: keys } as never })
+        .toArray();
+      return found.map((key) => key['profileId']);
+    }
+
+    it('create exactly one profile, reported as new to exactly one item', async () => {
+      const { sent, resolved, profileId } = await resolveConcurrently('rush', [
+        { email: 'rush@example.com', phoneNumber: '+447700900555' },
+        { email: ' RUSH@example.com', phoneNumber: '07700 900555' },
+        { email: 'Rush@Example.com ', phoneNumber: '+44 7700 900555' },
+        { email: 'rush@EXAMPLE.COM', phoneNumber: '07700900555' },
+      ]);
       for (const event of resolved)
         expect(event.payload).toMatchObject({ email: 'rush@example.com', phoneNumber: '+447700900555' });
       expect(sent.flatMap(startsOf)).toHaveLength(8);
@@ -473,50 +488,27 @@ describe('contact-resolver: profiles, dedup and run claims', () => {
         .find({ $or: [{ email: 'rush@example.com' }, { phoneNumber: '+447700900555' }] })
         .toArray();
       expect(profiles.map((profile) => profile._id)).toEqual([profileId]);
-      const keys = await db
-        .collection('profile_keys')
-        .find({ _id: { $in: [`${ORG}:email:rush@example.com`, `${ORG}:phone:+447700900555`] } as never })
-        .toArray();
-      expect(keys.map((key) => key['profileId'])).toEqual([profileId, profileId]);
+      expect(await profilesOfKeys([`${ORG}:email:rush@example.com`, `${ORG}:phone:+447700900555`])).toEqual([
+        profileId,
+        profileId,
+      ]);
     });
 
     it('create one profile when the items lead with different identifiers of the person', async () => {
       // Each item's first key (externalId, else email, else phone) differs; they share the email.
-      const variants = [
+      const { profileId } = await resolveConcurrently('lead', [
         { email: 'lead@example.com' },
         { externalId: 'ats-lead', email: 'lead@example.com' },
         { email: 'LEAD@example.com', phoneNumber: '+447700900999' },
         { externalId: 'ats-lead-2', email: 'lead@example.com' },
+      ]);
+      const keys = [
+        `${ORG}:email:lead@example.com`,
+        `${ORG}:externalId:ats-lead`,
+        `${ORG}:externalId:ats-lead-2`,
+        `${ORG}:phone:+447700900999`,
       ];
-      const sent = Array.from({ length: 8 }, (_, index) =>
-        command({
-          requestId: `req_lead_${index}`,
-          workflowVersionId: `wfv_lead_${index}`,
-          contact: variants[index % variants.length],
-        }),
-      );
-      await deliver(...sent);
-      const resolved = await Promise.all(
-        sent.map((one) => eventOf<ContactResolvedData>(one, WorkflowEventType.ContactResolved)),
-      );
-      const profileIds = new Set(resolved.map((event) => event.payload.candidateProfileId));
-      expect(profileIds.size).toBe(1);
-      const [profileId] = [...profileIds] as string[];
-      expect(resolved.filter((event) => event.payload.isNewProfile)).toHaveLength(1);
-      const keys = await db
-        .collection('profile_keys')
-        .find({
-          _id: {
-            $in: [
-              `${ORG}:email:lead@example.com`,
-              `${ORG}:externalId:ats-lead`,
-              `${ORG}:externalId:ats-lead-2`,
-              `${ORG}:phone:+447700900999`,
-            ],
-          } as never,
-        })
-        .toArray();
-      expect(keys.map((key) => key['profileId'])).toEqual([profileId, profileId, profileId, profileId]);
+      expect(await profilesOfKeys(keys)).toEqual([profileId, profileId, profileId, profileId]);
       expect(await db.collection('candidate_profiles').countDocuments({ email: 'lead@example.com' } as never)).toBe(1);
     });
 
