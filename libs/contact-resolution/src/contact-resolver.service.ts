@@ -457,16 +457,20 @@ export class ContactResolverService {
           await delay(PROFILE_SETTLE_MS * (attempt + 1));
           continue;
         }
-        await this.attachKeys(
+        const attached = await this.attachKeys(
           organizationId,
           keys.filter((key) => !byKey.has(key)),
           matched.profileId,
           matched.createdBy,
         );
+        // The person's keys, when known without reading them again (none was someone else's).
+        const owned = attached
+          ? new Set(keys.filter((key) => (byKey.get(key)?.profileId ?? matched.profileId) === matched.profileId))
+          : null;
         const profile = stored
           ? { externalId: stored.externalId, email: stored.email, phoneNumber: stored.phoneNumber }
           : await this.ensureProfile(matched.profileId, organizationId, contact);
-        const learned = await this.learnIdentifiers(organizationId, matched.profileId, profile, contact);
+        const learned = await this.learnIdentifiers(organizationId, matched.profileId, profile, contact, owned);
         return { id: matched.profileId, ...learned, isNew: matched.createdBy === itemKey };
       }
       const profileId = newId('cp');
@@ -493,27 +497,32 @@ export class ContactResolverService {
 
   /**
    * Adds to the profile the identifiers this contact brings and the profile lacks, when they are
-   * this person's (their key points at this profile): one conditional update, none when nothing
-   * is new. A value the profile has is never replaced.
+   * this person's (their key points at this profile; `owned`, or read when not known): one
+   * conditional update, none when nothing is new. A value the profile has is never replaced.
    */
   private async learnIdentifiers(
     organizationId: string,
     profileId: string,
     profile: Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>,
     contact: NormalizedContact,
+    ownedKeys: ReadonlySet<string> | null,
   ): Promise<Pick<ResolvedProfile, 'externalId' | 'email' | 'phoneNumber'>> {
     const fields = IDENTIFIER_FIELDS.filter((field) => profile[field] === null && contact[field] !== null);
     if (fields.length === 0) return profile;
-    const owned = new Set(
-      (await this.keys.find(organizationId, profileKeys(organizationId, contact)))
-        .filter((key) => key.profileId === profileId)
-        .map((key) => key._id),
-    );
+    const owned =
+      ownedKeys ??
+      new Set(
+        (await this.keys.find(organizationId, profileKeys(organizationId, contact)))
+          .filter((key) => key.profileId === profileId)
+          .map((key) => key._id),
+      );
     const learned = fields.filter((field) => owned.has(profileKeyOf(organizationId, field, contact[field]!)));
     if (learned.length === 0) return profile;
     const set = Object.fromEntries(learned.map((field) => [field, contact[field]]));
     const unset = Object.fromEntries(learned.map((field) => [field, null]));
-    await this.profiles.updateOne(organizationId, { _id: profileId, ...unset }, { $set: set }).exec();
+    const written = await this.profiles.updateOne(organizationId, { _id: profileId, ...unset }, { $set: set }).exec();
+    if (written.matchedCount === 1) return { ...profile, ...set };
+    // Another contact of the person filled some of them meanwhile: what is stored now.
     const stored = await this.profiles.findOne(organizationId, { _id: profileId }).lean().exec();
     return stored
       ? { externalId: stored.externalId, email: stored.email, phoneNumber: stored.phoneNumber }
