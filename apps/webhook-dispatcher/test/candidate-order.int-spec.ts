@@ -4,7 +4,15 @@ import type { Model } from 'mongoose';
 import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
 import { MessagePublisherService } from '@wfp/messaging';
 import { catalogueEvent, waitFor } from '@wfp/testing';
-import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import {
+  CandidateLane,
+  CandidateLanesService,
+  DeliveryQueueEntry,
+  DeliveryQueueService,
+  WebhookDelivery,
+  WebhookEndpointsService,
+  type DeliveryLane,
+} from '@wfp/webhook-delivery';
 import { DispatcherInstances, Receiver } from './support/dispatcher-rig';
 
 /** A run's events as the platform emits them to its candidate, in order. */
@@ -87,9 +95,28 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
     const all = [...Object.values(runs).flat(), unordered];
     const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
     const ids = all.map((event) => `${event.id}:${endpoint.id}`);
+    const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
+    const lanes = apps[1].get<Model<CandidateLane>>(getModelToken(CandidateLane.name));
+    let unfinished = '';
     await waitFor(
-      async () => (await deliveries.countDocuments({ _id: { $in: ids }, status: 'SUCCEEDED' }).exec()) === all.length,
-      { what: `all ${all.length} deliveries to succeed`, timeoutMs: 30_000 },
+      async () => {
+        const open = await deliveries
+          .find({ _id: { $in: ids }, status: { $ne: 'SUCCEEDED' } })
+          .lean()
+          .exec();
+        if (open.length === 0) return true;
+        // What is left, for the failure message: the open deliveries, their queue entries, their lanes.
+        const entries = await queue.find({ endpointId: endpoint.id }).lean().exec();
+        const laneStates = await lanes.find({ endpointId: endpoint.id }).lean().exec();
+        unfinished = JSON.stringify({
+          missing: ids.length - (await deliveries.countDocuments({ _id: { $in: ids } }).exec()),
+          open: open.map(({ _id, status, attemptCount }) => ({ _id, status, attemptCount })),
+          entries,
+          lanes: laneStates,
+        });
+        return false;
+      },
+      { what: `all ${all.length} deliveries to succeed`, timeoutMs: 30_000, lastSeen: () => unfinished },
     );
 
     const received = receiver.to('/ordered');
@@ -119,7 +146,52 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
     }
     expect(received.filter((request) => request.webhookId !== heldUp)).toHaveLength(all.length - 1);
 
-    const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
     expect(await queue.countDocuments({ endpointId: endpoint.id }).exec()).toBe(0);
   }, 60_000);
+  it('queues a turn only once the lane names it, so a worker reading the lane meanwhile cannot push it back', async () => {
+    // Queued first, a worker could claim the entry, read the lane still naming the delivery before
+    // it, and put the entry off to the end of the gap wait (a clean-clone CI run caught that).
+    const endpointId = 'wh_turns';
+    const laneId = `${endpointId}:cp_turns`;
+    const inLane = (
+      deliveryId: string,
+      position: number,
+    ): { _id: string; organizationId: string; endpointId: string; lane: DeliveryLane } => ({
+      _id: deliveryId,
+      organizationId,
+      endpointId,
+      lane: {
+        laneId,
+        deliveryId,
+        runId: 'run_turns',
+        position,
+        after: position === 0 ? null : position - 1,
+        since: Date.now(),
+      },
+    });
+    const lanes = apps[0].get(CandidateLanesService);
+    const queue = apps[0].get(DeliveryQueueService);
+    const laneDocuments = apps[0].get<Model<CandidateLane>>(getModelToken(CandidateLane.name));
+    const queuedWhile: string[] = [];
+    const enqueue = queue.enqueue.bind(queue);
+    const spy = jest.spyOn(queue, 'enqueue').mockImplementation(async (deliveries, queuedAt, leaseUntil) => {
+      const ours = deliveries.filter((delivery) => delivery.endpointId === endpointId);
+      if (ours.length === 0) return enqueue(deliveries, queuedAt, leaseUntil);
+      const lane = await laneDocuments.findById(laneId).lean().exec();
+      queuedWhile.push(...ours.map((delivery) => `${delivery.deliveryId} queued, lane names ${lane?.inFlight}`));
+    });
+    try {
+      const [first, second, third] = [inLane('turn_1', 0), inLane('turn_2', 1), inLane('turn_3', 2)];
+      expect(await lanes.enter(third)).toBe(false);
+      expect(await lanes.enter(first)).toBe(true);
+      expect(await lanes.enter(second)).toBe(false);
+      expect(await lanes.claim(second)).toBe(false);
+      await lanes.finish(first);
+      expect(await lanes.claim(second)).toBe(true);
+      await lanes.finish(second);
+      expect(queuedWhile).toEqual(['turn_2 queued, lane names turn_2', 'turn_3 queued, lane names turn_3']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

@@ -6,6 +6,8 @@ export * from './delivery/webhook-envelope';
 export * from './delivery/webhook-delivery.schema';
 export * from './delivery/delivery-queue-entry.schema';
 export * from './delivery/delivery-queue.service';
+export { CandidateLane } from './ordering/candidate-lane.schema';
+export { CandidateLanesService, type DeliveryLane } from './ordering/candidate-lanes.service';
 export * from './delivery/dead-letter-notices.service';
 export * from './delivery/webhook-deliveries.service';
 export * from './delivery/delivery-worker.service';

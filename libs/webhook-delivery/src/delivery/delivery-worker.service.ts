@@ -179,8 +179,8 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
       )
       .exec();
     if (settlement.status === 'PENDING') return this.queue.reschedule(entry, settlement.nextAttemptAt);
-    // The candidate's next delivery gets its turn before this entry goes (a crash in between
-    // leaves the entry, whose finished delivery hands the turn on again).
+    // The candidate's next delivery gets its turn before this entry goes (a crash before the lane
+    // is written leaves the entry, whose finished delivery hands the turn on again).
     if (delivery.lane) await this.lanes.finish({ ...delivery, lane: delivery.lane });
     await this.queue.remove(entry);
     this.finished(delivery, settlement);

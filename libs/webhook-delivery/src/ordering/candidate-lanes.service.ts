@@ -39,9 +39,9 @@ const MAX_LANE_WRITES = 25;
  * (candidate-lanes.ts), across instances: every change to a lane is a read by `_id` and a write
  * conditional on the version read. A delivery that may go is attempted as usual; one that may not
  * waits PENDING in the delivery queue until the wait for a missing predecessor is over, and is
- * queued for now as soon as its turn comes (the delivery before it finished). The queue entry is
- * written before the lane says so: a crash in between leaves a stale entry (refused when claimed),
- * never a turn nobody takes.
+ * queued for now as soon as its turn comes (the delivery before it finished), right after the
+ * lane says so. A crash in between delays that turn to the end of the delivery's gap wait, when
+ * its own queue entry comes due and finds it is its turn; the turn is never lost.
  */
 @Injectable()
 export class CandidateLanesService {
@@ -99,7 +99,7 @@ export class CandidateLanesService {
 
   /**
    * Reads the lane, decides, and writes the decision if the lane is still as read (else again).
-   * A delivery given the turn by the decision (`queue`) is queued for now first.
+   * A delivery given the turn by the decision (`queue`) is then queued for now.
    */
   private async change<R extends { state: LaneState; changed: boolean; go: boolean; queue: LaneEntry | null }>(
     delivery: LaneDelivery & { lane: DeliveryLane },
@@ -114,32 +114,40 @@ export class CandidateLanesService {
         : EMPTY_LANE;
       const decision = decide(state, { nowMs: Date.now(), gapWaitMs: this.options.orderGapWaitMs });
       if (!decision.changed) return decision;
-      // Due now, and no longer held: a worker that just found it not its turn cannot push it back.
+      if (!(await this.write(stored, { _id, organizationId, endpointId, ...decision.state }))) continue;
+      // Only once the lane says it is its turn: a worker that reads the lane after this finds it
+      // is, and one that found it was not (reading before) has its entry's lease taken away, so its
+      // "not yet" cannot push the turn back to the end of the gap wait.
       if (decision.queue)
         await this.queue.enqueue(
           [{ deliveryId: decision.queue.deliveryId, organizationId, endpointId, nextAttemptAt: new Date() }],
           new Date(),
           NO_LEASE,
         );
-      const { inFlight, waiting, done } = decision.state;
-      if (!stored) {
-        try {
-          await this.lanes.create({ _id, organizationId, endpointId, inFlight, waiting, done, version: 1 });
-          return decision;
-        } catch (error) {
-          if (isDuplicateKeyError(error)) continue;
-          throw error;
-        }
-      }
-      const written = await this.lanes
-        .updateOne(
-          organizationId,
-          { _id, version: stored.version },
-          { $set: { inFlight, waiting, done }, $inc: { version: 1 } },
-        )
-        .exec();
-      if (written.matchedCount === 1) return decision;
+      return decision;
     }
     throw new Error(`candidate lane ${_id}: too many concurrent changes`);
+  }
+
+  /** Writes the lane if it is still as read (made, when it was not there): whether it was. */
+  private async write(stored: CandidateLane | null, lane: Omit<CandidateLane, 'version'>): Promise<boolean> {
+    const { _id, organizationId, inFlight, waiting, done } = lane;
+    if (!stored) {
+      try {
+        await this.lanes.create({ ...lane, version: 1 });
+        return true;
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    }
+    const written = await this.lanes
+      .updateOne(
+        organizationId,
+        { _id, version: stored.version },
+        { $set: { inFlight, waiting, done }, $inc: { version: 1 } },
+      )
+      .exec();
+    return written.matchedCount === 1;
   }
 }
