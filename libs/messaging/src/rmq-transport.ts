@@ -89,13 +89,15 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       },
     });
     this.channel = channel;
+    // Not awaited: a service starts (and reports not-ready) while the broker is unreachable, and
+    // the consumers attach once the connection is up. Their prefetch is the channel's, set by the
+    // setup above before any consumer attaches: given per consumer, amqp-connection-manager sends
+    // it without waiting for its answer, and a close before that answer (a shutdown just after a
+    // start, a channel the broker closes) rejects a promise nobody handles, which ends the process.
     for (const workQueue of topology.workQueues) {
-      // Not awaited: a service starts (and reports not-ready) while the broker is unreachable,
-      // and the consumer attaches once the connection is up.
       channel
         .consume(workQueue.queue, (message) => this.track(this.handle(channel, workQueue, this.received(message))), {
           noAck: false,
-          prefetch: this.options.prefetch,
         })
         .catch((error: unknown) => this.log.error(`cannot consume ${workQueue.queue}: ${String(error)}`));
     }
@@ -104,7 +106,6 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
       channel
         .consume(rpcQueue, (message) => this.track(this.answer(channel, rpcQueue, this.received(message))), {
           noAck: false,
-          prefetch: this.options.prefetch,
         })
         .catch((error: unknown) => this.log.error(`cannot consume ${rpcQueue}: ${String(error)}`));
     }

@@ -1,7 +1,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Ctx, Payload } from '@nestjs/microservices';
-import type * as amqplib from 'amqplib';
+import * as amqplib from 'amqplib';
 import {
   createEnvelope,
   createUncheckedEnvelope,
@@ -24,6 +24,8 @@ import {
   MessageHandlers,
   MessagePublisherService,
   MessagingModule,
+  AmqpConnectionService,
+  RmqTransport,
   RpcClient,
   UnroutableMessageError,
   type MessageContext,
@@ -261,5 +263,39 @@ describe('RmqTransport against RabbitMQ', () => {
     expect(script.calls).toHaveLength(1);
     expect((await probe.stats(workQueue))?.messageCount).toBe(0);
     app = undefined as unknown as INestApplication;
+  });
+  it('closes cleanly while its consumers are being attached: nothing is left unhandled', async () => {
+    // A close (a shutdown just after a start, or a channel the broker closes) that comes while a
+    // consumer is being attached rejects whatever the channel still awaits. A rejection nobody
+    // handles ends a Node process, and fails this test: Jest fails a test on one. (A prefetch per
+    // consumer did that: amqp-connection-manager sends it without awaiting its answer.)
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot(options)],
+      controllers: [ScriptedHandler],
+      providers: [Script],
+    }).compile();
+    const starting = moduleRef.createNestApplication({ logger: false });
+    const transport = new RmqTransport(starting.get(AmqpConnectionService), options);
+    starting.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
+    // amqplib's channel class (not exported by name), whose consume every channel uses.
+    const connection = await amqplib.connect(infra.amqpUrl);
+    const channelClass = Object.getPrototypeOf(await connection.createChannel()) as amqplib.Channel;
+    await connection.close();
+    const closedWhileAttaching = new Promise<void>((resolve, reject) => {
+      const consume = jest.spyOn(channelClass, 'consume').mockImplementation(function (
+        this: amqplib.Channel,
+        ...args: Parameters<amqplib.Channel['consume']>
+      ) {
+        consume.mockRestore();
+        const attaching = this.consume(...args);
+        transport.close().then(resolve, reject);
+        return attaching;
+      });
+    });
+    await starting.startAllMicroservices();
+    await closedWhileAttaching;
+    expect(transport.unwrap()).toBeNull();
+    await starting.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
   });
 });
