@@ -154,8 +154,15 @@ export class RmqTransport extends Server implements CustomTransportStrategy {
   }
 
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    // Handling settles every message itself; a failure escaping it is a defect, logged here rather
+    // than left as an unhandled rejection (which ends the process with every message in flight).
+    const handled = work.catch((error: unknown) =>
+      this.log.error(
+        `message handling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
+    );
+    this.inFlight.add(handled);
+    void handled.finally(() => this.inFlight.delete(handled));
   }
 
   private async handle(channel: ChannelWrapper, workQueue: WorkQueueTopology, message: ConsumeMessage): Promise<void> {
