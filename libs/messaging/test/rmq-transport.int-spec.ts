@@ -250,6 +250,22 @@ describe('RmqTransport against RabbitMQ', () => {
     });
   });
 
+  it('hands a consumer no more unacknowledged messages than its prefetch', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    script.behaviour = () => gate;
+    const sent = options.prefetch + 4;
+    try {
+      for (let index = 0; index < sent; index += 1) await publisher.publish('commands', command(`run_p${index}`));
+      await waitFor(() => script.calls.length >= options.prefetch, { what: `${options.prefetch} handlers to start` });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(script.calls).toHaveLength(options.prefetch);
+    } finally {
+      release();
+    }
+    await waitFor(() => script.calls.length === sent, { what: 'the rest, once those were acked' });
+  });
+
   it('lets an in-flight handler finish and ack before the transport closes', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
