@@ -148,6 +148,7 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
 
     expect(await queue.countDocuments({ endpointId: endpoint.id }).exec()).toBe(0);
   }, 60_000);
+
   it('queues a turn only once the lane names it, so a worker reading the lane meanwhile cannot push it back', async () => {
     // Queued first, a worker could claim the entry, read the lane still naming the delivery before
     // it, and put the entry off to the end of the gap wait (a clean-clone CI run caught that).

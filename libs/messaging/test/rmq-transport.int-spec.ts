@@ -280,6 +280,7 @@ describe('RmqTransport against RabbitMQ', () => {
     expect((await probe.stats(workQueue))?.messageCount).toBe(0);
     app = undefined as unknown as INestApplication;
   });
+
   it('closes cleanly while its consumers are being attached: nothing is left unhandled', async () => {
     // A close (a shutdown just after a start, or a channel the broker closes) that comes while a
     // consumer is being attached rejects whatever the channel still awaits. A rejection nobody
