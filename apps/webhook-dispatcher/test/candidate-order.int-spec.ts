@@ -9,6 +9,7 @@ import {
   CandidateLanesService,
   DeliveryQueueEntry,
   DeliveryQueueService,
+  NO_LEASE,
   WebhookDelivery,
   WebhookEndpointsService,
   type DeliveryLane,
@@ -195,4 +196,53 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
       spy.mockRestore();
     }
   });
+  it('loses no time when a dispatcher stops between handing a turn on and queuing it', async () => {
+    // The first handling of A's first event writes the lane (the next event's turn) and then stops
+    // before queuing that turn, as a crash would. The event comes again (the broker's retry); its
+    // finish, repeated, finds the turn it handed on never queued and queues it: the next event
+    // goes now, not when its wait for a missing predecessor ends (60 s here).
+    const endpoint = await apps[0].get(WebhookEndpointsService).create(organizationId, {
+      url: receiver.url('/stopped'),
+      ordering: 'candidate',
+    });
+    receiver.answer = () => 200;
+    const [first, second] = runEvents('cp_stopped', 'run_stopped');
+    const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+    const publisher = apps[0].get(MessagePublisherService);
+    await publisher.publish('events', second);
+    await waitFor(() => deliveries.exists({ _id: `${second.id}:${endpoint.id}` }).exec(), {
+      what: 'the second event to wait its turn',
+    });
+
+    let stopped = false;
+    const spies = apps.map((app) => {
+      const queue = app.get(DeliveryQueueService);
+      const enqueue = queue.enqueue.bind(queue);
+      return jest.spyOn(queue, 'enqueue').mockImplementation(async (queued, queuedAt, leaseUntil) => {
+        const turn = leaseUntil === NO_LEASE && queued.some((delivery) => delivery.endpointId === endpoint.id);
+        if (turn && !stopped) {
+          stopped = true;
+          throw new Error('stopped before queuing the turn');
+        }
+        return enqueue(queued, queuedAt, leaseUntil);
+      });
+    });
+    try {
+      await publisher.publish('events', first);
+      await waitFor(
+        async () =>
+          (await deliveries
+            .countDocuments({
+              _id: { $in: [first, second].map((event) => `${event.id}:${endpoint.id}`) },
+              status: 'SUCCEEDED',
+            })
+            .exec()) === 2,
+        { what: 'both events to succeed', timeoutMs: 20_000 },
+      );
+      expect(stopped).toBe(true);
+      expect(receiver.to('/stopped').map(({ webhookId }) => webhookId)).toEqual([first.id, second.id]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  }, 40_000);
 });

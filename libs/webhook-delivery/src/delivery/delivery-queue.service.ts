@@ -53,6 +53,20 @@ export class DeliveryQueueService {
     }));
   }
 
+  /**
+   * Makes a delivery handed its turn at `handedOnAt` due now, unless it was queued since (its entry
+   * is newer: it was queued for the turn, and may be waiting for a retry now) or someone holds it.
+   */
+  async queueHandedOnTurn(deliveryId: string, handedOnAt: Date): Promise<void> {
+    const now = new Date();
+    await this.entries
+      .updateOne(
+        { _id: deliveryId, queuedAt: { $lt: handedOnAt }, leaseUntil: { $lt: now } },
+        { $set: { nextAttemptAt: now, queuedAt: now } },
+      )
+      .exec();
+  }
+
   /** One unordered bulk of upserts by delivery id: one store command for all of them. */
   private async upsertEach(
     deliveries: readonly QueuedDelivery[],

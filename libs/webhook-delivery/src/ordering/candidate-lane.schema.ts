@@ -22,6 +22,10 @@ export class CandidateLane {
   @Prop({ type: String, default: null })
   inFlight!: string | null;
 
+  /** When the one in flight was handed its turn (ms); null when it took it itself, or none is. */
+  @Prop({ type: Number, default: null })
+  handedOnAt!: number | null;
+
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   waiting!: LaneEntry[];
 

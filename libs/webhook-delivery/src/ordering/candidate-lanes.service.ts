@@ -84,12 +84,18 @@ export class CandidateLanesService {
     return go;
   }
 
-  /** The delivery succeeded or was given up: the next one of its lane gets its turn. */
+  /**
+   * The delivery succeeded or was given up: the next one of its lane gets its turn. Repeated (a
+   * redelivered event, a due entry whose delivery already finished: the first finish may have
+   * stopped between writing the lane and queuing the turn), it queues the turn it handed on, unless
+   * that was done.
+   */
   async finish(delivery: LaneDelivery & { lane: DeliveryLane }): Promise<void> {
-    await this.change(delivery, (state, clock) => {
+    const { current } = await this.change(delivery, (state, clock) => {
       const finished = finishTurn(state, delivery.lane, clock);
       return { ...finished, go: false, queue: finished.next };
     });
+    if (current) await this.queue.queueHandedOnTurn(current.deliveryId, new Date(current.since));
   }
 
   /** A deleted endpoint's lanes go with it (an operator's request: a query by endpoint). */
@@ -110,7 +116,12 @@ export class CandidateLanesService {
     for (let write = 0; write < MAX_LANE_WRITES; write += 1) {
       const stored = (await this.lanes.findOne(organizationId, { _id }).lean().exec()) as CandidateLane | null;
       const state: LaneState = stored
-        ? { inFlight: stored.inFlight, waiting: stored.waiting, done: stored.done }
+        ? {
+            inFlight: stored.inFlight,
+            handedOnAt: stored.handedOnAt ?? null,
+            waiting: stored.waiting,
+            done: stored.done,
+          }
         : EMPTY_LANE;
       const decision = decide(state, { nowMs: Date.now(), gapWaitMs: this.options.orderGapWaitMs });
       if (!decision.changed) return decision;
@@ -131,7 +142,7 @@ export class CandidateLanesService {
 
   /** Writes the lane if it is still as read (made, when it was not there): whether it was. */
   private async write(stored: CandidateLane | null, lane: Omit<CandidateLane, 'version'>): Promise<boolean> {
-    const { _id, organizationId, inFlight, waiting, done } = lane;
+    const { _id, organizationId, inFlight, handedOnAt, waiting, done } = lane;
     if (!stored) {
       try {
         await this.lanes.create({ ...lane, version: 1 });
@@ -145,7 +156,7 @@ export class CandidateLanesService {
       .updateOne(
         organizationId,
         { _id, version: stored.version },
-        { $set: { inFlight, waiting, done }, $inc: { version: 1 } },
+        { $set: { inFlight, handedOnAt, waiting, done }, $inc: { version: 1 } },
       )
       .exec();
     return written.matchedCount === 1;

@@ -78,7 +78,31 @@ describe('candidate lanes', () => {
     expect(enterLane(state, event(0), clock)).toEqual({ state, go: true, started: null });
     expect(enterLane(state, event(1), clock)).toEqual({ state, go: false, started: null });
     const finished = finishTurn(state, event(0), clock);
-    expect(finishTurn(finished.state, event(0), clock)).toEqual({ state: finished.state, next: null, changed: false });
+    expect(finishTurn(finished.state, event(0), clock)).toMatchObject({
+      state: finished.state,
+      next: null,
+      changed: false,
+    });
+  });
+
+  it('remember when a turn was handed on, so a repeated finish can queue a turn the first one never did', () => {
+    const { state } = enterAll([event(1), event(0)]);
+    // The first delivery took its turn itself (it went at once): nothing was handed to it.
+    expect(state).toMatchObject({ inFlight: 'd0:run_1', handedOnAt: null });
+    const later = { ...clock, nowMs: clock.nowMs + 5 };
+    const finished = finishTurn(state, event(0), later);
+    expect(finished.state).toMatchObject({ inFlight: 'd1:run_1', handedOnAt: later.nowMs });
+    // The finish again (its first run may have stopped before queuing d1): the turn it handed on.
+    expect(finishTurn(finished.state, event(0), clock).current).toEqual({ deliveryId: 'd1:run_1', since: later.nowMs });
+    // Not for a delivery still waiting, nor for one in flight that took its turn itself.
+    const waitingFinish = finishTurn(enterAll([event(0), event(2)]).state, event(2), clock);
+    expect(waitingFinish).toMatchObject({ changed: false, current: null });
+    const claimed = claimTurn(
+      { inFlight: null, handedOnAt: null, waiting: [event(0, 'run_b')], done: {} },
+      'd0:run_b',
+      clock,
+    );
+    expect(finishTurn(claimed.state, event(0, 'run_z'), clock).current).toBeNull();
   });
 
   it('wait for a missing predecessor only so long', () => {
@@ -92,7 +116,12 @@ describe('candidate lanes', () => {
   });
 
   it('let a queued delivery claim an idle lane only when it is the first ready one', () => {
-    const waiting: LaneState = { inFlight: null, waiting: [event(1, 'run_a'), event(0, 'run_b')], done: {} };
+    const waiting: LaneState = {
+      inFlight: null,
+      handedOnAt: null,
+      waiting: [event(1, 'run_a'), event(0, 'run_b')],
+      done: {},
+    };
     expect(claimTurn(waiting, 'd1:run_a', clock).go).toBe(false);
     expect(claimTurn(waiting, 'd0:run_b', clock)).toMatchObject({ go: true, state: { inFlight: 'd0:run_b' } });
     const busy: LaneState = { ...waiting, inFlight: 'd9:run_c' };
@@ -102,6 +131,7 @@ describe('candidate lanes', () => {
   it('start a ready delivery left waiting in an idle lane before a newcomer', () => {
     const idle: LaneState = {
       inFlight: null,
+      handedOnAt: null,
       waiting: [event(0, 'run_a')],
       done: {},
     };
@@ -113,6 +143,7 @@ describe('candidate lanes', () => {
   it('forget runs finished long ago', () => {
     const state: LaneState = {
       inFlight: 'd0:run_new',
+      handedOnAt: null,
       waiting: [],
       done: { run_old: [4, clock.nowMs - DONE_RUN_KEPT_MS - 1], run_recent: [2, clock.nowMs - 1000] },
     };

@@ -37,6 +37,11 @@ export type DoneRuns = Record<string, [number, number]>;
 
 export interface LaneState {
   inFlight: string | null;
+  /**
+   * When the one in flight was handed its turn by another delivery (ms), which queues it; null when
+   * it took the turn itself (it was going at once). A turn handed on but never queued is found by it.
+   */
+  handedOnAt: number | null;
   /** Deliveries waiting for their turn, in the order they came. */
   waiting: LaneEntry[];
   done: DoneRuns;
@@ -45,7 +50,7 @@ export interface LaneState {
 /** A run's done position is kept this long after its last delivery (its later events came long since). */
 export const DONE_RUN_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
-export const EMPTY_LANE: LaneState = { inFlight: null, waiting: [], done: {} };
+export const EMPTY_LANE: LaneState = { inFlight: null, handedOnAt: null, waiting: [], done: {} };
 
 export function laneIdOf(endpointId: string, candidateProfileId: string): string {
   return `${endpointId}:${candidateProfileId}`;
@@ -102,10 +107,14 @@ export function enterLane(state: LaneState, entry: LaneEntry, clock: LaneClock):
     const earlier = firstReady(state.waiting, state.done, clock);
     if (earlier) {
       const waiting = [...state.waiting.filter((waiting) => waiting !== earlier), entry];
-      return { state: { ...state, inFlight: earlier.deliveryId, waiting }, go: false, started: earlier };
+      return {
+        state: { ...state, inFlight: earlier.deliveryId, handedOnAt: clock.nowMs, waiting },
+        go: false,
+        started: earlier,
+      };
     }
     if (isReady(entry, state.done, clock))
-      return { state: { ...state, inFlight: entry.deliveryId }, go: true, started: null };
+      return { state: { ...state, inFlight: entry.deliveryId, handedOnAt: null }, go: true, started: null };
   }
   return { state: { ...state, waiting: [...state.waiting, entry] }, go: false, started: null };
 }
@@ -120,28 +129,53 @@ export function claimTurn(state: LaneState, deliveryId: string, clock: LaneClock
   const next = firstReady(state.waiting, state.done, clock);
   if (next?.deliveryId !== deliveryId) return { state, go: false };
   return {
-    state: { ...state, inFlight: deliveryId, waiting: state.waiting.filter((waiting) => waiting !== next) },
+    state: {
+      ...state,
+      inFlight: deliveryId,
+      handedOnAt: null,
+      waiting: state.waiting.filter((waiting) => waiting !== next),
+    },
     go: true,
   };
+}
+
+/** A turn handed on: to which delivery, and when (a repeated finish makes sure it was queued). */
+export interface Turn {
+  deliveryId: string;
+  since: number;
 }
 
 /**
  * The delivery in flight is done (succeeded or given up): its run's position moves on and the
  * first ready delivery becomes the one in flight (`next`, which the caller queues). A delivery
- * that is not the one in flight (its finish is being repeated) changes nothing.
+ * that is not the one in flight (its finish is being repeated) changes nothing; when it is not
+ * waiting either, its finish was recorded, and the turn it handed on is `current` (the caller
+ * queues it if that was never done: the first finish may have stopped in between).
  */
 export function finishTurn(
   state: LaneState,
   finished: LaneEntry,
   clock: LaneClock,
-): { state: LaneState; next: LaneEntry | null; changed: boolean } {
+): { state: LaneState; next: LaneEntry | null; changed: boolean; current: Turn | null } {
   const { nowMs } = clock;
-  if (state.inFlight !== finished.deliveryId) return { state, next: null, changed: false };
+  if (state.inFlight !== finished.deliveryId) {
+    const waits = state.waiting.some((entry) => entry.deliveryId === finished.deliveryId);
+    const current =
+      !waits && state.inFlight !== null && state.handedOnAt !== null
+        ? { deliveryId: state.inFlight, since: state.handedOnAt }
+        : null;
+    return { state, next: null, changed: false, current };
+  }
   const done: DoneRuns = {};
   for (const [runId, entry] of Object.entries(state.done)) if (nowMs - entry[1] < DONE_RUN_KEPT_MS) done[runId] = entry;
   if (finished.runId !== null)
     done[finished.runId] = [Math.max(finished.position, done[finished.runId]?.[0] ?? -1), nowMs];
   const next = firstReady(state.waiting, done, clock);
   const waiting = next ? state.waiting.filter((entry) => entry !== next) : state.waiting;
-  return { state: { inFlight: next?.deliveryId ?? null, waiting, done }, next, changed: true };
+  return {
+    state: { inFlight: next?.deliveryId ?? null, handedOnAt: next ? nowMs : null, waiting, done },
+    next,
+    changed: true,
+    current: null,
+  };
 }
