@@ -87,8 +87,8 @@ export class CandidateLanesService {
   /**
    * The delivery succeeded or was given up: the next one of its lane gets its turn. Repeated (a
    * redelivered event, a due entry whose delivery already finished: the first finish may have
-   * stopped between writing the lane and queuing the turn), it queues the turn it handed on, unless
-   * that was done.
+   * stopped between writing the lane and queuing the turn), it queues the lane's current turn if
+   * that turn was handed on and never queued.
    */
   async finish(delivery: LaneDelivery & { lane: DeliveryLane }): Promise<void> {
     const { current } = await this.change(delivery, (state, clock) => {

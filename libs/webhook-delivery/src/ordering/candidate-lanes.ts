@@ -149,8 +149,9 @@ export interface Turn {
  * The delivery in flight is done (succeeded or given up): its run's position moves on and the
  * first ready delivery becomes the one in flight (`next`, which the caller queues). A delivery
  * that is not the one in flight (its finish is being repeated) changes nothing; when it is not
- * waiting either, its finish was recorded, and the turn it handed on is `current` (the caller
- * queues it if that was never done: the first finish may have stopped in between).
+ * waiting either, its finish was recorded, and the lane's current turn, if it was handed on, is
+ * `current` (the caller queues it if that was never done: the finish that handed it on may have
+ * stopped in between).
  */
 export function finishTurn(
   state: LaneState,
