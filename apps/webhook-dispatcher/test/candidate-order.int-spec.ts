@@ -7,12 +7,13 @@ import { catalogueEvent, waitFor } from '@wfp/testing';
 import {
   CandidateLane,
   CandidateLanesService,
+  deliveryIdFor,
+  type DeliveryLane,
   DeliveryQueueEntry,
   DeliveryQueueService,
   NO_LEASE,
   WebhookDelivery,
   WebhookEndpointsService,
-  type DeliveryLane,
 } from '@wfp/webhook-delivery';
 import { DispatcherInstances, Receiver } from './support/dispatcher-rig';
 
@@ -95,7 +96,7 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
 
     const all = [...Object.values(runs).flat(), unordered];
     const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
-    const ids = all.map((event) => `${event.id}:${endpoint.id}`);
+    const ids = all.map((event) => deliveryIdFor(event.id, endpoint.id));
     const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
     const lanes = apps[1].get<Model<CandidateLane>>(getModelToken(CandidateLane.name));
     let unfinished = '';
@@ -210,7 +211,7 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
     const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
     const publisher = apps[0].get(MessagePublisherService);
     await publisher.publish('events', second);
-    await waitFor(() => deliveries.exists({ _id: `${second.id}:${endpoint.id}` }).exec(), {
+    await waitFor(() => deliveries.exists({ _id: deliveryIdFor(second.id, endpoint.id) }).exec(), {
       what: 'the second event to wait its turn',
     });
 
@@ -233,7 +234,7 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
         async () =>
           (await deliveries
             .countDocuments({
-              _id: { $in: [first, second].map((event) => `${event.id}:${endpoint.id}`) },
+              _id: { $in: [first, second].map((event) => deliveryIdFor(event.id, endpoint.id)) },
               status: 'SUCCEEDED',
             })
             .exec()) === 2,

@@ -4,7 +4,7 @@ import type { Model } from 'mongoose';
 import { MessagePublisherService } from '@wfp/messaging';
 import { waitFor } from '@wfp/testing';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
-import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { deliveryIdFor, DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { DispatcherInstances, CountingReceiver, workflowEvent } from './support/dispatcher-rig';
 
 const LIMIT = 20;
@@ -52,7 +52,7 @@ describe('webhook-dispatcher: per-endpoint rate limit across two instances', () 
     // While the backlog drains, the metrics show it: waiting for a send slot, or queued.
     let largestBacklog = 0;
     const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
-    const ids = events.map((event) => `${event.id}:${endpoint.id}`);
+    const ids = events.map((event) => deliveryIdFor(event.id, endpoint.id));
     await waitFor(
       async () => {
         const samples = (await Promise.all(apps.map(metricsOf))).flat();

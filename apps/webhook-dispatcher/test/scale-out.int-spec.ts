@@ -4,7 +4,7 @@ import type { Model } from 'mongoose';
 import { MessagePublisherService } from '@wfp/messaging';
 import { waitFor } from '@wfp/testing';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
-import { DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { deliveryIdFor, DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
 import { DispatcherInstances, Receiver, workflowEvent } from './support/dispatcher-rig';
 
 const EVENTS = 40;
@@ -60,7 +60,7 @@ describe('webhook-dispatcher scale-out: leases hold across two instances', () =>
     for (const event of events) await publisher.publish('events', event);
 
     const deliveries = apps[0].get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
-    const ids = events.map((event) => `${event.id}:${endpoint.id}`);
+    const ids = events.map((event) => deliveryIdFor(event.id, endpoint.id));
     const done = await waitFor(
       async () => {
         const found = (await deliveries
