@@ -198,15 +198,27 @@ function withDatabase(url, database) {
   return parsed.toString();
 }
 
+/**
+ * Ports for the services come from 25000-25499, below the kernel's ephemeral range: a port from
+ * `listen(0)` is ephemeral, and the bench's own outgoing connections could take it between this
+ * probe and the service's bind (libs/testing/src/child-ports.ts says more; tests use 12000-24999).
+ */
+const SERVICE_PORTS = { first: 25_000, size: 500 };
+let nextServicePort = SERVICE_PORTS.first + Math.floor(Math.random() * SERVICE_PORTS.size);
+
 async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+  const { first, size } = SERVICE_PORTS;
+  for (let tried = 0; tried < size; tried += 1) {
+    const port = nextServicePort;
+    nextServicePort = first + ((port - first + 1) % size);
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${first}-${first + size - 1}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 export * from '@wfp/test-support';
 export * from './broker-namespace';
+export * from './child-ports';
 export * from './service-process';
 export * from './platform';
 export * from './messaging-simulator';

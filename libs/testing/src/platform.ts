@@ -10,7 +10,8 @@ import {
 import { buildServiceTopology } from '@wfp/messaging';
 import { deleteBrokerNamespace } from './broker-namespace';
 import { EventTap } from './event-tap';
-import { freePort, ServiceProcess, type PlatformService } from './service-process';
+import { freePort } from './child-ports';
+import { ServiceProcess, type PlatformService } from './service-process';
 import { MessagingSimulator } from './messaging-simulator';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';

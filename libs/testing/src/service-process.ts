@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { cpuTicks, StopWaiting, waitFor } from '@wfp/test-support';
 
@@ -17,18 +16,6 @@ export const SERVICE_PORT_VARIABLE: Record<PlatformService, string> = {
 
 export function bundlePath(service: PlatformService): string {
   return path.join(workspaceRoot, 'dist/apps', service, 'main.js');
-}
-
-/** A port that was free a moment ago, for a child process to listen on. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The V8 flags and environment every service runs with (tools/service-node-flags.json says why). */
