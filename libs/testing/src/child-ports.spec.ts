@@ -4,12 +4,11 @@ import { CHILD_PORT_BLOCKS, ChildPortPool, childPortBlock } from './child-ports'
 describe('ports for child processes', () => {
   it('gives each Jest worker its own block, all below the ephemeral range', () => {
     const blocks = Array.from({ length: CHILD_PORT_BLOCKS.count }, (_, index) => childPortBlock(index + 1, 32_768));
-    for (const block of blocks) {
-      expect(block).not.toBeNull();
-      expect(block!.first + block!.size).toBeLessThanOrEqual(32_768);
-    }
-    const starts = blocks.map((block) => block!.first);
-    expect(new Set(starts).size).toBe(blocks.length);
+    const starts = blocks.map((block) => {
+      if (!block) throw new Error('a worker without a block');
+      expect(block.first + block.size).toBeLessThanOrEqual(32_768);
+      return block.first;
+    });
     // Blocks do not overlap: each starts a whole block after the one before.
     expect(starts).toEqual(starts.map((_, index) => CHILD_PORT_BLOCKS.first + index * CHILD_PORT_BLOCKS.size));
   });
