@@ -15,7 +15,7 @@ import {
   WebhookDelivery,
   WebhookEndpointsService,
 } from '@wfp/webhook-delivery';
-import { DispatcherInstances, Receiver } from './support/dispatcher-rig';
+import { DispatcherInstances, queueDrained, Receiver } from './support/dispatcher-rig';
 
 /** A run's events as the platform emits them to its candidate, in order. */
 const RUN: WorkflowEventType[] = [
@@ -152,18 +152,8 @@ describe('webhook-dispatcher: ordered delivery per candidate across two instance
     }
     expect(received.filter((request) => request.webhookId !== heldUp)).toHaveLength(all.length - 1);
 
-    // Nothing is left queued. Not at once: a delivery is marked SUCCEEDED before its entry goes,
-    // and a turn queued for a delivery another instance has just sent leaves an entry that is
-    // dropped once older than a write can take (the delivery lease, 9 s here).
-    let left = '';
-    await waitFor(
-      async () => {
-        const entries = await queue.find({ endpointId: endpoint.id }).lean().exec();
-        left = JSON.stringify(entries);
-        return entries.length === 0;
-      },
-      { what: 'the delivery queue to drain', timeoutMs: 20_000, lastSeen: () => left },
-    );
+    // Nothing is left queued (a stray turn's entry goes once older than the 9 s lease).
+    await queueDrained(apps[1], { endpointId: endpoint.id }, { timeoutMs: 20_000 });
   }, 90_000);
 
   it('queues a turn only once the lane names it, so a worker reading the lane meanwhile cannot push it back', async () => {

@@ -10,7 +10,13 @@ import {
   WebhookEndpointsService,
 } from '@wfp/webhook-delivery';
 import { bootstrap } from '../src/bootstrap';
-import { acknowledgedEvents, Receiver, recordStoreCommands, workflowEvent } from './support/dispatcher-rig';
+import {
+  acknowledgedEvents,
+  queueDrained,
+  Receiver,
+  recordStoreCommands,
+  workflowEvent,
+} from './support/dispatcher-rig';
 
 /**
  * A failing endpoint's delivery waits in the delivery queue (a small collection of pending
@@ -96,7 +102,7 @@ describe('webhook-dispatcher: retries come from the delivery queue', () => {
     expect(statuses[statuses.length - 1]).toBe(200);
     expect(receiver.to('/flaky')).toHaveLength(statuses.length);
     expect(new Set(receiver.to('/flaky').map(({ webhookId }) => webhookId))).toEqual(new Set([event.id]));
-    expect(await queueEntries().countDocuments({ _id: deliveryId }).exec()).toBe(0);
+    await queueDrained(app, { _id: deliveryId });
 
     // The dispatcher read and wrote its deliveries by `_id` only (the log above is an operator's request).
     const byDelivery = commands.filter(

@@ -4,8 +4,8 @@ import type { Model } from 'mongoose';
 import { MessagePublisherService } from '@wfp/messaging';
 import { waitFor } from '@wfp/testing';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
-import { deliveryIdFor, DeliveryQueueEntry, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
-import { DispatcherInstances, CountingReceiver, workflowEvent } from './support/dispatcher-rig';
+import { deliveryIdFor, WebhookDelivery, WebhookEndpointsService } from '@wfp/webhook-delivery';
+import { CountingReceiver, DispatcherInstances, queueDrained, workflowEvent } from './support/dispatcher-rig';
 
 const LIMIT = 20;
 const EVENTS = 150;
@@ -95,8 +95,7 @@ describe('webhook-dispatcher: per-endpoint rate limit across two instances', () 
       )
       .reduce((total, sample) => total + sample.value, 0);
     expect(deferred).toBeGreaterThan(0);
-    const queue = apps[1].get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
-    expect(await queue.countDocuments({ endpointId: endpoint.id }).exec()).toBe(0);
+    await queueDrained(apps[1], { endpointId: endpoint.id });
   }, 90_000);
 });
 

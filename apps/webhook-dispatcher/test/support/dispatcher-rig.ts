@@ -9,7 +9,7 @@ import type { Connection, Model } from 'mongoose';
 import type { MessageEnvelope, WorkflowEventType } from '@wfp/contracts';
 import { MetricsRegistryService, parsePrometheusText } from '@wfp/observability';
 import { catalogueEvent, IsolatedInfra, waitFor } from '@wfp/testing';
-import { Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
+import { DeliveryQueueEntry, Migration, PENDING_DELIVERIES_MIGRATION } from '@wfp/webhook-delivery';
 import { bootstrap } from '../../src/bootstrap';
 
 /** A local receiver whose answer the test sets; it records every request. */
@@ -141,6 +141,28 @@ export async function recordStoreCommands(app: INestApplication): Promise<StoreC
       });
     });
   return commands;
+}
+
+/**
+ * Waits until no delivery-queue entry matches `filter`. Not checked at once: a delivery sent from
+ * the queue is marked SUCCEEDED before its entry is removed, and a turn queued for a delivery
+ * another instance has just sent leaves an entry until it is older than the delivery lease.
+ */
+export async function queueDrained(
+  app: INestApplication,
+  filter: Record<string, unknown> = {},
+  { timeoutMs = 10_000 } = {},
+): Promise<void> {
+  const queue = app.get<Model<DeliveryQueueEntry>>(getModelToken(DeliveryQueueEntry.name));
+  let left = '';
+  await waitFor(
+    async () => {
+      const entries = await queue.find(filter).lean().exec();
+      left = JSON.stringify(entries);
+      return entries.length === 0;
+    },
+    { what: 'the delivery queue to drain', timeoutMs, lastSeen: () => left },
+  );
 }
 
 /** Event messages the app's dispatcher has acknowledged (from its own metrics). */
